@@ -1,0 +1,72 @@
+// Package wsframe encodes and incrementally decodes RFC 6455 frames without
+// blocking and without allocating per frame. Server frames are unmasked and
+// never fragmented; client frames are parsed only from bytes that have
+// already arrived, so a slow client can never hold the goroutine parsing it.
+package wsframe
+
+import (
+	"encoding/binary"
+
+	"github.com/gobwas/ws"
+)
+
+// MaxHeaderSize is the longest server frame header this package writes.
+const MaxHeaderSize = 10
+
+// AppendHeader appends an unmasked FIN frame header for a payload of n bytes.
+func AppendHeader(dst []byte, op ws.OpCode, n int) []byte {
+	b0 := 0x80 | byte(op)
+	switch {
+	case n < 126:
+		return append(dst, b0, byte(n))
+	case n <= 0xFFFF:
+		return append(dst, b0, 126, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, b0, 127)
+		return binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+}
+
+// AppendText appends a complete text frame carrying payload.
+func AppendText(dst, payload []byte) []byte {
+	dst = AppendHeader(dst, ws.OpText, len(payload))
+	return append(dst, payload...)
+}
+
+// Text returns a new text frame carrying payload, sized exactly.
+func Text(payload []byte) []byte {
+	return AppendText(make([]byte, 0, HeaderLen(len(payload))+len(payload)), payload)
+}
+
+// HeaderLen reports the header length of an unmasked frame with n payload bytes.
+func HeaderLen(n int) int {
+	switch {
+	case n < 126:
+		return 2
+	case n <= 0xFFFF:
+		return 4
+	default:
+		return 10
+	}
+}
+
+// AppendControl appends a control frame (ping, pong, close) with payload,
+// which the caller keeps within 125 bytes.
+func AppendControl(dst []byte, op ws.OpCode, payload []byte) []byte {
+	dst = AppendHeader(dst, op, len(payload))
+	return append(dst, payload...)
+}
+
+// AppendClose appends a close frame with code and reason. A zero code
+// produces an empty close body. The reason is cut so the body fits 125 bytes.
+func AppendClose(dst []byte, code ws.StatusCode, reason string) []byte {
+	if code == 0 {
+		return AppendHeader(dst, ws.OpClose, 0)
+	}
+	if len(reason) > 123 {
+		reason = reason[:123]
+	}
+	dst = AppendHeader(dst, ws.OpClose, 2+len(reason))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(code))
+	return append(dst, reason...)
+}
