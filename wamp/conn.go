@@ -49,6 +49,7 @@ const (
 	CloseInvalidPayload  uint16 = 1007
 	ClosePolicyViolation uint16 = 1008
 	CloseMessageTooBig   uint16 = 1009
+	CloseInternalError   uint16 = 1011
 	CloseTryAgainLater   uint16 = 1013
 )
 

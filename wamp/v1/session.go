@@ -1,0 +1,170 @@
+package v1
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/internal/jsonscan"
+)
+
+// Session is one WAMP v1 session, the wamp.ProtocolSession the gateway
+// drives for a connection that negotiated the "wamp" subprotocol.
+//
+// The gateway calls Open once, HandleMessage for each message in order,
+// and Closed once, never concurrently. Answers to calls may be sent later
+// from other goroutines (Conn is goroutine-safe).
+type Session struct {
+	core     *wamp.Session
+	prefixes prefixes
+}
+
+var _ wamp.ProtocolSession = (*Session)(nil)
+
+// NewSession makes a v1 session on connection c, with a fresh session id.
+func NewSession(r *wamp.Router, c wamp.Conn) *Session {
+	return &Session{core: wamp.NewSession(r, c, Protocol)}
+}
+
+// ID is the session id sent in WELCOME.
+func (s *Session) ID() string { return s.core.ID() }
+
+// Open registers the session with the router, runs the OnOpen hook and
+// returns the WELCOME message [0,"<session id>",1,"<server ident>"].
+func (s *Session) Open() []byte {
+	welcome := AppendWelcome(nil, s.core.ID(), s.core.Router().ServerIdent())
+	s.core.Join()
+	return welcome
+}
+
+// Closed removes the session from the router and runs the OnClose hook.
+func (s *Session) Closed() {
+	s.core.Leave()
+}
+
+// HandleMessage processes one message. Binary frames are decoded like
+// text frames, as Ratchet does. It returns a *wamp.CloseError when the
+// connection must be closed: 1007 for a malformed message, 1008 when a
+// session limit is exceeded, 1011 after an internal failure. Messages
+// arriving after Closed are ignored.
+func (s *Session) HandleMessage(msg []byte, binary bool) (err error) {
+	if !s.core.Live() {
+		return nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			s.core.Router().Logger().Error("wamp v1: panic while handling a message",
+				"session", s.core.ID(), "panic", v, "stack", string(debug.Stack()))
+			err = &wamp.CloseError{Code: wamp.CloseInternalError, Reason: "internal error"}
+		}
+		if err != nil {
+			s.core.ReportError(err)
+		}
+	}()
+	m, err := Decode(msg)
+	if err != nil {
+		return err
+	}
+	switch m.Type {
+	case MsgPrefix:
+		return s.handlePrefix(&m)
+	case MsgCall:
+		s.handleCall(&m)
+	case MsgSubscribe:
+		return s.handleSubscribe(&m)
+	case MsgUnsubscribe:
+		s.core.Unsubscribe(s.prefixes.resolve(m.Topic))
+	case MsgPublish:
+		s.handlePublish(&m)
+	}
+	return nil
+}
+
+func (s *Session) handlePrefix(m *Message) error {
+	if !m.URISet {
+		s.prefixes.unset(m.Prefix)
+		return nil
+	}
+	if err := s.prefixes.set(m.Prefix, m.URI); err != nil {
+		return &wamp.CloseError{Code: wamp.ClosePolicyViolation,
+			Reason: fmt.Sprintf("%v (limit %d)", err, maxPrefixes)}
+	}
+	return nil
+}
+
+func (s *Session) handleSubscribe(m *Message) error {
+	err := s.core.Subscribe(s.prefixes.resolve(m.Topic))
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, wamp.ErrTooManySubscriptions):
+		return &wamp.CloseError{Code: wamp.ClosePolicyViolation, Reason: err.Error()}
+	default: // refused by the OnSubscribe hook: v1 has no way to say so
+		s.core.Router().Logger().Debug("wamp v1: subscription refused", "session", s.core.ID(), "err", err)
+		return nil
+	}
+}
+
+func (s *Session) handlePublish(m *Message) {
+	pub := &wamp.Publication{
+		Topic:     s.prefixes.resolve(m.Topic),
+		ExcludeMe: m.ExcludeMe,
+		Exclude:   m.Exclude,
+		Eligible:  m.Eligible,
+	}
+	if m.Event != nil {
+		pub.Event = jsonscan.AppendCompact(make([]byte, 0, len(m.Event)), m.Event)
+	}
+	if err := s.core.Publish(pub); err != nil {
+		s.core.Router().Logger().Debug("wamp v1: publication dropped", "session", s.core.ID(), "err", err)
+	}
+}
+
+func (s *Session) handleCall(m *Message) {
+	r := &callReplier{session: s.core, callID: m.CallID}
+	if m.ProcedureError != "" {
+		r.ReplyError(ErrorInvalidURI, m.ProcedureError, nil)
+		return
+	}
+	s.core.Call(wamp.NewCall(s.prefixes.resolve(m.Procedure), ownedArgs(m.Args), r))
+}
+
+// ownedArgs copies the raw call arguments, compacted, into one buffer the
+// Call owns: the handler may answer after the frame's buffer is reused.
+func ownedArgs(raw [][]byte) []json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	n := 0
+	for _, a := range raw {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	args := make([]json.RawMessage, len(raw))
+	for i, a := range raw {
+		start := len(buf)
+		buf = jsonscan.AppendCompact(buf, a)
+		args[i] = buf[start:len(buf):len(buf)]
+	}
+	return args
+}
+
+// callReplier answers one CALL with CALLRESULT or CALLERROR.
+type callReplier struct {
+	session *wamp.Session
+	callID  []byte
+}
+
+func (r *callReplier) ReplyResult(result []byte) {
+	if r.session.Live() {
+		r.session.Conn().SendText(AppendCallResult(nil, r.callID, result))
+	}
+}
+
+func (r *callReplier) ReplyError(uri, desc string, details []byte) {
+	if r.session.Live() {
+		r.session.Conn().SendText(AppendCallError(nil, r.callID, uri, desc, details))
+	}
+}
