@@ -93,7 +93,7 @@ func Decode(msg []byte) (Message, error) {
 		case v == nil:
 			m.ProcedureError = "CALL without a procedure URI"
 		default:
-			m.ProcedureError = fmt.Sprintf("procedure URI must be a string, not a %s", jsonscan.KindOf(v))
+			m.ProcedureError = "procedure URI must be a string, not " + describe(v)
 		}
 		if len(el) > 3 {
 			m.Args = append([][]byte(nil), el[3:]...)
@@ -119,7 +119,7 @@ func Decode(msg []byte) (Message, error) {
 			m.Eligible = sessionIDs(v)
 		case jsonscan.Invalid: // missing
 		default:
-			return Message{}, invalid(fmt.Sprintf("PUBLISH eligible must be a list of session ids, not %s", jsonscan.KindOf(v)))
+			return Message{}, invalid("PUBLISH eligible must be a list of session ids, not " + describe(v))
 		}
 	default: // WELCOME, CALLRESULT, CALLERROR, EVENT
 		return Message{}, invalid(fmt.Sprintf("clients may not send %s", t))
@@ -156,11 +156,11 @@ func text(v []byte) string {
 // may be missing or null, otherwise it must be a string or a number.
 func checkElement1(el [][]byte, what string) error {
 	v := at(el, 1)
-	switch k := jsonscan.KindOf(v); k {
+	switch jsonscan.KindOf(v) {
 	case jsonscan.Invalid, jsonscan.Null, jsonscan.String, jsonscan.Number:
 		return nil
 	default:
-		return invalid(fmt.Sprintf("%s must be a string or number, not %s", what, k))
+		return invalid(what + " must be a string or number, not " + describe(v))
 	}
 }
 
@@ -203,6 +203,25 @@ func sessionIDs(v []byte) []string {
 		}
 	}
 	return ids
+}
+
+// describe names the JSON type of v for error reasons.
+func describe(v []byte) string {
+	switch jsonscan.KindOf(v) {
+	case jsonscan.Null:
+		return "null"
+	case jsonscan.True, jsonscan.False:
+		return "a boolean"
+	case jsonscan.Number:
+		return "a number"
+	case jsonscan.String:
+		return "a string"
+	case jsonscan.Array:
+		return "a list"
+	case jsonscan.Object:
+		return "an object"
+	}
+	return "missing"
 }
 
 // clip shortens a raw value for an error reason (close reasons are
