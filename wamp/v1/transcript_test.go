@@ -131,7 +131,7 @@ func welcome(step int, client string) observed {
 	return textAt(step, `[0,"$SESSION_`+client+`",1,"Ratchet\/0.4.4"]`)
 }
 func textAt(step int, payload string) observed { return observed{step, "text " + payload} }
-func closed(step int, code uint16) observed  { return observed{step, fmt.Sprintf("close %d", code)} }
+func closed(step int, code uint16) observed    { return observed{step, fmt.Sprintf("close %d", code)} }
 
 func TestRatchetTranscripts(t *testing.T) {
 	raw, err := os.ReadFile(transcriptPath())
