@@ -1,0 +1,8 @@
+// Package wire holds the byte-level pieces of wampbench's WebSocket and
+// WAMP v1 client: the upgrade request and the check of its response,
+// masked client frames, an allocation-free parser of server frames out of a
+// read buffer, and the benchmark's event payload, whose send timestamp and
+// sequence number can be read back without decoding JSON.
+//
+// Nothing here does I/O; the reactor in package bench feeds it bytes.
+package wire
