@@ -1,0 +1,278 @@
+//go:build linux
+
+package bench
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/wampgate/wampgate/bench/internal/wire"
+	"golang.org/x/sys/unix"
+)
+
+// role is what a connection is for.
+type role uint8
+
+const (
+	roleSubscriber role = iota // SUBSCRIBE after WELCOME, then count events
+	rolePublisher              // open a session; publisher.go writes on it
+	roleChurn                  // close right after WELCOME, then dial again
+)
+
+// phase is where a connection is in its life.
+type phase uint8
+
+const (
+	phaseConnecting phase = iota // TCP connect in progress
+	phaseUpgrading               // upgrade request sent, awaiting 101
+	phaseWelcoming               // upgraded, awaiting WELCOME
+	phaseOpen                    // session established (and subscribed)
+	phaseClosing                 // churn: close sent, awaiting the server's
+)
+
+func (p phase) String() string {
+	switch p {
+	case phaseConnecting:
+		return "connecting"
+	case phaseUpgrading:
+		return "awaiting 101"
+	case phaseWelcoming:
+		return "awaiting WELCOME"
+	case phaseOpen:
+		return "open"
+	case phaseClosing:
+		return "closing"
+	}
+	return "phase " + strconv.Itoa(int(p))
+}
+
+// conn is the whole client-side state of one connection: about 120 bytes
+// plus, rarely, the tail of a frame that has not fully arrived.
+type conn struct {
+	fd         int
+	role       role
+	phase      phase
+	pendingIdx int       // index in reactor.pending, or -1
+	started    time.Time // dial time
+	deadline   time.Time // end of the current handshake phase
+	in         []byte    // bytes kept between reads: partial response or frame
+	key        [wire.KeyLen]byte
+}
+
+// ready handles an epoll event for c.
+func (r *reactor) ready(c *conn, events uint32) {
+	if c.phase != phaseConnecting {
+		r.readable(c)
+		return
+	}
+	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+		return
+	}
+	if err := connectError(c.fd); err != nil {
+		r.drop(c, "connect: "+errnoName(err))
+		return
+	}
+	var random [16]byte
+	for i := 0; i < 16; i += 8 {
+		v := r.rng.Uint64()
+		for j := 0; j < 8; j++ {
+			random[i+j] = byte(v >> (8 * j))
+		}
+	}
+	c.key = wire.MakeKey(random)
+	r.wbuf = wire.AppendRequest(r.wbuf[:0], r.cfg.Host, r.cfg.Path, c.key[:], "wamp")
+	if !r.write(c, r.wbuf) {
+		return
+	}
+	if err := unix.EpollCtl(r.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.fd)}); err != nil {
+		r.drop(c, "epoll_ctl: "+errnoName(err))
+		return
+	}
+	c.phase = phaseUpgrading
+}
+
+// readable reads what has arrived on c into the shared buffer (after any
+// bytes kept from the last read) and consumes every complete frame.
+func (r *reactor) readable(c *conn) {
+	for i := 0; i < readsPerWake; i++ {
+		start := copy(r.buf, c.in)
+		n, err := unix.Read(c.fd, r.buf[start:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			return
+		}
+		if err != nil {
+			r.drop(c, "read: "+errnoName(err))
+			return
+		}
+		if n == 0 {
+			r.drop(c, "EOF")
+			return
+		}
+		r.reads++
+		rest, alive := r.consume(c, r.buf[:start+n], time.Now())
+		if !alive {
+			return
+		}
+		c.in = append(c.in[:0], rest...)
+		if start+n < len(r.buf) {
+			return
+		}
+	}
+}
+
+// consume handles the bytes of one read; it returns the incomplete tail
+// to keep, and alive false if c is gone.
+func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, alive bool) {
+	if c.phase == phaseUpgrading {
+		n, err := wire.CheckResponse(data, c.key[:], "wamp")
+		if err != nil {
+			r.drop(c, "upgrade: "+err.Error())
+			return nil, false
+		}
+		if n == 0 {
+			return data, true
+		}
+		data = data[n:]
+		c.phase = phaseWelcoming
+	}
+	for len(data) > 0 {
+		f, n, err := wire.NextFrame(data, maxMessage)
+		if err != nil {
+			r.drop(c, "frame: "+err.Error())
+			return nil, false
+		}
+		if n == 0 {
+			break
+		}
+		data = data[n:]
+		switch f.Op {
+		case wire.OpText:
+			if !r.message(c, f.Payload, now) {
+				return nil, false
+			}
+		case wire.OpPing:
+			r.wbuf = wire.AppendClientFrame(r.wbuf[:0], wire.OpPong, f.Payload, r.maskKey())
+			if !r.write(c, r.wbuf) {
+				return nil, false
+			}
+		case wire.OpClose:
+			if c.phase == phaseClosing {
+				r.endChurn(c)
+			} else {
+				r.drop(c, "server close "+strconv.Itoa(int(wire.CloseCode(f.Payload))))
+			}
+			return nil, false
+		case wire.OpPong:
+		default:
+			r.foreign++
+		}
+	}
+	return data, true
+}
+
+// message handles one text message on c.
+func (r *reactor) message(c *conn, msg []byte, now time.Time) bool {
+	switch c.phase {
+	case phaseOpen:
+		if ts, _, _, ok := wire.ParseEvent(msg); ok {
+			r.received++
+			r.lat.Record(now.UnixNano() - ts)
+		} else {
+			r.foreign++
+		}
+		return true
+	case phaseClosing:
+		return true
+	}
+	// phaseWelcoming
+	if typ, ok := wire.MessageType(msg); !ok || typ != wire.MsgWelcome {
+		r.drop(c, "first message is not WELCOME")
+		return false
+	}
+	r.hs.Record(int64(now.Sub(c.started)))
+	r.unpend(c)
+	switch c.role {
+	case roleSubscriber:
+		r.wbuf = wire.AppendClientFrame(r.wbuf[:0], wire.OpText, r.subMsg, r.maskKey())
+		if !r.write(c, r.wbuf) {
+			return false
+		}
+	case rolePublisher:
+		r.publishers = append(r.publishers, c.fd)
+	case roleChurn:
+		r.churned++
+		r.wbuf = wire.AppendClientClose(r.wbuf[:0], 1000, r.maskKey())
+		if !r.write(c, r.wbuf) {
+			return false
+		}
+		c.phase = phaseClosing
+		c.deadline = now.Add(closeTimeout)
+		r.pend(c)
+		return true
+	}
+	c.phase = phaseOpen
+	c.in = nil
+	r.established++
+	r.opened[c.role]++
+	r.open++
+	r.cfg.Slot.Open.Add(1)
+	r.inflight--
+	r.checkSetup()
+	return true
+}
+
+// write writes a whole small frame (or request) on c; a socket that
+// cannot take it at once is dropped.
+func (r *reactor) write(c *conn, b []byte) bool {
+	n, err := unix.Write(c.fd, b)
+	if err != nil {
+		r.drop(c, "write: "+errnoName(err))
+		return false
+	}
+	if n < len(b) {
+		r.drop(c, "write: short")
+		return false
+	}
+	return true
+}
+
+// drop closes c for reason, counting it as a failed handshake, a lost
+// session or (churn) a close that went wrong, by phase.
+func (r *reactor) drop(c *conn, reason string) {
+	switch c.phase {
+	case phaseOpen:
+		r.disconnects[reason]++
+		r.open--
+		r.cfg.Slot.Open.Add(-1)
+		r.cfg.Slot.Dropped.Add(1)
+	case phaseClosing:
+		if reason == "EOF" { // the server closed first: a clean end
+			r.endChurn(c)
+			return
+		}
+		r.disconnects["close: "+reason]++
+		r.inflight--
+	default:
+		r.failed++
+		r.failures[reason]++
+		r.inflight--
+	}
+	r.closeConn(c)
+	r.checkSetup()
+}
+
+// endChurn ends a churn cycle after the server's close.
+func (r *reactor) endChurn(c *conn) {
+	r.inflight--
+	r.closeConn(c)
+}
+
+func (r *reactor) closeConn(c *conn) {
+	r.unpend(c)
+	unix.Close(c.fd)
+	r.conns[c.fd] = nil
+	c.in = nil
+}

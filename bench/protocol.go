@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"time"
+
+	"github.com/wampgate/wampgate/bench/latency"
+)
+
+// The coordinating process drives each worker with one JSON request per
+// line on the worker's stdin; the worker answers each with one JSON line
+// on its stdout. The sequence is always:
+//
+//	setup → ready, then any of publish → published, churn → churned,
+//	reset → ok, report → report, and finally close → closed (or EOF).
+const (
+	opSetup     = "setup"
+	opReady     = "ready"
+	opPublish   = "publish"
+	opPublished = "published"
+	opChurn     = "churn"
+	opChurned   = "churned"
+	opReset     = "reset"
+	opOK        = "ok"
+	opReport    = "report"
+	opClose     = "close"
+	opClosed    = "closed"
+)
+
+// request is a line from parent to worker.
+type request struct {
+	Op      string         `json:"op"`
+	Setup   *workerSetup   `json:"setup,omitempty"`
+	Publish *publishParams `json:"publish,omitempty"`
+	Churn   *churnParams   `json:"churn,omitempty"`
+}
+
+// response is a line from worker to parent. Err set means the request
+// failed.
+type response struct {
+	Op        string         `json:"op"`
+	Err       string         `json:"err,omitempty"`
+	Ready     *readyInfo     `json:"ready,omitempty"`
+	Published *publishResult `json:"published,omitempty"`
+	Report    *workerReport  `json:"report,omitempty"`
+}
+
+// workerSetup tells a worker what to open.
+type workerSetup struct {
+	Index            int           `json:"index"` // board slot
+	Host             string        `json:"host"`
+	Path             string        `json:"path"`
+	IP               [4]byte       `json:"ip"`
+	Port             int           `json:"port"`
+	SrcIPs           []string      `json:"src_ips"`
+	Topic            string        `json:"topic"`
+	Subscribers      int           `json:"subscribers"`
+	Publishers       int           `json:"publishers"`
+	Concurrency      int           `json:"concurrency"` // handshakes in flight
+	HandshakeTimeout time.Duration `json:"handshake_timeout"`
+	ConnectTimeout   time.Duration `json:"connect_timeout"` // whole setup phase
+	Lifetime         time.Duration `json:"lifetime"`        // the worker exits after this, whatever happens
+}
+
+// readyInfo answers setup.
+type readyInfo struct {
+	Subscribers int            `json:"subscribers"` // sessions open and subscribed
+	Publishers  int            `json:"publishers"`  // publisher sessions open
+	Failed      int            `json:"failed"`
+	Failures    map[string]int `json:"failures,omitempty"`
+	Seconds     float64        `json:"seconds"`
+}
+
+// publishParams asks a worker's publishers to publish.
+type publishParams struct {
+	Count       uint64        `json:"count"` // stop after this many (0: no limit)
+	Duration    time.Duration `json:"duration"`
+	Rate        float64       `json:"rate"`        // publications/s over all publishers; 0: full speed
+	Window      int           `json:"window"`      // publications in flight at most
+	Batch       int           `json:"batch"`       // publications per write at full speed
+	Subscribers int           `json:"subscribers"` // deliveries expected per publication
+	SubSlots    []int         `json:"sub_slots"`   // board slots counting those deliveries
+	Size        int           `json:"size"`        // event size in bytes of JSON
+}
+
+// publishResult answers publish.
+type publishResult struct {
+	Sent        uint64  `json:"sent"`
+	Seconds     float64 `json:"seconds"`
+	WindowWaits uint64  `json:"window_waits"` // times a publisher waited for the window
+	Late        uint64  `json:"late"`         // fixed rate: publications sent >1 ms behind schedule
+	WriteCalls  uint64  `json:"write_calls"`
+	Err         string  `json:"err,omitempty"`
+}
+
+// churnParams asks a worker to repeat connect, WELCOME, close.
+type churnParams struct {
+	Duration time.Duration `json:"duration"`
+}
+
+// workerReport answers report: everything the worker counted.
+type workerReport struct {
+	Established int              `json:"established"`
+	Failed      int              `json:"failed"`
+	Failures    map[string]int   `json:"failures,omitempty"`
+	Open        int              `json:"open"`
+	Disconnects map[string]int   `json:"disconnects,omitempty"`
+	Received    uint64           `json:"received"`
+	Foreign     uint64           `json:"foreign"` // messages other than our stamped events
+	Latency     latency.Snapshot `json:"latency"`
+	Handshake   latency.Snapshot `json:"handshake"` // dial → WELCOME
+	Churned     uint64           `json:"churned"`   // completed connect/WELCOME/close cycles
+	Reads       uint64           `json:"reads"`     // read calls that returned data
+}

@@ -1,0 +1,373 @@
+//go:build linux
+
+package bench
+
+import (
+	"errors"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/wampgate/wampgate/bench/internal/wire"
+	"github.com/wampgate/wampgate/bench/latency"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	readBufSize = 256 << 10 // shared by every connection of a reactor
+	maxMessage  = 64 << 10  // longest server frame accepted
+	maxEvents   = 512       // epoll events per wait
+	// readsPerWake bounds the reads of one connection per readiness,
+	// so one busy socket cannot starve the others.
+	readsPerWake = 4
+	// closeTimeout bounds the wait for the server's close in churn mode.
+	closeTimeout = 2 * time.Second
+)
+
+// reactorConfig is what a reactor needs to open its connections.
+type reactorConfig struct {
+	Dst              [4]byte
+	Port             int
+	Host, Path       string
+	SrcIPs           [][4]byte // dials rotate over these source addresses
+	TopicJSON        []byte
+	Concurrency      int // handshakes in flight at most
+	HandshakeTimeout time.Duration
+	Slot             *Slot // this worker's board counters
+}
+
+// reactor is a worker's single epoll loop. It dials, upgrades and reads
+// every connection of the worker; only its own goroutine touches its
+// fields, others reach it through do.
+type reactor struct {
+	cfg     reactorConfig
+	epfd    int
+	wakefd  int
+	conns   []*conn // indexed by fd
+	pending []*conn // connections not yet open, scanned for deadlines
+	buf     []byte  // shared read buffer
+	wbuf    []byte  // scratch for frames the reactor writes
+	events  []unix.EpollEvent
+	rng     *rand.Rand
+	subMsg  []byte // the SUBSCRIBE message
+
+	dialSubs, dialPubs int // still to dial for the setup plan
+	inflight           int // dialed, not yet open or failed
+	dials              uint64
+	churnUntil         time.Time // churn mode: keep cycling until then
+	churnDone          chan struct{}
+	setupDone          chan struct{} // closed once the setup plan has finished
+	setupClosed        bool
+
+	publishers []int // fds of open publisher sessions
+
+	established, failed int
+	opened              [3]int // sessions established, by role
+	failures            map[string]int
+	disconnects         map[string]int
+	open                int
+	received, foreign   uint64
+	reads, churned      uint64
+	lat, hs             latency.Histogram
+
+	cmds    chan func()
+	stopped bool
+}
+
+func newReactor(cfg reactorConfig) (*reactor, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}); err != nil {
+		unix.Close(epfd)
+		unix.Close(wakefd)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 256
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 10 * time.Second
+	}
+	seed := uint64(time.Now().UnixNano()) ^ uint64(os.Getpid())<<32
+	return &reactor{
+		cfg:         cfg,
+		epfd:        epfd,
+		wakefd:      wakefd,
+		buf:         make([]byte, readBufSize),
+		events:      make([]unix.EpollEvent, maxEvents),
+		rng:         rand.New(rand.NewPCG(seed, seed>>7|1)),
+		subMsg:      wire.AppendSubscribe(nil, cfg.TopicJSON),
+		failures:    map[string]int{},
+		disconnects: map[string]int{},
+		cmds:        make(chan func(), 16),
+		setupDone:   make(chan struct{}),
+	}, nil
+}
+
+// errReactorGone is returned by do once the loop has ended.
+var errReactorGone = errors.New("reactor stopped")
+
+// do runs fn on the reactor's goroutine and waits for it (at most
+// timeout).
+func (r *reactor) do(fn func(), timeout time.Duration) error {
+	done := make(chan struct{})
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case r.cmds <- func() { fn(); close(done) }:
+	case <-t.C:
+		return errReactorGone
+	}
+	var one [8]byte
+	one[0] = 1 // eventfd counter in host (little-endian) order
+	_, _ = unix.Write(r.wakefd, one[:])
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return errReactorGone
+	}
+}
+
+// run is the loop. It returns when stopped (see stop) or at deadline,
+// having closed every connection.
+func (r *reactor) run(deadline time.Time) {
+	defer r.shutdown()
+	for !r.stopped {
+		now := time.Now()
+		if now.After(deadline) {
+			return
+		}
+		r.dialMore(now)
+		timeout := 100
+		if len(r.pending) > 0 {
+			timeout = 10
+		}
+		n, err := unix.EpollWait(r.epfd, r.events, timeout)
+		if err != nil && err != unix.EINTR {
+			return
+		}
+		for i := 0; i < n; i++ {
+			ev := &r.events[i]
+			fd := int(ev.Fd)
+			if fd == r.wakefd {
+				r.runCommands()
+				continue
+			}
+			if fd < len(r.conns) && r.conns[fd] != nil {
+				r.ready(r.conns[fd], ev.Events)
+			}
+		}
+		r.cfg.Slot.Received.Store(r.received)
+		if len(r.pending) > 0 {
+			r.expire(time.Now())
+		}
+	}
+}
+
+func (r *reactor) runCommands() {
+	var sink [8]byte
+	_, _ = unix.Read(r.wakefd, sink[:])
+	for {
+		select {
+		case fn := <-r.cmds:
+			fn()
+		default:
+			return
+		}
+	}
+}
+
+// stop ends the loop after the current command.
+func (r *reactor) stop() { r.stopped = true }
+
+func (r *reactor) shutdown() {
+	r.stopped = true
+	for fd, c := range r.conns {
+		if c != nil {
+			unix.Close(fd)
+			r.conns[fd] = nil
+		}
+	}
+	r.pending = nil
+	r.publishers = nil
+	r.cfg.Slot.Open.Store(0)
+	unix.Close(r.epfd)
+	// wakefd stays open: a late do may still write to it; it goes with the process.
+	r.finishSetup()
+	if r.churnDone != nil {
+		close(r.churnDone)
+		r.churnDone = nil
+	}
+}
+
+// plan sets the connections the setup phase opens.
+func (r *reactor) plan(subscribers, publishers int) {
+	r.dialSubs, r.dialPubs = subscribers, publishers
+	if subscribers+publishers == 0 {
+		r.finishSetup()
+	}
+}
+
+func (r *reactor) finishSetup() {
+	if !r.setupClosed {
+		r.setupClosed = true
+		close(r.setupDone)
+	}
+}
+
+// abortSetup gives up on the setup plan: connections not yet dialed and
+// handshakes not yet finished count as failed.
+func (r *reactor) abortSetup(reason string) {
+	if n := r.dialSubs + r.dialPubs; n > 0 {
+		r.failed += n
+		r.failures["not dialed: "+reason] += n
+		r.dialSubs, r.dialPubs = 0, 0
+	}
+	for len(r.pending) > 0 {
+		r.drop(r.pending[len(r.pending)-1], reason)
+	}
+	r.finishSetup()
+}
+
+// churn starts cycling connections until `until`; done is closed once
+// the cycles in flight at that time have ended.
+func (r *reactor) churn(until time.Time, done chan struct{}) {
+	r.churnUntil = until
+	r.churnDone = done
+}
+
+func (r *reactor) dialMore(now time.Time) {
+	churning := r.churnDone != nil && now.Before(r.churnUntil)
+	for r.inflight < r.cfg.Concurrency {
+		var ro role
+		switch {
+		case r.dialSubs > 0:
+			ro, r.dialSubs = roleSubscriber, r.dialSubs-1
+		case r.dialPubs > 0:
+			ro, r.dialPubs = rolePublisher, r.dialPubs-1
+		case churning:
+			ro = roleChurn
+		default:
+			if r.churnDone != nil && !churning && r.inflight == 0 {
+				close(r.churnDone)
+				r.churnDone = nil
+			}
+			return
+		}
+		r.dial(ro, now)
+	}
+}
+
+func (r *reactor) dial(ro role, now time.Time) {
+	src := r.cfg.SrcIPs[r.dials%uint64(len(r.cfg.SrcIPs))]
+	r.dials++
+	fd, err := dialNonblock(src, r.cfg.Dst, r.cfg.Port)
+	if err != nil {
+		r.failed++
+		r.failures["socket: "+errnoName(err)]++
+		r.checkSetup()
+		return
+	}
+	if err := unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(fd)}); err != nil {
+		unix.Close(fd)
+		r.failed++
+		r.failures["epoll_ctl: "+errnoName(err)]++
+		r.checkSetup()
+		return
+	}
+	for fd >= len(r.conns) {
+		r.conns = append(r.conns, make([]*conn, max(1024, len(r.conns)))...)
+	}
+	c := &conn{fd: fd, role: ro, phase: phaseConnecting, pendingIdx: -1, started: now, deadline: now.Add(r.cfg.HandshakeTimeout)}
+	r.conns[fd] = c
+	r.pend(c)
+	r.inflight++
+}
+
+// checkSetup closes setupDone once the setup plan has nothing left.
+func (r *reactor) checkSetup() {
+	if !r.setupClosed && r.dialSubs == 0 && r.dialPubs == 0 && r.inflight == 0 {
+		r.finishSetup()
+	}
+}
+
+func (r *reactor) pend(c *conn) {
+	c.pendingIdx = len(r.pending)
+	r.pending = append(r.pending, c)
+}
+
+func (r *reactor) unpend(c *conn) {
+	i := c.pendingIdx
+	if i < 0 {
+		return
+	}
+	last := len(r.pending) - 1
+	r.pending[i] = r.pending[last]
+	r.pending[i].pendingIdx = i
+	r.pending[last] = nil
+	r.pending = r.pending[:last]
+	c.pendingIdx = -1
+}
+
+// expire fails connections whose handshake (or churn close) took too long.
+func (r *reactor) expire(now time.Time) {
+	for i := len(r.pending) - 1; i >= 0; i-- {
+		if i >= len(r.pending) {
+			continue
+		}
+		if c := r.pending[i]; now.After(c.deadline) {
+			r.drop(c, "timeout while "+c.phase.String())
+		}
+	}
+}
+
+// snapshot returns the worker's counts (on the reactor goroutine).
+func (r *reactor) snapshot() *workerReport {
+	return &workerReport{
+		Established: r.established,
+		Failed:      r.failed,
+		Failures:    copyCounts(r.failures),
+		Open:        r.open,
+		Disconnects: copyCounts(r.disconnects),
+		Received:    r.received,
+		Foreign:     r.foreign,
+		Latency:     r.lat.Snapshot(),
+		Handshake:   r.hs.Snapshot(),
+		Churned:     r.churned,
+		Reads:       r.reads,
+	}
+}
+
+// resetCounts zeroes the delivery counters before a measurement.
+func (r *reactor) resetCounts() {
+	r.received, r.foreign, r.reads = 0, 0, 0
+	r.lat.Reset()
+	r.cfg.Slot.Received.Store(0)
+	r.cfg.Slot.Sent.Store(0)
+}
+
+func copyCounts(m map[string]int) map[string]int {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// maskKey returns a fresh masking key.
+func (r *reactor) maskKey() (k [4]byte) {
+	v := r.rng.Uint32()
+	k[0], k[1], k[2], k[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	return k
+}

@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"encoding/json"
+
+	"github.com/wampgate/wampgate/bench/latency"
+)
+
+// ServerFigures is what wampbench read about the server process during a
+// run. RSS is VmRSS of /proc/PID/status; CPU is utime+stime of
+// /proc/PID/stat (all threads), in seconds.
+type ServerFigures struct {
+	PID          int             `json:"pid"`
+	RSSBeforeKiB int64           `json:"rss_before_kib"`
+	RSSAfterKiB  int64           `json:"rss_after_kib"`
+	RSSPeakKiB   int64           `json:"rss_peak_kib"`
+	CPUSeconds   float64         `json:"cpu_seconds"`       // over the measured phase
+	Healthz      json.RawMessage `json:"healthz,omitempty"` // GET /healthz at the end, if it answered JSON
+}
+
+// IdleResult is the outcome of RunIdle.
+type IdleResult struct {
+	Mode    string `json:"mode"` // "idle"
+	Label   string `json:"label,omitempty"`
+	URL     string `json:"url"`
+	Topic   string `json:"topic"`
+	Target  int    `json:"target_sessions"`
+	Workers int    `json:"workers"`
+
+	Established  int            `json:"established"` // subscribed sessions opened
+	Failed       int            `json:"failed"`
+	Failures     map[string]int `json:"failures,omitempty"` // reason → count
+	Disconnected int            `json:"disconnected"`       // established, then lost before the end
+	Disconnects  map[string]int `json:"disconnects,omitempty"`
+	// Verified counts sessions that received one event published after the
+	// hold (-1 when verification was off): proof the subscriptions exist.
+	Verified int `json:"verified"`
+
+	ConnectSeconds   float64         `json:"connect_seconds"`
+	HandshakesPerSec float64         `json:"handshakes_per_sec"`
+	HandshakeLatency latency.Summary `json:"handshake_latency"` // dial → WELCOME, client side
+	HoldSeconds      float64         `json:"hold_seconds"`
+
+	Server ServerFigures `json:"server"` // CPUSeconds: connect + hold
+	// Server CPU in the connect phase (TCP accept, upgrade, WELCOME,
+	// SUBSCRIBE) and while merely holding the sessions.
+	ServerCPUConnectSeconds float64 `json:"server_cpu_connect_seconds"`
+	ServerCPUHoldSeconds    float64 `json:"server_cpu_hold_seconds"`
+	ServerCPUMicrosPerConn  float64 `json:"server_cpu_us_per_session"` // connect phase CPU / established
+	KiBPerSession           float64 `json:"server_kib_per_session"`    // (RSS after − before) / established
+
+	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
+}
+
+// FanoutResult is the outcome of RunFanout.
+type FanoutResult struct {
+	Mode    string `json:"mode"` // "fanout"
+	Label   string `json:"label,omitempty"`
+	URL     string `json:"url"`
+	Topic   string `json:"topic"`
+	Workers int    `json:"workers"`
+
+	TargetSubscribers int            `json:"target_subscribers"`
+	Subscribers       int            `json:"subscribers"` // sessions that received the warm-up event
+	Publishers        int            `json:"publishers"`
+	Failed            int            `json:"failed"`
+	Failures          map[string]int `json:"failures,omitempty"`
+	EventBytes        int            `json:"event_bytes"` // JSON of the event element
+	FrameBytes        int            `json:"frame_bytes"` // one EVENT frame as the server sends it (if it does not re-encode)
+	RateTarget        float64        `json:"rate_target"` // publications/s; 0: full speed
+	Window            int            `json:"window"`
+	Batch             int            `json:"batch"`
+
+	Published      uint64  `json:"published"`
+	PublishSeconds float64 `json:"publish_seconds"`
+	PublishRate    float64 `json:"publish_rate"` // publications/s
+	WindowWaits    uint64  `json:"window_waits"`
+	Late           uint64  `json:"late"` // fixed rate: sent >1 ms behind schedule
+	PublishError   string  `json:"publish_error,omitempty"`
+
+	Expected         uint64  `json:"expected"` // published × subscribers
+	Received         uint64  `json:"received"`
+	Lost             uint64  `json:"lost"`
+	Extra            uint64  `json:"extra"` // received beyond expected (duplicates)
+	Foreign          uint64  `json:"foreign"`
+	MeasureSeconds   float64 `json:"measure_seconds"` // first publish → last delivery
+	DeliveriesPerSec float64 `json:"deliveries_per_sec"`
+
+	Latency latency.Summary `json:"latency"` // publish send → event read, wall clock
+
+	Server              ServerFigures  `json:"server"` // CPUSeconds over the measure window
+	ServerCPUPercent    float64        `json:"server_cpu_percent"`
+	DeliveriesPerCPUSec float64        `json:"deliveries_per_server_cpu_sec"`
+	ClientCPUSeconds    float64        `json:"client_cpu_seconds"` // all workers, measure window
+	ClientReads         uint64         `json:"client_reads"`
+	EventsPerClientRead float64        `json:"events_per_client_read"`
+	Disconnected        int            `json:"disconnected"`
+	Disconnects         map[string]int `json:"disconnects,omitempty"`
+}
+
+// HandshakeResult is the outcome of RunHandshakes.
+type HandshakeResult struct {
+	Mode        string `json:"mode"` // "handshakes"
+	Label       string `json:"label,omitempty"`
+	URL         string `json:"url"`
+	Workers     int    `json:"workers"`
+	Concurrency int    `json:"concurrency"` // per worker
+
+	Handshakes       uint64          `json:"handshakes"` // connect + 101 + WELCOME completed (then closed)
+	Failed           int             `json:"failed"`
+	Failures         map[string]int  `json:"failures,omitempty"`
+	CloseProblems    map[string]int  `json:"close_problems,omitempty"`
+	Seconds          float64         `json:"seconds"`
+	HandshakesPerSec float64         `json:"handshakes_per_sec"`
+	Latency          latency.Summary `json:"latency"` // dial → WELCOME
+
+	Server               ServerFigures `json:"server"`
+	ServerCPUMicrosPerHS float64       `json:"server_cpu_us_per_handshake"`
+	ClientCPUSeconds     float64       `json:"client_cpu_seconds"`
+	ClientCPUMicrosPerHS float64       `json:"client_cpu_us_per_handshake"`
+}
