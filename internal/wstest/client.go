@@ -36,34 +36,45 @@ func Dial(addr string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{conn: conn}, nil
+	return NewClient(conn), nil
 }
+
+// NewClient wraps a connection the caller dialled (for example with
+// socket options set).
+func NewClient(conn net.Conn) *Client { return &Client{conn: conn} }
 
 // Connect dials addr and performs the handshake req (UpgradeRequest(addr,
 // "wamp") when nil). It fails unless the answer is 101 with a valid
 // Sec-WebSocket-Accept. The client is returned with the response even on a
 // refused handshake, so callers can inspect it; close it in every case.
 func Connect(addr string, req *Request) (*Client, error) {
-	if req == nil {
-		req = UpgradeRequest(addr, "wamp")
-	}
 	c, err := Dial(addr)
 	if err != nil {
 		return nil, err
 	}
+	return c, c.Upgrade(addr, req)
+}
+
+// Upgrade performs the handshake req (UpgradeRequest(addr, "wamp") when
+// nil) on an open connection and checks for a 101 with a valid
+// Sec-WebSocket-Accept; the response is in c.Response.
+func (c *Client) Upgrade(addr string, req *Request) error {
+	if req == nil {
+		req = UpgradeRequest(addr, "wamp")
+	}
 	resp, err := c.Handshake(req.Bytes(), DefaultTimeout)
 	if err != nil {
-		return c, err
+		return err
 	}
 	if resp.StatusCode != 101 {
-		return c, fmt.Errorf("wstest: handshake refused: %q", resp.StatusLine)
+		return fmt.Errorf("wstest: handshake refused: %q", resp.StatusLine)
 	}
 	if key := headerValue(req.Headers, "Sec-WebSocket-Key"); key != "" {
 		if got := resp.Get("Sec-WebSocket-Accept"); got != AcceptKey(key) {
-			return c, fmt.Errorf("wstest: bad Sec-WebSocket-Accept %q, want %q", got, AcceptKey(key))
+			return fmt.Errorf("wstest: bad Sec-WebSocket-Accept %q, want %q", got, AcceptKey(key))
 		}
 	}
-	return c, nil
+	return nil
 }
 
 func headerValue(hs []HeaderField, name string) string {
@@ -223,6 +234,23 @@ func (c *Client) ReadBody(resp *Response, d time.Duration) ([]byte, error) {
 				return body, nil
 			}
 			return body, err
+		}
+	}
+}
+
+// ReadAll reads raw bytes until the server closes the connection or d
+// passes; it returns what arrived (including bytes buffered before) and
+// nil on a close (EOF or reset).
+func (c *Client) ReadAll(d time.Duration) ([]byte, error) {
+	c.setReadDeadline(d)
+	for {
+		if err := c.fill(); err != nil {
+			out := c.buf
+			c.buf = nil
+			if IsClosed(err) {
+				return out, nil
+			}
+			return out, err
 		}
 	}
 }
