@@ -1,0 +1,199 @@
+//go:build linux
+
+// Command wampbench is the load generator of wampgate: it measures a WAMP
+// v1 server on this machine (idle memory per session, fan-out throughput
+// and latency, handshake cost), reading the server's RSS and CPU time
+// from /proc. See package bench for how it works.
+//
+//	wampbench idle --url ws://127.0.0.1:8095/ --conns 19000 --hold 10s
+//	wampbench fanout --subs 10000 --size 128 --duration 10s
+//	wampbench fanout --subs 1000 --rate 100 --duration 10s
+//	wampbench handshakes --duration 10s
+//
+// Every mode prints a summary, or with --json one JSON object on stdout;
+// progress goes to stderr.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wampgate/wampgate/bench"
+)
+
+func main() {
+	if err := newApp(os.Stdout, os.Stderr).Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "wampbench:", err)
+		os.Exit(1)
+	}
+}
+
+// runTimeout bounds a whole run, whatever its flags say.
+const runTimeout = 15 * time.Minute
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:      "wampbench",
+		Usage:     "benchmark a WAMP v1 gateway on this machine (loopback only)",
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Commands: []*cli.Command{
+			{
+				Name:  "idle",
+				Usage: "open N subscribed sessions, hold them, report server RSS per session and handshake cost",
+				Flags: append(commonFlags(),
+					&cli.IntFlag{Name: "conns", Value: 1000, Usage: "sessions to open"},
+					&cli.StringFlag{Name: "topic", Value: "bench/idle", Usage: "topic every session subscribes to"},
+					&cli.DurationFlag{Name: "hold", Value: 10 * time.Second, Usage: "how long to hold the sessions before reading RSS"},
+					&cli.DurationFlag{Name: "settle", Value: time.Second, Usage: "pause between the connect phase and the hold"},
+					&cli.BoolFlag{Name: "no-verify", Usage: "skip publishing one event to check every subscription"},
+				),
+				Action: func(c *cli.Context) error {
+					opts := bench.IdleOptions{
+						Common:   common(c, stderr),
+						Conns:    c.Int("conns"),
+						Topic:    c.String("topic"),
+						Hold:     c.Duration("hold"),
+						Settle:   c.Duration("settle"),
+						NoVerify: c.Bool("no-verify"),
+					}
+					return run(c, stdout, func(ctx context.Context) (result, error) {
+						return bench.RunIdle(ctx, opts)
+					})
+				},
+			},
+			{
+				Name:  "fanout",
+				Usage: "S subscribers, P publishers on one topic: deliveries/s, per server CPU-second, loss, latency",
+				Flags: append(commonFlags(),
+					&cli.IntFlag{Name: "subs", Value: 1000, Usage: "subscriber sessions"},
+					&cli.IntFlag{Name: "pubs", Value: 1, Usage: "publisher sessions"},
+					&cli.IntFlag{Name: "size", Value: 128, Usage: "bytes of event JSON (a string carrying send time and sequence number)"},
+					&cli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "publishing time"},
+					&cli.Float64Flag{Name: "rate", Usage: "publications per second over all publishers; 0 = as fast as the window allows"},
+					&cli.IntFlag{Name: "window", Usage: "publications in flight at most (default 16 at full speed, 1000 at a fixed rate)"},
+					&cli.IntFlag{Name: "batch", Value: 8, Usage: "publications per write at full speed"},
+					&cli.StringFlag{Name: "topic", Value: "bench/fanout", Usage: "topic"},
+					&cli.DurationFlag{Name: "drain", Value: 3 * time.Second, Usage: "after publishing, stop waiting once nothing arrived for this long"},
+				),
+				Action: func(c *cli.Context) error {
+					opts := bench.FanoutOptions{
+						Common:   common(c, stderr),
+						Subs:     c.Int("subs"),
+						Pubs:     c.Int("pubs"),
+						Size:     c.Int("size"),
+						Duration: c.Duration("duration"),
+						Rate:     c.Float64("rate"),
+						Window:   c.Int("window"),
+						Batch:    c.Int("batch"),
+						Topic:    c.String("topic"),
+						Drain:    c.Duration("drain"),
+					}
+					return run(c, stdout, func(ctx context.Context) (result, error) {
+						return bench.RunFanout(ctx, opts)
+					})
+				},
+			},
+			{
+				Name:  "handshakes",
+				Usage: "repeat connect, 101, WELCOME, close: handshakes/s and server CPU per handshake",
+				Flags: append(commonFlags(),
+					&cli.IntFlag{Name: "workers", Value: 1, Usage: "worker processes"},
+					&cli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "how long to cycle"},
+				),
+				Action: func(c *cli.Context) error {
+					opts := bench.HandshakeOptions{
+						Common:   common(c, stderr),
+						Workers:  c.Int("workers"),
+						Duration: c.Duration("duration"),
+					}
+					if !c.IsSet("concurrency") {
+						opts.Concurrency = 32
+					}
+					return run(c, stdout, func(ctx context.Context) (result, error) {
+						return bench.RunHandshakes(ctx, opts)
+					})
+				},
+			},
+			{
+				Name:   "worker",
+				Usage:  "internal: serve a coordinating wampbench process on stdin/stdout",
+				Hidden: true,
+				Action: func(*cli.Context) error { return bench.WorkerMain() },
+			},
+		},
+	}
+}
+
+func commonFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "url", Value: "ws://127.0.0.1:8095/", EnvVars: []string{"WAMPBENCH_URL"}, Usage: "server to measure (loopback address only)"},
+		&cli.IntFlag{Name: "server-pid", EnvVars: []string{"WAMPBENCH_SERVER_PID"}, Usage: "server process for RSS/CPU figures (default: the process listening on the URL's port)"},
+		&cli.StringFlag{Name: "label", Usage: "free text stored in the result, e.g. the poller"},
+		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
+		&cli.IntFlag{Name: "per-worker", Value: 9000, Usage: "connections per worker process (fd limit)"},
+		&cli.IntFlag{Name: "concurrency", Value: 256, Usage: "handshakes in flight per worker"},
+		&cli.DurationFlag{Name: "handshake-timeout", Value: 10 * time.Second, Usage: "per connection, dial to WELCOME"},
+		&cli.DurationFlag{Name: "connect-timeout", Value: 60 * time.Second, Usage: "whole connect phase"},
+		&cli.StringFlag{Name: "source-base", Value: "127.0.0.2", Usage: "first loopback source address; worker i binds the i-th"},
+	}
+}
+
+func common(c *cli.Context, stderr io.Writer) bench.Common {
+	return bench.Common{
+		URL:              c.String("url"),
+		ServerPID:        c.Int("server-pid"),
+		Label:            c.String("label"),
+		PerWorker:        c.Int("per-worker"),
+		Concurrency:      c.Int("concurrency"),
+		HandshakeTimeout: c.Duration("handshake-timeout"),
+		ConnectTimeout:   c.Duration("connect-timeout"),
+		SourceBase:       c.String("source-base"),
+		Log:              stderr,
+	}
+}
+
+// result is what every mode returns.
+type result interface{ WriteText(io.Writer) }
+
+// run executes a mode under a bounded, interruptible context and prints
+// its result, even a partial one that comes with an error.
+func run(c *cli.Context, stdout io.Writer, mode func(context.Context) (result, error)) error {
+	ctx, cancel := context.WithTimeout(c.Context, runTimeout)
+	defer cancel()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := mode(ctx)
+	if res != nil && !isNil(res) {
+		if c.Bool("json") {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if jerr := enc.Encode(res); jerr != nil && err == nil {
+				err = jerr
+			}
+		} else {
+			res.WriteText(stdout)
+		}
+	}
+	return err
+}
+
+// isNil reports a typed nil pointer inside the interface.
+func isNil(r result) bool {
+	switch v := r.(type) {
+	case *bench.IdleResult:
+		return v == nil
+	case *bench.FanoutResult:
+		return v == nil
+	case *bench.HandshakeResult:
+		return v == nil
+	}
+	return false
+}
