@@ -1,0 +1,198 @@
+package v1
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/wamptest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func newRouter(h wamp.Handler) *wamp.Router {
+	return wamp.NewRouter(wamp.RouterConfig{Handler: h, Logger: quiet, MaxSubscriptions: 3})
+}
+
+// open starts a session and drops its WELCOME from the recorded messages.
+func open(t *testing.T, r *wamp.Router) (*Session, *wamptest.Conn) {
+	t.Helper()
+	c := wamptest.NewConn("10.0.0.1:5000")
+	s := NewSession(r, c)
+	if w := string(s.Open()); !strings.HasPrefix(w, `[0,"`+s.ID()+`",1,`) {
+		t.Fatalf("WELCOME %s", w)
+	}
+	return s, c
+}
+
+func send(t *testing.T, s *Session, msgs ...string) {
+	t.Helper()
+	for _, m := range msgs {
+		if err := s.HandleMessage([]byte(m), false); err != nil {
+			t.Fatalf("HandleMessage(%s): %v", m, err)
+		}
+	}
+}
+
+func TestWelcome(t *testing.T) {
+	r := wamp.NewRouter(wamp.RouterConfig{ServerIdent: "wampgate/1.2.3", Logger: quiet})
+	s := NewSession(r, wamptest.NewConn("x"))
+	if got, want := string(s.Open()), `[0,"`+s.ID()+`",1,"wampgate\/1.2.3"]`; got != want {
+		t.Errorf("WELCOME %s, want %s", got, want)
+	}
+	if st := r.Stats(); st.Sessions != 1 {
+		t.Errorf("sessions after Open: %d", st.Sessions)
+	}
+	s.Closed()
+	s.Closed()
+	if st := r.Stats(); st.Sessions != 0 {
+		t.Errorf("sessions after Closed: %d", st.Sessions)
+	}
+	if err := s.HandleMessage([]byte(`garbage`), false); err != nil {
+		t.Errorf("message after Closed: %v", err)
+	}
+}
+
+func TestPublishCompactsEvent(t *testing.T) {
+	r := newRouter(nil)
+	s, c := open(t, r)
+	send(t, s, `[5,"t"]`, "[7, \"t\", { \"a\" : [ 1 , 2.50 ] , \"s\" : \"x  y\" } ]")
+	if got, want := c.Take(), []string{`[8,"t",{"a":[1,2.50],"s":"x  y"}]`}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestBinaryFrames(t *testing.T) {
+	r := newRouter(nil)
+	s, c := open(t, r)
+	if err := s.HandleMessage([]byte(`[5,"t"]`), true); err != nil {
+		t.Fatal(err)
+	}
+	send(t, s, `[7,"t",1]`)
+	if got := c.Take(); len(got) != 1 {
+		t.Errorf("binary SUBSCRIBE not processed: %q", got)
+	}
+	var ce *wamp.CloseError
+	if err := s.HandleMessage([]byte("\x00\x01\x02\xff"), true); !errors.As(err, &ce) || ce.Code != 1007 {
+		t.Errorf("binary garbage: %v", err)
+	}
+}
+
+func TestSessionLimits(t *testing.T) {
+	r := newRouter(nil)
+	s, _ := open(t, r)
+	send(t, s, `[5,"a"]`, `[5,"b"]`, `[5,"c"]`, `[5,"c"]`)
+	var ce *wamp.CloseError
+	if err := s.HandleMessage([]byte(`[5,"d"]`), false); !errors.As(err, &ce) || ce.Code != wamp.ClosePolicyViolation {
+		t.Errorf("fourth subscription: %v", err)
+	}
+	s2, _ := open(t, r)
+	for i := range maxPrefixes {
+		send(t, s2, fmt.Sprintf(`[1,"p%d","u"]`, i))
+	}
+	if err := s2.HandleMessage([]byte(`[1,"one-more","u"]`), false); !errors.As(err, &ce) || ce.Code != wamp.ClosePolicyViolation {
+		t.Errorf("prefix %d: %v", maxPrefixes+1, err)
+	}
+}
+
+type refuser struct{ wamp.BaseHandler }
+
+func (refuser) OnSubscribe(wamp.Peer, string) error { return errors.New("no") }
+
+func TestSubscribeRefused(t *testing.T) {
+	r := newRouter(refuser{})
+	s, c := open(t, r)
+	send(t, s, `[5,"t"]`, `[7,"t","x"]`)
+	if got := c.Take(); len(got) != 0 {
+		t.Errorf("refused subscriber got %q", got)
+	}
+	if _, _, closed := c.CloseCode(); closed {
+		t.Errorf("refused subscription closed the connection")
+	}
+}
+
+// asyncHandler answers calls later, from another goroutine.
+type asyncHandler struct {
+	wamp.BaseHandler
+	wg sync.WaitGroup
+}
+
+func (h *asyncHandler) OnCall(p wamp.Peer, call *wamp.Call) {
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		_ = call.Result([]any{call.Procedure, len(call.Args)})
+	}()
+}
+
+func TestAsyncCall(t *testing.T) {
+	h := &asyncHandler{}
+	r := newRouter(h)
+	s, c := open(t, r)
+	send(t, s, `[1,"rpc","http://example.com/rpc/"]`, `[2,"c1","rpc:add",1,2]`)
+	h.wg.Wait()
+	if got, want := c.Take(), []string{`[3,"c1",["http://example.com/rpc/add",2]]`}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	send(t, s, `[2,"c2","x"]`)
+	s.Closed()
+	h.wg.Wait()
+	if got := c.Take(); len(got) != 0 {
+		t.Errorf("answer after close was sent: %q", got)
+	}
+}
+
+func TestDefaultHandlerCall(t *testing.T) {
+	r := newRouter(nil)
+	s, c := open(t, r)
+	send(t, s, `[2,"c9","http://example.com/calc#add",1]`)
+	want := `[4,"c9","http:\/\/example.com\/calc#add","RPC not supported on this node"]`
+	if got := c.Take(); !slices.Equal(got, []string{want}) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+type panicky struct{ wamp.BaseHandler }
+
+func (panicky) OnCall(wamp.Peer, *wamp.Call) { panic("handler bug") }
+
+func TestHandlerPanicClosesSession(t *testing.T) {
+	r := newRouter(panicky{})
+	s, c := open(t, r)
+	_ = s.HandleMessage([]byte(`[2,"c","x"]`), false)
+	if code, _, closed := c.CloseCode(); !closed || code != wamp.CloseInternalError {
+		t.Errorf("close after handler panic: %d %v", code, closed)
+	}
+}
+
+func TestCallArgsOwned(t *testing.T) {
+	var got *wamp.Call
+	r := newRouter(callCatcher(func(c *wamp.Call) { got = c }))
+	s, _ := open(t, r)
+	msg := []byte(`[2,"c","p", [ 1 , 2 ] ,"x"]`)
+	if err := s.HandleMessage(msg, false); err != nil {
+		t.Fatal(err)
+	}
+	for i := range msg {
+		msg[i] = '#'
+	}
+	if len(got.Args) != 2 || string(got.Args[0]) != `[1,2]` || string(got.Args[1]) != `"x"` {
+		t.Errorf("args %q", got.Args)
+	}
+}
+
+type callCatcher func(*wamp.Call)
+
+func (f callCatcher) OnOpen(wamp.Peer)                             {}
+func (f callCatcher) OnClose(wamp.Peer)                            {}
+func (f callCatcher) OnError(wamp.Peer, error)                     {}
+func (f callCatcher) OnSubscribe(wamp.Peer, string) error          { return nil }
+func (f callCatcher) OnUnsubscribe(wamp.Peer, string)              {}
+func (f callCatcher) OnPublish(wamp.Peer, *wamp.Publication) error { return nil }
+func (f callCatcher) OnCall(_ wamp.Peer, c *wamp.Call)             { f(c) }
