@@ -5,6 +5,9 @@ import "fmt"
 // Conn is the transport under a session: one WebSocket connection, as the
 // gateway implements it. Every method is safe for concurrent use and never
 // blocks on the network: bytes are queued and flushed by the gateway.
+// A Conn method must never call back into the session (ProtocolSession,
+// Router) synchronously, e.g. run Closed from inside Close: the broker
+// calls SendFrame while it holds a topic's read lock.
 type Conn interface {
 	// SendText queues msg as one text frame. msg must not be modified later.
 	SendText(msg []byte)

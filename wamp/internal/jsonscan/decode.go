@@ -16,12 +16,12 @@ func Unquote(s []byte) string {
 	if bytes.IndexByte(body, '\\') < 0 {
 		return string(body)
 	}
-	return string(AppendUnquoted(make([]byte, 0, len(body)), s))
+	return string(appendUnquoted(make([]byte, 0, len(body)), s))
 }
 
-// AppendUnquoted appends the decoded content of the validated JSON string
+// appendUnquoted appends the decoded content of the validated JSON string
 // slice s to dst.
-func AppendUnquoted(dst, s []byte) []byte {
+func appendUnquoted(dst, s []byte) []byte {
 	if len(s) < 2 {
 		return dst
 	}
