@@ -1,0 +1,76 @@
+package netpoll
+
+import (
+	"fmt"
+	"io"
+	"net"
+
+	enetpoll "github.com/mailru/easygo/netpoll"
+)
+
+// easygoBackend drives readiness with mailru/easygo's netpoll, the design
+// wampgate's reactor descends from. netpoll.Handle obtains the descriptor
+// through conn.File(), which duplicates it: every connection costs two
+// descriptors, so this backend holds half as many connections as epoll
+// under the same `ulimit -n`. Reads and writes use the original descriptor.
+type easygoBackend struct {
+	srv    *Server
+	poller enetpoll.Poller
+}
+
+func newEasygoBackend(s *Server) (*easygoBackend, error) {
+	p, err := enetpoll.New(&enetpoll.Config{OnWaitError: func(err error) {
+		s.log.Error("easygo poller wait failed", "err", err)
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("easygo poller: %w", err)
+	}
+	return &easygoBackend{srv: s, poller: p}, nil
+}
+
+func (b *easygoBackend) serve(ln *net.TCPListener) error {
+	return acceptNet(b.srv, ln, func(c *Conn) error {
+		desc, err := enetpoll.HandleReadOnce(c.netc)
+		if err != nil {
+			return fmt.Errorf("easygo handle: %w", err)
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.released {
+			_ = desc.Close()
+			return nil
+		}
+		c.ext = desc
+		return b.poller.Start(desc, func(ev enetpoll.Event) {
+			if ev&enetpoll.EventPollerClosed == 0 {
+				b.srv.pool.scheduleRead(c)
+			}
+		})
+	})
+}
+
+func (b *easygoBackend) armRead(c *Conn) error {
+	desc, _ := c.ext.(*enetpoll.Desc)
+	if desc == nil {
+		return nil
+	}
+	return b.poller.Resume(desc)
+}
+
+func (b *easygoBackend) waitWritable(c *Conn) { waitWritableRuntime(c) }
+
+func (b *easygoBackend) unregister(c *Conn) {
+	if desc, _ := c.ext.(*enetpoll.Desc); desc != nil {
+		_ = b.poller.Stop(desc)
+		_ = desc.Close()
+	}
+	_ = c.netc.Close()
+}
+
+func (b *easygoBackend) stopAccepting() {}
+
+func (b *easygoBackend) close() {
+	if cl, ok := b.poller.(io.Closer); ok {
+		_ = cl.Close()
+	}
+}

@@ -1,0 +1,227 @@
+package netpoll
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// epollBackend watches sockets with two epoll sets: the read set holds every
+// connection with one-shot read interest (re-armed after each read pass, so
+// at most one worker reads a connection at a time); the write set holds only
+// connections whose socket buffer was full, until they can take bytes again.
+// Each event carries the fd and the connection's sequence number, so an event
+// for a descriptor that was closed and reused in between is ignored.
+type epollBackend struct {
+	srv      *Server
+	readSet  int
+	writeSet int
+	wake     int // eventfd registered in both sets to stop the loops
+	closed   atomic.Bool
+	loops    chan struct{}
+
+	listener   *os.File // duplicate of the listening socket
+	listenFD   int
+	stopAccept chan struct{}
+	backoff    acceptBackoff
+}
+
+const readEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
+
+func newEpollBackend(s *Server, ln *net.TCPListener) (*epollBackend, error) {
+	b := &epollBackend{srv: s, readSet: -1, writeSet: -1, wake: -1, listenFD: -1,
+		loops: make(chan struct{}, 2), stopAccept: make(chan struct{})}
+	var err error
+	if b.readSet, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	if b.writeSet, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		b.closeFDs()
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	if b.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+		b.closeFDs()
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	for _, set := range []int{b.readSet, b.writeSet} {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.wake)}
+		if err = unix.EpollCtl(set, unix.EPOLL_CTL_ADD, b.wake, &ev); err != nil {
+			b.closeFDs()
+			return nil, fmt.Errorf("epoll_ctl wake: %w", err)
+		}
+	}
+	if err = b.listen(ln); err != nil {
+		b.closeFDs()
+		return nil, err
+	}
+	return b, nil
+}
+
+// serve registers the listening socket in the read set; the read loop then
+// accepts with accept4 itself. Each new socket is non-blocking, owned by
+// this backend alone (never registered with the Go runtime poller) and costs
+// one descriptor. The listener is used through a duplicate of its descriptor
+// (one extra descriptor per server, none per connection) because the Go
+// runtime does not lend out a listener's descriptor for raw reads.
+// serve runs the two event loops; the read loop also accepts.
+func (b *epollBackend) serve(*net.TCPListener) error {
+	go b.loop(b.readSet, b.srv.pool.scheduleRead)
+	go b.loop(b.writeSet, (*Conn).writable)
+	<-b.stopAccept
+	return nil
+}
+
+// listen registers a duplicate of the listening socket in the read set.
+func (b *epollBackend) listen(ln *net.TCPListener) error {
+	f, err := ln.File()
+	if err != nil {
+		return fmt.Errorf("listener descriptor: %w", err)
+	}
+	b.listener = f
+	b.listenFD = int(f.Fd())
+	if err := unix.SetNonblock(b.listenFD, true); err != nil {
+		return fmt.Errorf("listener non-blocking: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.listenFD)}
+	if err := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl listener: %w", err)
+	}
+	return nil
+}
+
+// acceptReady accepts every pending connection.
+func (b *epollBackend) acceptReady() {
+	for {
+		fd, sa, err := unix.Accept4(b.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch {
+		case err == nil:
+			b.backoff.ok()
+		case err == unix.EAGAIN:
+			return
+		case err == unix.EINTR || err == unix.ECONNABORTED:
+			continue
+		case err == unix.EMFILE || err == unix.ENFILE || err == unix.ENOBUFS || err == unix.ENOMEM:
+			b.backoff.fail(b.srv.log, err)
+			return
+		default:
+			b.srv.log.Error("accept4 failed", "err", err)
+			return
+		}
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		c := b.srv.adopt(fd, sockaddrAddrPort(sa), nil)
+		c.mu.Lock()
+		var regErr error
+		if !c.released {
+			regErr = b.register(c)
+		}
+		c.mu.Unlock()
+		if regErr != nil {
+			c.CloseNow(nil, fmt.Errorf("epoll register: %w", regErr))
+		}
+	}
+}
+
+func (b *epollBackend) stopAccepting() {
+	if b.listener == nil {
+		return
+	}
+	_ = unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil)
+	close(b.stopAccept)
+}
+
+func (b *epollBackend) register(c *Conn) error {
+	ev := unix.EpollEvent{Events: readEvents, Fd: int32(c.fd), Pad: int32(c.seq)}
+	return unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, c.fd, &ev)
+}
+
+func (b *epollBackend) armRead(c *Conn) error {
+	ev := unix.EpollEvent{Events: readEvents, Fd: int32(c.fd), Pad: int32(c.seq)}
+	return unix.EpollCtl(b.readSet, unix.EPOLL_CTL_MOD, c.fd, &ev)
+}
+
+func (b *epollBackend) waitWritable(c *Conn) {
+	ev := unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(c.fd), Pad: int32(c.seq)}
+	op := unix.EPOLL_CTL_MOD
+	if !c.inWriteSet {
+		op = unix.EPOLL_CTL_ADD
+		c.inWriteSet = true
+	}
+	if err := unix.EpollCtl(b.writeSet, op, c.fd, &ev); err != nil {
+		// Cannot wait for writability: treat the socket as broken.
+		c.killLocked(fmt.Errorf("epoll_ctl write set: %w", err))
+	}
+}
+
+// unregister closes the descriptor; closing removes it from both epoll sets
+// (it was never duplicated), which saves two epoll_ctl calls per connection.
+func (b *epollBackend) unregister(c *Conn) { _ = unix.Close(c.fd) }
+
+// loop waits on one epoll set and hands each ready connection to onReady.
+func (b *epollBackend) loop(set int, onReady func(*Conn)) {
+	defer func() { b.loops <- struct{}{} }()
+	events := make([]unix.EpollEvent, 1024)
+	for {
+		n, err := unix.EpollWait(set, events, -1)
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			b.srv.log.Error("epoll_wait failed", "err", err)
+			return
+		}
+		for i := range events[:n] {
+			ev := &events[i]
+			if int(ev.Fd) == b.listenFD && set == b.readSet {
+				b.acceptReady()
+				continue
+			}
+			if int(ev.Fd) == b.wake {
+				if b.closed.Load() {
+					return
+				}
+				continue
+			}
+			if c := b.srv.table.get(int(ev.Fd), uint32(ev.Pad)); c != nil {
+				onReady(c)
+			}
+		}
+	}
+}
+
+func (b *epollBackend) close() {
+	if b.closed.Swap(true) {
+		return
+	}
+	var one [8]byte
+	one[0] = 1
+	_, _ = unix.Write(b.wake, one[:])
+	<-b.loops
+	<-b.loops
+	b.closeFDs()
+}
+
+func (b *epollBackend) closeFDs() {
+	if b.listener != nil {
+		_ = b.listener.Close()
+	}
+	for _, fd := range []int{b.readSet, b.writeSet, b.wake} {
+		if fd >= 0 {
+			_ = unix.Close(fd)
+		}
+	}
+}
+
+// sockaddrAddrPort converts an accept4 peer address.
+func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+	}
+	return netip.AddrPort{}
+}

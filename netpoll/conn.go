@@ -1,0 +1,221 @@
+package netpoll
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Handler receives the events of one connection. OnData and OnClose are
+// never called concurrently for the same connection, and OnClose is called
+// exactly once, after the socket is closed.
+type Handler interface {
+	// OnData handles bytes that have arrived. data is only valid during the
+	// call and may be modified in place. A non-nil error closes the
+	// connection at once; to close gracefully, call Conn.Close instead.
+	OnData(data []byte) error
+	// OnClose reports that the connection is gone and why (nil after a
+	// graceful close).
+	OnClose(err error)
+}
+
+// Errors reported by Conn.
+var (
+	// ErrClosed is returned by Send on a connection that is closing.
+	ErrClosed = errors.New("netpoll: connection closed")
+	// ErrQueueFull is returned by Send when the outbound queue would pass
+	// the configured limit: the peer does not read fast enough.
+	ErrQueueFull = errors.New("netpoll: outbound queue limit exceeded")
+	// ErrLingerTimeout closes a connection whose peer did not finish the
+	// close handshake in time.
+	ErrLingerTimeout = errors.New("netpoll: close linger timeout")
+)
+
+// connState is the life cycle of a connection.
+type connState uint8
+
+const (
+	stateOpen    connState = iota // reading and writing
+	stateClosing                  // final bytes queued; flush, then half-close
+	stateDrained                  // write side shut down; reading until EOF
+	stateDead                     // fd must be released as soon as it is idle
+)
+
+// Conn is one accepted connection. Its methods are safe for concurrent use.
+type Conn struct {
+	fd     int
+	seq    uint32 // distinguishes reuse of the same fd number
+	remote netip.AddrPort
+	srv    *Server
+	netc   net.Conn // goroutine and easygo backends only
+	ext    any      // backend-specific state (easygo descriptor)
+
+	handler Handler
+
+	// Pool links, guarded by the pool's mutex: a connection is in the read
+	// and the flush queue at most once each.
+	nextRead, nextFlush *Conn
+	inReadQ, inFlushQ   bool
+
+	mu           sync.Mutex
+	state        connState
+	reading      bool // a worker is reading or running OnData
+	flushQueued  bool // in the flush queue or being flushed
+	flushing     bool // a worker is writing the socket now
+	writeBlocked bool // EAGAIN seen: waiting for writability
+	inWriteSet   bool // epoll backend: registered in the write set
+	released     bool
+	out          [][]byte // queued frames; out[0][outOff:] is next
+	outOff       int
+	outBytes     int
+	closeErr     error
+	closingSince int64 // unix nanoseconds
+
+	lastRead atomic.Int64 // unix nanoseconds of the last received bytes
+}
+
+// RemoteAddr returns the peer address.
+func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+
+// SetHandler installs the handler; the acceptor calls it once.
+func (c *Conn) SetHandler(h Handler) { c.handler = h }
+
+// LastRead reports when bytes last arrived from the peer.
+func (c *Conn) LastRead() time.Time { return time.Unix(0, c.lastRead.Load()) }
+
+// QueuedBytes reports how many bytes wait in the outbound queue.
+func (c *Conn) QueuedBytes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.outBytes
+}
+
+// Send queues bytes for the peer. b must not be modified afterwards; the
+// same slice may be queued to many connections. Send never blocks on the
+// network. It fails with ErrClosed once the connection is closing, and with
+// ErrQueueFull when the outbound queue would pass its limit (the caller
+// decides what a slow consumer deserves, typically CloseNow).
+func (c *Conn) Send(b []byte) error {
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if limit := c.srv.cfg.WriteQueueLimit; limit > 0 && c.outBytes+len(b) > limit && c.outBytes > 0 {
+		c.mu.Unlock()
+		return ErrQueueFull
+	}
+	c.enqueueLocked(b)
+	schedule := c.needFlushLocked()
+	c.mu.Unlock()
+	if schedule {
+		c.srv.pool.scheduleFlush(c)
+	}
+	return nil
+}
+
+func (c *Conn) enqueueLocked(b []byte) {
+	c.out = append(c.out, b)
+	c.outBytes += len(b)
+}
+
+// needFlushLocked marks the connection for flushing and reports whether the
+// caller must put it in the flush queue.
+func (c *Conn) needFlushLocked() bool {
+	if c.flushQueued || c.writeBlocked {
+		return false
+	}
+	c.flushQueued = true
+	return true
+}
+
+// Close queues final (for example a WebSocket close frame; may be nil),
+// flushes what is queued, shuts down the write side and keeps reading until
+// the peer closes too or the linger timeout passes. Later Sends fail.
+func (c *Conn) Close(final []byte) {
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return
+	}
+	c.state = stateClosing
+	c.closingSince = time.Now().UnixNano()
+	if len(final) > 0 {
+		c.enqueueLocked(final)
+	}
+	schedule := c.needFlushLocked()
+	c.mu.Unlock()
+	if schedule {
+		c.srv.pool.scheduleFlush(c)
+	}
+}
+
+// CloseNow drops everything queued, makes one non-blocking attempt to write
+// final, and closes the socket with err as the reason.
+func (c *Conn) CloseNow(final []byte, err error) {
+	c.mu.Lock()
+	if c.state == stateDead {
+		c.mu.Unlock()
+		return
+	}
+	c.dropQueueLocked()
+	if len(final) > 0 && !c.flushing && !c.writeBlocked {
+		_, _ = writeOnce(c.fd, final)
+	}
+	c.killLocked(err)
+	release := c.releasableLocked()
+	c.mu.Unlock()
+	if release {
+		c.release()
+	}
+}
+
+// Closing reports whether the connection has been asked to close, and since when.
+func (c *Conn) Closing() (bool, time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == stateOpen {
+		return false, time.Time{}
+	}
+	return true, time.Unix(0, c.closingSince)
+}
+
+func (c *Conn) dropQueueLocked() {
+	clear(c.out)
+	c.out = nil
+	c.outOff = 0
+	c.outBytes = 0
+}
+
+// killLocked marks the connection dead; releasableLocked then decides
+// whether the socket can be closed now.
+func (c *Conn) killLocked(err error) {
+	if c.state != stateDead {
+		c.state = stateDead
+		c.closeErr = err
+		if c.closingSince == 0 {
+			c.closingSince = time.Now().UnixNano()
+		}
+	}
+}
+
+// releasableLocked claims the release of a dead, idle connection.
+func (c *Conn) releasableLocked() bool {
+	if c.state != stateDead || c.released || c.reading || c.flushing {
+		return false
+	}
+	c.released = true
+	c.dropQueueLocked()
+	return true
+}
+
+// release unregisters and closes the socket, then tells the handler.
+func (c *Conn) release() {
+	c.srv.forget(c)
+	if h := c.handler; h != nil {
+		h.OnClose(c.closeErr)
+	}
+}

@@ -1,0 +1,271 @@
+package netpoll
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// maxIovecs bounds the frames gathered into one writev (IOV_MAX is 1024).
+	maxIovecs = 1024
+	// maxWriteBytes bounds the bytes offered to one writev.
+	maxWriteBytes = 1 << 20
+	// maxFlushRounds bounds the writev calls of one flush task, so one busy
+	// connection cannot monopolise a worker.
+	maxFlushRounds = 4
+	// readBudget bounds the bytes one read pass consumes before the socket
+	// is re-armed and other connections get their turn.
+	readBudget = 256 << 10
+)
+
+// worker holds the buffers one pool goroutine reuses for every connection:
+// idle connections own no read buffer at all.
+type worker struct {
+	buf []byte
+	iov []unix.Iovec
+	srv *Server
+}
+
+func newWorker(readBuf int, srv *Server) *worker {
+	return &worker{buf: make([]byte, readBuf), iov: make([]unix.Iovec, 0, maxIovecs), srv: srv}
+}
+
+// beginRead claims the read side for one pass. It returns false when the
+// connection is already dead (and releases it if that is now possible).
+func (c *Conn) beginRead() bool {
+	c.mu.Lock()
+	if c.state == stateDead || c.released {
+		release := c.releasableLocked()
+		c.mu.Unlock()
+		if release {
+			c.release()
+		}
+		return false
+	}
+	c.reading = true
+	c.mu.Unlock()
+	return true
+}
+
+// endRead ends a read pass. err is the reason to close (io.EOF when the
+// peer closed), nil to keep reading, in which case read interest is re-armed
+// while the connection's lock guarantees the descriptor is still ours.
+func (c *Conn) endRead(err error) {
+	c.mu.Lock()
+	c.reading = false
+	if err == nil && c.state != stateDead {
+		if aerr := c.srv.backend.armRead(c); aerr != nil {
+			err = fmt.Errorf("re-arm read: %w", aerr)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) && c.state != stateDead {
+			// The peer is gone for reading but may still take our last
+			// bytes (a close frame echo): one non-blocking attempt.
+			c.writeQueueOnceLocked()
+			if c.state != stateOpen {
+				err = nil // the close handshake completed
+			}
+		}
+		c.killLocked(err)
+	}
+	release := c.releasableLocked()
+	c.mu.Unlock()
+	if release {
+		c.release()
+	}
+}
+
+// deliver hands arrived bytes to the handler.
+func (c *Conn) deliver(data []byte) error {
+	c.lastRead.Store(time.Now().UnixNano())
+	c.srv.stats.bytesIn.Add(uint64(len(data)))
+	return c.handler.OnData(data)
+}
+
+// readPass reads what has arrived, without ever waiting for more, and
+// re-arms read interest.
+func (c *Conn) readPass(w *worker) {
+	if !c.beginRead() {
+		return
+	}
+	var err error
+	for total := 0; total < readBudget; {
+		n, rerr := unix.Read(c.fd, w.buf)
+		c.srv.stats.readCalls.Add(1)
+		if n > 0 {
+			total += n
+			if err = c.deliver(w.buf[:n]); err != nil {
+				break
+			}
+			if n < len(w.buf) {
+				break // drained for now; level-triggered re-arm reports more
+			}
+			continue
+		}
+		if rerr == unix.EINTR {
+			continue
+		}
+		if rerr == unix.EAGAIN {
+			break
+		}
+		if rerr == nil {
+			rerr = io.EOF
+		}
+		err = rerr
+		break
+	}
+	c.endRead(err)
+}
+
+// flush writes queued bytes, many frames per writev, until the queue is
+// empty, the socket would block, or the task's budget is spent.
+func (c *Conn) flush(w *worker) {
+	c.mu.Lock()
+	waitWrite := false
+	for round := 0; ; round++ {
+		if c.released || c.state == stateDead || c.outBytes == 0 {
+			break
+		}
+		if round == maxFlushRounds {
+			c.mu.Unlock()
+			c.srv.pool.scheduleFlush(c) // flushQueued stays set
+			return
+		}
+		iov := c.gatherLocked(w.iov[:0])
+		c.flushing = true
+		c.mu.Unlock()
+		n, err := writev(c.fd, iov)
+		c.mu.Lock()
+		c.flushing = false
+		c.srv.stats.writeCalls.Add(1)
+		if n > 0 && c.state != stateDead {
+			c.consumeLocked(n)
+		}
+		if err == unix.EAGAIN {
+			c.writeBlocked = true
+			c.srv.stats.writeBlocked.Add(1)
+			waitWrite = true
+			break
+		}
+		if err != nil && err != unix.EINTR {
+			c.flushQueued = false
+			c.killLocked(err)
+			release := c.releasableLocked()
+			c.mu.Unlock()
+			if release {
+				c.release()
+			}
+			return
+		}
+	}
+	c.flushQueued = false
+	if waitWrite && !c.released && c.state != stateDead {
+		c.srv.backend.waitWritable(c)
+	}
+	if c.state == stateClosing && c.outBytes == 0 && !c.released {
+		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		c.state = stateDrained
+	}
+	release := c.releasableLocked()
+	c.mu.Unlock()
+	if release {
+		c.release()
+	}
+}
+
+// writable is called by a backend when a blocked socket can take bytes again.
+func (c *Conn) writable() {
+	c.mu.Lock()
+	c.writeBlocked = false
+	schedule := (c.outBytes > 0 || c.state == stateClosing) && c.needFlushLocked()
+	c.mu.Unlock()
+	if schedule {
+		c.srv.pool.scheduleFlush(c)
+	}
+}
+
+// gatherLocked fills iov with the queued frames, front first.
+func (c *Conn) gatherLocked(iov []unix.Iovec) []unix.Iovec {
+	total := 0
+	off := c.outOff
+	for _, b := range c.out {
+		b = b[off:]
+		off = 0
+		if len(b) == 0 {
+			continue
+		}
+		v := unix.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+		total += len(b)
+		if len(iov) == maxIovecs || total >= maxWriteBytes {
+			break
+		}
+	}
+	return iov
+}
+
+// consumeLocked drops n written bytes from the front of the queue.
+func (c *Conn) consumeLocked(n int) {
+	c.outBytes -= n
+	c.srv.stats.bytesOut.Add(uint64(n))
+	frames := 0
+	i := 0
+	for n > 0 {
+		rest := len(c.out[i]) - c.outOff
+		if n < rest {
+			c.outOff += n
+			break
+		}
+		n -= rest
+		c.out[i] = nil
+		c.outOff = 0
+		i++
+		frames++
+	}
+	c.srv.stats.framesOut.Add(uint64(frames))
+	if i == len(c.out) {
+		if cap(c.out) > 64 {
+			c.out = nil // give a burst's backing array back
+		} else {
+			c.out = c.out[:0]
+		}
+		return
+	}
+	c.out = c.out[i:]
+}
+
+// writeQueueOnceLocked makes one non-blocking attempt to write the queue.
+func (c *Conn) writeQueueOnceLocked() {
+	if c.outBytes == 0 || c.flushing || c.writeBlocked || c.released {
+		return
+	}
+	var iov [16]unix.Iovec
+	n, _ := writev(c.fd, c.gatherLocked(iov[:0]))
+	if n > 0 {
+		c.consumeLocked(n)
+	}
+}
+
+// writev writes iov with one system call and no allocation.
+func writev(fd int, iov []unix.Iovec) (int, error) {
+	if len(iov) == 0 {
+		return 0, nil
+	}
+	n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// writeOnce makes one non-blocking write of b.
+func writeOnce(fd int, b []byte) (int, error) {
+	return unix.Write(fd, b)
+}

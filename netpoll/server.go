@@ -1,0 +1,252 @@
+package netpoll
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Backend names accepted by Config.Backend.
+const (
+	BackendEpoll     = "epoll"
+	BackendEasygo    = "easygo"
+	BackendGoroutine = "goroutine"
+)
+
+// Backends lists the available backends, default first.
+var Backends = []string{BackendEpoll, BackendEasygo, BackendGoroutine}
+
+// Config tunes a Server. Zero values select the defaults.
+type Config struct {
+	// Backend is one of Backends; default "epoll".
+	Backend string
+	// Workers is the size of the worker pool; default 4 × GOMAXPROCS.
+	Workers int
+	// ReadBufferSize is each worker's read buffer; default 64 KiB.
+	ReadBufferSize int
+	// WriteQueueLimit bounds the bytes queued per connection (0: no bound).
+	WriteQueueLimit int
+	// LingerTimeout bounds how long a closing connection waits for its
+	// peer to close; default 2 s.
+	LingerTimeout time.Duration
+	// Logger receives accept errors; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Backend == "" {
+		c.Backend = BackendEpoll
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4 * runtime.GOMAXPROCS(0)
+	}
+	if c.ReadBufferSize <= 0 {
+		c.ReadBufferSize = 64 << 10
+	}
+	if c.LingerTimeout <= 0 {
+		c.LingerTimeout = 2 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Acceptor is called for each accepted connection before anything is read
+// from it; it must install the connection's Handler with SetHandler.
+type Acceptor func(c *Conn)
+
+// backend is what differs between the pollers: how sockets are accepted,
+// how readiness is detected and how they are closed. armRead and
+// waitWritable are called with the connection's mutex held and only while
+// it is not released, so they never touch a closed or reused descriptor.
+type backend interface {
+	serve(ln *net.TCPListener) error
+	stopAccepting()
+	armRead(c *Conn) error
+	waitWritable(c *Conn)
+	unregister(c *Conn)
+	close()
+}
+
+// Server accepts connections on one TCP listener and drives them.
+type Server struct {
+	cfg     Config
+	ln      *net.TCPListener
+	accept  Acceptor
+	backend backend
+	pool    *pool
+	table   table
+	stats   counters
+	log     *slog.Logger
+
+	served    chan struct{}
+	stop      chan struct{}
+	closeOnce sync.Once
+}
+
+// Listen starts a Server on addr ("127.0.0.1:8095"; port 0 picks one).
+func Listen(addr string, cfg Config, accept Acceptor) (*Server, error) {
+	cfg = cfg.withDefaults()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	s := &Server{
+		cfg:    cfg,
+		ln:     l.(*net.TCPListener),
+		accept: accept,
+		log:    cfg.Logger,
+		served: make(chan struct{}),
+		stop:   make(chan struct{}),
+	}
+	s.pool = newPool(cfg.Workers, cfg.ReadBufferSize, s)
+	switch cfg.Backend {
+	case BackendEpoll:
+		s.backend, err = newEpollBackend(s, s.ln)
+	case BackendEasygo:
+		s.backend, err = newEasygoBackend(s)
+	case BackendGoroutine:
+		s.backend = &goroutineBackend{srv: s}
+	default:
+		err = fmt.Errorf("unknown poller %q (want one of %v)", cfg.Backend, Backends)
+	}
+	if err != nil {
+		s.pool.close()
+		_ = l.Close()
+		return nil, err
+	}
+	go func() {
+		defer close(s.served)
+		if err := s.backend.serve(s.ln); err != nil {
+			s.log.Error("accept loop stopped", "err", err)
+		}
+	}()
+	go s.janitor()
+	return s, nil
+}
+
+// Addr is the listening address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Backend names the backend in use.
+func (s *Server) Backend() string { return s.cfg.Backend }
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	st := s.stats.snapshot()
+	st.Backend = s.cfg.Backend
+	st.Workers = s.cfg.Workers
+	return st
+}
+
+// Conns returns the live connections.
+func (s *Server) Conns() []*Conn { return s.table.snapshot(nil) }
+
+// StopAccepting closes the listener; live connections stay.
+func (s *Server) StopAccepting() {
+	s.backend.stopAccepting()
+	_ = s.ln.Close()
+	<-s.served
+}
+
+// Close stops accepting, closes every connection at once and stops the
+// workers and the backend.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.StopAccepting()
+		close(s.stop)
+		for _, c := range s.Conns() {
+			c.CloseNow(nil, ErrClosed)
+		}
+		s.pool.close()
+		s.backend.close()
+	})
+}
+
+// adopt wraps an accepted socket, hands it to the acceptor and counts it.
+func (s *Server) adopt(fd int, remote netip.AddrPort, netc net.Conn) *Conn {
+	c := &Conn{fd: fd, remote: remote, srv: s, netc: netc}
+	c.lastRead.Store(time.Now().UnixNano())
+	s.table.put(c)
+	s.stats.accepted.Add(1)
+	s.stats.open.Add(1)
+	s.accept(c)
+	return c
+}
+
+// forget unregisters and closes a released connection's socket.
+func (s *Server) forget(c *Conn) {
+	s.table.remove(c)
+	s.backend.unregister(c)
+	s.stats.open.Add(-1)
+}
+
+// janitor closes connections whose close handshake outlived the linger
+// timeout.
+func (s *Server) janitor() {
+	tick := time.NewTicker(s.cfg.LingerTimeout / 4)
+	defer tick.Stop()
+	var conns []*Conn
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-tick.C:
+			conns = s.table.snapshot(conns[:0])
+			for _, c := range conns {
+				if closing, since := c.Closing(); closing && now.Sub(since) > s.cfg.LingerTimeout {
+					c.CloseNow(nil, ErrLingerTimeout)
+				}
+			}
+			clear(conns)
+		}
+	}
+}
+
+// acceptBackoff sleeps after a failed accept (for example EMFILE) so a
+// full descriptor table does not turn the accept loop into a busy loop.
+type acceptBackoff struct{ d time.Duration }
+
+func (b *acceptBackoff) fail(log *slog.Logger, err error) {
+	if b.d == 0 {
+		b.d = 5 * time.Millisecond
+	} else if b.d < time.Second {
+		b.d *= 2
+	}
+	log.Warn("accept failed; retrying", "err", err, "backoff", b.d)
+	time.Sleep(b.d)
+}
+
+func (b *acceptBackoff) ok() { b.d = 0 }
+
+// rawFD returns the descriptor of a Go connection without duplicating it.
+func rawFD(nc net.Conn) (int, error) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1, errors.New("connection exposes no descriptor")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
+		return -1, err
+	}
+	return fd, nil
+}
+
+// remoteOf converts a net.Addr to an AddrPort.
+func remoteOf(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.AddrPort()
+	}
+	return netip.AddrPort{}
+}

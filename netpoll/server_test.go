@@ -1,0 +1,223 @@
+package netpoll
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// echoHandler sends every byte back; "close" asks for a graceful close.
+type echoHandler struct {
+	c      *Conn
+	closed chan error
+}
+
+func (h *echoHandler) OnData(data []byte) error {
+	if bytes.Equal(data, []byte("close")) {
+		h.c.Close([]byte("bye"))
+		return nil
+	}
+	if bytes.Equal(data, []byte("abort")) {
+		return errors.New("abort requested")
+	}
+	return h.c.Send(bytes.Clone(data))
+}
+
+func (h *echoHandler) OnClose(err error) { h.closed <- err }
+
+func startEcho(t *testing.T, backend string, cfg Config) (*Server, chan error) {
+	t.Helper()
+	closed := make(chan error, 1024)
+	cfg.Backend = backend
+	s, err := Listen("127.0.0.1:0", cfg, func(c *Conn) {
+		c.SetHandler(&echoHandler{c: c, closed: closed})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, closed
+}
+
+func dial(t *testing.T, s *Server) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = nc.Close() })
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	return nc
+}
+
+func TestEchoManyConnections(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, _ := startEcho(t, backend, Config{Workers: 3})
+			var wg sync.WaitGroup
+			for i := 0; i < 50; i++ {
+				nc := dial(t, s)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					msg := bytes.Repeat([]byte{byte('a' + i%26)}, 100+i*997)
+					if _, err := nc.Write(msg); err != nil {
+						t.Error(err)
+						return
+					}
+					got := make([]byte, len(msg))
+					if _, err := io.ReadFull(nc, got); err != nil {
+						t.Error(err)
+						return
+					}
+					if !bytes.Equal(got, msg) {
+						t.Error("echo mismatch")
+					}
+				}()
+			}
+			wg.Wait()
+			st := s.Stats()
+			if st.Accepted != 50 || st.Open != 50 {
+				t.Fatalf("stats: %+v", st)
+			}
+		})
+	}
+}
+
+func TestGracefulCloseFlushesFinalBytes(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, closed := startEcho(t, backend, Config{})
+			nc := dial(t, s)
+			if _, err := nc.Write([]byte("close")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(nc) // "bye" then EOF from the half-close
+			if err != nil || string(got) != "bye" {
+				t.Fatalf("got %q, %v", got, err)
+			}
+			_ = nc.Close()
+			select {
+			case err := <-closed:
+				if err != nil {
+					t.Fatalf("graceful close reported %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("OnClose not called")
+			}
+			waitOpen(t, s, 0)
+		})
+	}
+}
+
+func TestHandlerErrorClosesAtOnce(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, closed := startEcho(t, backend, Config{})
+			nc := dial(t, s)
+			_, _ = nc.Write([]byte("abort"))
+			if err := <-closed; err == nil || err.Error() != "abort requested" {
+				t.Fatalf("OnClose(%v)", err)
+			}
+			if n, err := nc.Read(make([]byte, 1)); err == nil {
+				t.Fatalf("read %d bytes after abort", n)
+			}
+			waitOpen(t, s, 0)
+		})
+	}
+}
+
+func TestSlowConsumerHitsQueueLimit(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			var mu sync.Mutex
+			var conns []*Conn
+			s, err := Listen("127.0.0.1:0", Config{Backend: backend, WriteQueueLimit: 1 << 20}, func(c *Conn) {
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+				c.SetHandler(&echoHandler{c: c, closed: make(chan error, 1)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			nc := dial(t, s) // never reads
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				mu.Lock()
+				n := len(conns)
+				mu.Unlock()
+				if n == 1 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			chunk := make([]byte, 64<<10)
+			var sendErr error
+			for i := 0; i < 1000 && sendErr == nil; i++ { // at most 64 MiB offered
+				sendErr = conns[0].Send(chunk)
+				if sendErr == nil {
+					time.Sleep(100 * time.Microsecond)
+				}
+			}
+			if !errors.Is(sendErr, ErrQueueFull) {
+				t.Fatalf("Send error = %v, want ErrQueueFull", sendErr)
+			}
+			if q := conns[0].QueuedBytes(); q > 1<<20 {
+				t.Fatalf("queue grew to %d bytes past the limit", q)
+			}
+			conns[0].CloseNow(nil, ErrQueueFull)
+			_ = nc
+			waitOpen(t, s, 0)
+		})
+	}
+}
+
+func TestBatchedWritesUseFewSyscalls(t *testing.T) {
+	s, _ := startEcho(t, BackendEpoll, Config{Workers: 1})
+	var target *Conn
+	nc := dial(t, s)
+	for deadline := time.Now().Add(5 * time.Second); target == nil && time.Now().Before(deadline); {
+		if cs := s.Conns(); len(cs) == 1 {
+			target = cs[0]
+		}
+	}
+	frame := []byte("0123456789abcdef")
+	before := s.Stats()
+	for i := 0; i < 1000; i++ {
+		if err := target.Send(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := make([]byte, 1000*len(frame))
+	if _, err := io.ReadFull(nc, got); err != nil {
+		t.Fatal(err)
+	}
+	after := s.Stats()
+	for deadline := time.Now().Add(5 * time.Second); after.FramesOut-before.FramesOut < 1000 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // the counters move just after writev returns
+		after = s.Stats()
+	}
+	if frames := after.FramesOut - before.FramesOut; frames != 1000 {
+		t.Fatalf("frames out %d, want 1000", frames)
+	}
+	if calls := after.WriteCalls - before.WriteCalls; calls == 0 || calls > 1000 {
+		t.Fatalf("write calls %d", calls)
+	}
+}
+
+func waitOpen(t *testing.T, s *Server, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Stats().Open != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("open connections %d, want %d", s.Stats().Open, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
