@@ -160,7 +160,7 @@ func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, ali
 			}
 		case wire.OpClose:
 			if c.phase == phaseClosing {
-				r.endChurn(c)
+				r.closed(c)
 			} else {
 				r.drop(c, "server close "+strconv.Itoa(int(wire.CloseCode(f.Payload))))
 			}
@@ -250,11 +250,13 @@ func (r *reactor) drop(c *conn, reason string) {
 		r.cfg.Slot.Dropped.Add(1)
 	case phaseClosing:
 		if reason == "EOF" { // the server closed first: a clean end
-			r.endChurn(c)
+			r.closed(c)
 			return
 		}
 		r.disconnects["close: "+reason]++
-		r.inflight--
+		if c.role == roleChurn {
+			r.inflight--
+		}
 	default:
 		r.failed++
 		r.failures[reason]++
@@ -264,9 +266,12 @@ func (r *reactor) drop(c *conn, reason string) {
 	r.checkSetup()
 }
 
-// endChurn ends a churn cycle after the server's close.
-func (r *reactor) endChurn(c *conn) {
-	r.inflight--
+// closed ends a connection whose close handshake is done (the server's
+// close frame or EOF arrived): a churn cycle, or a session at teardown.
+func (r *reactor) closed(c *conn) {
+	if c.role == roleChurn {
+		r.inflight--
+	}
 	r.closeConn(c)
 }
 
@@ -274,5 +279,6 @@ func (r *reactor) closeConn(c *conn) {
 	r.unpend(c)
 	unix.Close(c.fd)
 	r.conns[c.fd] = nil
+	r.nconns--
 	c.in = nil
 }

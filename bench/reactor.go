@@ -20,7 +20,7 @@ const (
 	// readsPerWake bounds the reads of one connection per readiness,
 	// so one busy socket cannot starve the others.
 	readsPerWake = 4
-	// closeTimeout bounds the wait for the server's close in churn mode.
+	// closeTimeout bounds the wait for the server's close (churn, teardown).
 	closeTimeout = 2 * time.Second
 )
 
@@ -69,6 +69,9 @@ type reactor struct {
 	received, foreign   uint64
 	reads, churned      uint64
 	lat, hs             latency.Histogram
+
+	nconns  int       // entries in conns
+	closeBy time.Time // teardown: run ends when all are closed or then
 
 	cmds    chan func()
 	stopped bool
@@ -145,6 +148,9 @@ func (r *reactor) run(deadline time.Time) {
 		if now.After(deadline) {
 			return
 		}
+		if !r.closeBy.IsZero() && (r.nconns == 0 || now.After(r.closeBy)) {
+			return
+		}
 		r.dialMore(now)
 		timeout := 100
 		if len(r.pending) > 0 {
@@ -188,12 +194,39 @@ func (r *reactor) runCommands() {
 // stop ends the loop after the current command.
 func (r *reactor) stop() { r.stopped = true }
 
+// teardown closes every connection the polite way: a close frame to each
+// open session, then the loop ends once the server has closed them all
+// (so TIME_WAIT stays on the server side, as RFC 6455 intends and our
+// source ports stay free for the next run), or at `by`.
+func (r *reactor) teardown(by time.Time) {
+	r.closeBy = by
+	r.dialSubs, r.dialPubs = 0, 0
+	r.churnUntil = time.Time{}
+	r.publishers = nil
+	for _, c := range r.conns {
+		switch {
+		case c == nil || c.phase == phaseClosing:
+		case c.phase == phaseOpen:
+			r.open--
+			r.cfg.Slot.Open.Add(-1)
+			r.wbuf = wire.AppendClientClose(r.wbuf[:0], 1000, r.maskKey())
+			if n, err := unix.Write(c.fd, r.wbuf); err != nil || n < len(r.wbuf) {
+				r.closeConn(c)
+				continue
+			}
+			c.phase = phaseClosing
+		default: // handshake in progress
+			r.unpend(c)
+			r.closeConn(c)
+		}
+	}
+}
+
 func (r *reactor) shutdown() {
 	r.stopped = true
-	for fd, c := range r.conns {
+	for _, c := range r.conns {
 		if c != nil {
-			unix.Close(fd)
-			r.conns[fd] = nil
+			r.closeConn(c)
 		}
 	}
 	r.pending = nil
@@ -288,6 +321,7 @@ func (r *reactor) dial(ro role, now time.Time) {
 	}
 	c := &conn{fd: fd, role: ro, phase: phaseConnecting, pendingIdx: -1, started: now, deadline: now.Add(r.cfg.HandshakeTimeout)}
 	r.conns[fd] = c
+	r.nconns++
 	r.pend(c)
 	r.inflight++
 }

@@ -95,7 +95,7 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 		r.run(time.Now().Add(s.Lifetime))
 	}()
 	stop := func() {
-		_ = r.do(r.stop, doTimeout)
+		_ = r.do(func() { r.teardown(time.Now().Add(closeTimeout)) }, doTimeout)
 		select {
 		case <-runDone:
 		case <-time.After(doTimeout):
