@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// loneSurrogate finds \u escapes in the surrogate range, which PHP (and
+// surrogateEscape finds \u escapes in the surrogate range, which PHP (and
 // this package) reject unless they form a pair and encoding/json accepts.
 var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F][0-9a-fA-F]{2}`)
 
