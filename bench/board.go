@@ -12,7 +12,7 @@ import (
 )
 
 // A board is one page of counters shared by the coordinating process and
-// its workers (a memfd mapped by each). Each worker owns one Slot and
+// its workers (a memfd mapped by each). Each worker owns one slot and
 // updates it with atomic stores; anyone may read any slot. Publishers use
 // it to see how many events subscribers have received (their window), and
 // the parent to see progress without a round trip.
@@ -21,8 +21,8 @@ type board struct {
 	mem  []byte
 }
 
-// Slot is one worker's counters, one cache line wide.
-type Slot struct {
+// boardSlot is one worker's counters, one cache line wide.
+type boardSlot struct {
 	Received atomic.Uint64 // stamped events received by this worker's subscribers
 	Sent     atomic.Uint64 // publications sent by this worker's publishers
 	Open     atomic.Int64  // sessions currently open
@@ -31,7 +31,7 @@ type Slot struct {
 }
 
 const (
-	slotSize  = int(unsafe.Sizeof(Slot{}))
+	slotSize  = int(unsafe.Sizeof(boardSlot{}))
 	boardSize = 4096
 	// maxWorkers is how many slots fit on the board.
 	maxWorkers = boardSize / slotSize
@@ -61,11 +61,11 @@ func mapBoard(f *os.File) (*board, error) {
 }
 
 // slot returns worker i's counters.
-func (b *board) slot(i int) *Slot {
+func (b *board) slot(i int) *boardSlot {
 	if i < 0 || i >= maxWorkers {
 		panic(fmt.Sprintf("board slot %d out of range", i))
 	}
-	return (*Slot)(unsafe.Pointer(&b.mem[i*slotSize]))
+	return (*boardSlot)(unsafe.Pointer(&b.mem[i*slotSize]))
 }
 
 // received sums Received over the given slots.

@@ -87,7 +87,7 @@ type publishResult struct {
 	Sent        uint64  `json:"sent"`
 	Seconds     float64 `json:"seconds"`
 	WindowWaits uint64  `json:"window_waits"` // times a publisher waited for the window
-	Late        uint64  `json:"late"`         // fixed rate: publications sent >1 ms behind schedule
+	Late        uint64  `json:"late"`         // fixed rate: publications sent > lateAfter behind schedule
 	WriteCalls  uint64  `json:"write_calls"`
 	Err         string  `json:"err,omitempty"`
 }

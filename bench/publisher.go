@@ -17,6 +17,10 @@ import (
 // timers on Linux wake after about a millisecond at the shortest anyway.
 const windowPoll = 200 * time.Microsecond
 
+// lateAfter is how far behind its schedule a fixed-rate publication must
+// be sent to count as late (timer wake-ups alone are ~1 ms late here).
+const lateAfter = 2 * time.Millisecond
+
 // publish runs one goroutine per publisher session and returns when all
 // have sent their share (p.Count), or p.Duration has passed.
 //
@@ -26,7 +30,7 @@ const windowPoll = 200 * time.Microsecond
 // the subscriber workers' board slots) is the number of deliveries still
 // owed. At a fixed rate, publication k of the whole run is due at
 // start + k/Rate, and publishers take turns.
-func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *Slot, pubBase int) publishResult {
+func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *boardSlot, pubBase int) publishResult {
 	if len(fds) == 0 {
 		return publishResult{Err: "no publisher session"}
 	}
@@ -73,7 +77,7 @@ func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *Slot,
 					if d := due.Sub(now); d > 0 {
 						time.Sleep(min(d, end.Sub(now)))
 						continue
-					} else if d < -time.Millisecond {
+					} else if d < -lateAfter {
 						late.Add(1)
 					}
 				}

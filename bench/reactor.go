@@ -33,7 +33,7 @@ type reactorConfig struct {
 	TopicJSON        []byte
 	Concurrency      int // handshakes in flight at most
 	HandshakeTimeout time.Duration
-	Slot             *Slot // this worker's board counters
+	Slot             *boardSlot // this worker's board counters
 }
 
 // reactor is a worker's single epoll loop. It dials, upgrades and reads

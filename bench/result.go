@@ -75,7 +75,7 @@ type FanoutResult struct {
 	PublishSeconds float64 `json:"publish_seconds"`
 	PublishRate    float64 `json:"publish_rate"` // publications/s
 	WindowWaits    uint64  `json:"window_waits"`
-	Late           uint64  `json:"late"` // fixed rate: sent >1 ms behind schedule
+	Late           uint64  `json:"late"` // fixed rate: sent >2 ms behind schedule
 	PublishError   string  `json:"publish_error,omitempty"`
 
 	Expected         uint64  `json:"expected"` // published × subscribers
