@@ -184,6 +184,12 @@ func str(b []byte, i int) (int, error) {
 	start := i
 	i++
 	for i < len(b) {
+		for i < len(b) && plainStringByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -208,6 +214,15 @@ func str(b []byte, i int) (int, error) {
 	}
 	return start, errAt(start, "unterminated string")
 }
+
+// plainStringByte marks the bytes that stand for themselves inside a
+// string: printable ASCII except '"' and '\\'.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // escape validates the escape sequence at b[i] == '\\' and returns its
 // length, including a following low-surrogate escape when b[i] starts a
