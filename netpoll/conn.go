@@ -83,6 +83,9 @@ func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
 // SetHandler installs the handler; the acceptor calls it once.
 func (c *Conn) SetHandler(h Handler) { c.handler = h }
 
+// Handler returns the handler installed by the acceptor.
+func (c *Conn) Handler() Handler { return c.handler }
+
 // LastRead reports when bytes last arrived from the peer.
 func (c *Conn) LastRead() time.Time { return time.Unix(0, c.lastRead.Load()) }
 

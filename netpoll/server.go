@@ -88,6 +88,7 @@ type Server struct {
 
 	served    chan struct{}
 	stop      chan struct{}
+	stopOnce  sync.Once
 	closeOnce sync.Once
 }
 
@@ -151,8 +152,10 @@ func (s *Server) Conns() []*Conn { return s.table.snapshot(nil) }
 
 // StopAccepting closes the listener; live connections stay.
 func (s *Server) StopAccepting() {
-	s.backend.stopAccepting()
-	_ = s.ln.Close()
+	s.stopOnce.Do(func() {
+		s.backend.stopAccepting()
+		_ = s.ln.Close()
+	})
 	<-s.served
 }
 

@@ -1,0 +1,118 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/wampgate/wampgate/netpoll"
+	"github.com/wampgate/wampgate/wamp"
+)
+
+// Version is wampgate's release, sent as the WELCOME server ident.
+const Version = "0.1.0"
+
+// Config is everything a Node can be tuned with. DefaultConfig gives the
+// values `wampgate run` starts with.
+type Config struct {
+	// Addr is the listening address, "127.0.0.1:8095"; port 0 picks one.
+	Addr string
+	// Poller selects the netpoll backend: "epoll", "easygo" or "goroutine".
+	Poller string
+	// Workers is the size of the worker pool (0: 4 × GOMAXPROCS).
+	Workers int
+	// MaxMessageSize bounds a WebSocket message; larger ones close with 1009
+	// as soon as the frame header announces them.
+	MaxMessageSize int
+	// MaxHeaderSize bounds the HTTP request head of the handshake.
+	MaxHeaderSize int
+	// HandshakeTimeout closes connections that do not finish the HTTP
+	// upgrade in time.
+	HandshakeTimeout time.Duration
+	// PingInterval is how long a session may stay silent before the node
+	// pings it (0: never).
+	PingInterval time.Duration
+	// IdleTimeout closes sessions silent for this long, pongs included
+	// (0: never).
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+	// WriteQueueLimit is how many bytes may wait for one slow reader before
+	// the node closes it with 1008 "slow consumer".
+	WriteQueueLimit int
+	// AllowedOrigins lists the Origin header values accepted in handshakes;
+	// empty accepts any (Ratchet's default). "*" also accepts any.
+	AllowedOrigins []string
+	// ServerIdent is the WELCOME server ident.
+	ServerIdent string
+	// NodeID prefixes session ids so they are unique across a cluster
+	// (empty: random).
+	NodeID string
+	// Handler customises the node (nil: a plain broker).
+	Handler wamp.Handler
+	// Logger receives the node's logs (nil: slog.Default()).
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the configuration of a single local node.
+func DefaultConfig() Config {
+	return Config{
+		Addr:             "127.0.0.1:8095",
+		Poller:           netpoll.BackendEpoll,
+		MaxMessageSize:   4 << 20,
+		MaxHeaderSize:    8 << 10,
+		HandshakeTimeout: 5 * time.Second,
+		PingInterval:     30 * time.Second,
+		IdleTimeout:      90 * time.Second,
+		ShutdownTimeout:  10 * time.Second,
+		WriteQueueLimit:  8 << 20,
+		ServerIdent:      "wampgate/" + Version,
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig and checks the rest.
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	if c.Addr == "" {
+		c.Addr = d.Addr
+	}
+	if c.Poller == "" {
+		c.Poller = d.Poller
+	}
+	if !slices.Contains(netpoll.Backends, c.Poller) {
+		return c, fmt.Errorf("unknown poller %q (want one of %v)", c.Poller, netpoll.Backends)
+	}
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = d.MaxMessageSize
+	}
+	if c.MaxHeaderSize <= 0 {
+		c.MaxHeaderSize = d.MaxHeaderSize
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = d.HandshakeTimeout
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = d.ShutdownTimeout
+	}
+	if c.WriteQueueLimit <= 0 {
+		c.WriteQueueLimit = d.WriteQueueLimit
+	}
+	if c.WriteQueueLimit < c.MaxMessageSize {
+		return c, errors.New("write queue limit must be at least the maximum message size")
+	}
+	if c.PingInterval < 0 || c.IdleTimeout < 0 {
+		return c, errors.New("ping interval and idle timeout must not be negative")
+	}
+	if c.ServerIdent == "" {
+		c.ServerIdent = d.ServerIdent
+	}
+	if c.Handler == nil {
+		c.Handler = wamp.BaseHandler{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}

@@ -1,0 +1,278 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/internal/wsframe"
+	"github.com/wampgate/wampgate/netpoll"
+	"github.com/wampgate/wampgate/wamp"
+)
+
+// Connection phases.
+const (
+	phaseHandshake int32 = iota // collecting the HTTP request head
+	phaseOpen                   // WebSocket open, WAMP session running
+	phaseClosing                // close frame sent or answered; input ignored
+)
+
+// conn is one client connection: the HTTP upgrade, RFC 6455 framing and
+// the WAMP session on top. It implements netpoll.Handler (input arrives
+// from one worker at a time), wsframe.Sink and wamp.Conn (output, from any
+// goroutine).
+type conn struct {
+	node     *Node
+	nc       *netpoll.Conn
+	phase    atomic.Int32
+	accepted int64 // unix nanoseconds
+	lastPing atomic.Int64
+	head     []byte // request head bytes while in phaseHandshake
+	parser   wsframe.Parser
+	session  wamp.ProtocolSession
+}
+
+// OnData implements netpoll.Handler.
+func (c *conn) OnData(data []byte) error {
+	switch c.phase.Load() {
+	case phaseHandshake:
+		return c.handshakeData(data)
+	case phaseOpen:
+		if err := c.parser.Feed(data, c); err != nil {
+			c.fail(err)
+		}
+	}
+	return nil // closing: drain and ignore until the peer closes
+}
+
+// OnClose implements netpoll.Handler.
+func (c *conn) OnClose(err error) {
+	c.phase.Store(phaseClosing)
+	if c.session != nil {
+		c.session.Closed()
+		c.node.stats.sessionsClosed.Add(1)
+	}
+	if err != nil && !errors.Is(err, netpoll.ErrClosed) {
+		c.node.log.Debug("connection closed", "remote", c.nc.RemoteAddr(), "err", err)
+	}
+}
+
+// handshakeData collects the request head, bounded by MaxHeaderSize, and
+// answers it once complete. Bytes pipelined after the head are WebSocket
+// frames and are parsed right away.
+func (c *conn) handshakeData(data []byte) error {
+	from := max(len(c.head)-3, 0)
+	c.head = append(c.head, data...)
+	i := bytes.Index(c.head[from:], headEnd)
+	if i < 0 {
+		if len(c.head) > c.node.cfg.MaxHeaderSize {
+			c.node.stats.handshakesFailed.Add(1)
+			c.refuse(httpResponse(413, "Request Entity Too Large", "text/plain; charset=utf-8", "",
+				[]byte("wampgate: request head too large\n")))
+		}
+		return nil
+	}
+	end := from + i + len(headEnd)
+	head, rest := c.head[:end], c.head[end:]
+	c.head = nil
+	c.answerHead(head)
+	if c.phase.Load() == phaseOpen && len(rest) > 0 {
+		if err := c.parser.Feed(rest, c); err != nil {
+			c.fail(err)
+		}
+	}
+	return nil
+}
+
+// answerHead serves plain HTTP (health check, refusal) or upgrades the
+// connection and sends the 101 response and the WELCOME in one write.
+func (c *conn) answerHead(head []byte) {
+	n := c.node
+	rl := parseHead(head)
+	if !rl.upgrade {
+		n.stats.plainHTTP.Add(1)
+		if rl.method == "GET" && (rl.target == "/healthz" || rl.target == "/healthz/") {
+			c.refuse(httpResponse(200, "OK", "application/json", "", n.healthJSON()))
+			return
+		}
+		c.refuse(upgradeRequired("Upgrade Required", n.protocols.names()))
+		return
+	}
+	hio := handshakeIO{out: make([]byte, 0, 256)}
+	hio.r.Reset(head)
+	hs, err := n.upgrader.Upgrade(&hio)
+	if err != nil {
+		n.stats.handshakesFailed.Add(1)
+		c.refuse(hio.out)
+		return
+	}
+	open := n.protocols.lookup([]byte(hs.Protocol))
+	if open == nil {
+		n.stats.handshakesFailed.Add(1)
+		c.refuse(upgradeRequired("No Sec-WebSocket-Protocols requested supported", n.protocols.names()))
+		return
+	}
+	c.parser.MaxMessage = n.cfg.MaxMessageSize
+	c.session = open(n.router, c)
+	c.phase.Store(phaseOpen)
+	n.stats.handshakes.Add(1)
+	out := hio.out
+	if first := c.session.Open(); first != nil {
+		out = wsframe.AppendText(out, first)
+	}
+	c.send(out)
+}
+
+// refuse answers the handshake and closes the connection.
+func (c *conn) refuse(response []byte) {
+	c.phase.Store(phaseClosing)
+	c.head = nil
+	c.nc.Close(response)
+}
+
+// Message implements wsframe.Sink: one complete WAMP message.
+func (c *conn) Message(op ws.OpCode, payload []byte) error {
+	if c.phase.Load() != phaseOpen {
+		return nil
+	}
+	c.node.stats.messagesIn.Add(1)
+	if err := c.session.HandleMessage(payload, op == ws.OpBinary); err != nil {
+		var ce *wamp.CloseError
+		if errors.As(err, &ce) {
+			c.node.stats.protocolErrors.Add(1)
+			c.closeWith(ws.StatusCode(ce.Code), ce.Reason)
+		} else {
+			c.node.log.Warn("session error", "remote", c.nc.RemoteAddr(), "err", err)
+			c.closeWith(ws.StatusInternalServerError, "internal error")
+		}
+	}
+	return nil
+}
+
+// Control implements wsframe.Sink: ping, pong and close.
+func (c *conn) Control(op ws.OpCode, payload []byte) error {
+	switch op {
+	case ws.OpPing:
+		c.send(wsframe.AppendControl(make([]byte, 0, 2+len(payload)), ws.OpPong, payload))
+	case ws.OpClose:
+		c.answerClose(payload)
+	}
+	return nil // pong: only proves the peer is alive (netpoll saw bytes)
+}
+
+// answerClose completes a close handshake the peer started: the close
+// frame is echoed (code and reason, as Ratchet does), or answered with
+// 1002/1007 when it is malformed.
+func (c *conn) answerClose(payload []byte) {
+	switch {
+	case len(payload) == 0:
+		c.closeWith(ws.StatusNormalClosure, "")
+	case len(payload) == 1:
+		c.closeWith(ws.StatusProtocolError, "close frame payload of one byte")
+	case !validCloseCode(binary.BigEndian.Uint16(payload)):
+		c.closeWith(ws.StatusProtocolError, "invalid close code")
+	case !utf8.Valid(payload[2:]):
+		c.closeWith(ws.StatusInvalidFramePayloadData, "close reason is not valid UTF-8")
+	default:
+		c.closeFrame(wsframe.AppendControl(make([]byte, 0, 2+len(payload)), ws.OpClose, payload))
+	}
+}
+
+// validCloseCode reports whether a peer may send code (RFC 6455 §7.4).
+func validCloseCode(code uint16) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
+
+// fail closes the connection after a framing violation.
+func (c *conn) fail(err error) {
+	var pe *wsframe.ProtocolError
+	if errors.As(err, &pe) {
+		c.node.stats.protocolErrors.Add(1)
+		c.closeWith(pe.Code, pe.Reason)
+		return
+	}
+	c.closeWith(ws.StatusInternalServerError, "internal error")
+}
+
+// closeWith sends a close frame and closes the connection gracefully.
+func (c *conn) closeWith(code ws.StatusCode, reason string) {
+	c.closeFrame(wsframe.AppendClose(nil, code, reason))
+}
+
+func (c *conn) closeFrame(frame []byte) {
+	if c.phase.Swap(phaseClosing) == phaseClosing {
+		return
+	}
+	c.nc.Close(frame)
+}
+
+// send queues bytes; a peer that lets its queue pass the limit is closed.
+func (c *conn) send(b []byte) {
+	if err := c.nc.Send(b); errors.Is(err, netpoll.ErrQueueFull) {
+		c.slowConsumer()
+	}
+}
+
+// slowConsumer closes a connection whose peer does not read fast enough.
+// The close frame is attempted once; its socket buffer is likely full.
+func (c *conn) slowConsumer() {
+	if c.phase.Swap(phaseClosing) == phaseClosing {
+		return
+	}
+	c.node.stats.slowConsumers.Add(1)
+	c.node.log.Warn("closing slow consumer", "remote", c.nc.RemoteAddr(),
+		"queued_bytes", c.nc.QueuedBytes(), "limit", c.node.cfg.WriteQueueLimit)
+	c.nc.CloseNow(wsframe.AppendClose(nil, ws.StatusPolicyViolation, "slow consumer"), netpoll.ErrQueueFull)
+}
+
+// SendText implements wamp.Conn.
+func (c *conn) SendText(msg []byte) { c.send(wsframe.Text(msg)) }
+
+// SendFrame implements wamp.Conn.
+func (c *conn) SendFrame(frame []byte) { c.send(frame) }
+
+// Close implements wamp.Conn.
+func (c *conn) Close(code uint16, reason string) { c.closeWith(ws.StatusCode(code), reason) }
+
+// RemoteAddr implements wamp.Conn.
+func (c *conn) RemoteAddr() string { return c.nc.RemoteAddr().String() }
+
+// sweep enforces the handshake timeout, the ping interval and the idle
+// timeout; the node's sweeper calls it periodically.
+func (c *conn) sweep(now time.Time) {
+	cfg := &c.node.cfg
+	switch c.phase.Load() {
+	case phaseHandshake:
+		if now.UnixNano()-c.accepted > int64(cfg.HandshakeTimeout) {
+			c.node.stats.handshakeTimeouts.Add(1)
+			c.phase.Store(phaseClosing)
+			c.nc.CloseNow(nil, errors.New("handshake timeout"))
+		}
+	case phaseOpen:
+		silent := now.Sub(c.nc.LastRead())
+		if cfg.IdleTimeout > 0 && silent > cfg.IdleTimeout {
+			c.node.stats.idleClosed.Add(1)
+			c.closeWith(ws.StatusGoingAway, "idle timeout")
+			return
+		}
+		if cfg.PingInterval > 0 && silent >= cfg.PingInterval &&
+			now.UnixNano()-c.lastPing.Load() >= int64(cfg.PingInterval) {
+			c.lastPing.Store(now.UnixNano())
+			c.node.stats.pingsSent.Add(1)
+			c.send(pingFrame)
+		}
+	}
+}
+
+// pingFrame is the node's keepalive ping, shared by every connection.
+var pingFrame = wsframe.AppendControl(nil, ws.OpPing, nil)

@@ -1,0 +1,171 @@
+// Package gateway is a wampgate node: it accepts WebSocket connections on
+// the netpoll reactor, upgrades them with gobwas/ws over the bytes that
+// have already arrived, and runs a WAMP session on each (WAMP v1 today,
+// selected by the subprotocol "wamp"). An embedding Go program customises
+// it through Config.Handler.
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/netpoll"
+	"github.com/wampgate/wampgate/wamp"
+)
+
+// Node is one running wampgate node.
+type Node struct {
+	cfg       Config
+	log       *slog.Logger
+	router    *wamp.Router
+	protocols protocolTable
+	upgrader  ws.Upgrader
+	srv       *netpoll.Server
+	stats     counters
+	started   time.Time
+	stopping  atomic.Bool
+
+	stopSweep chan struct{}
+	swept     sync.WaitGroup
+}
+
+// New validates cfg and prepares a node; Start makes it listen.
+func New(cfg Config) (*Node, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	n := &Node{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		protocols: defaultProtocols(),
+		stopSweep: make(chan struct{}),
+	}
+	n.router = wamp.NewRouter(wamp.RouterConfig{
+		Handler:     cfg.Handler,
+		ServerIdent: cfg.ServerIdent,
+		NodeID:      cfg.NodeID,
+		Logger:      cfg.Logger,
+	})
+	n.upgrader = newUpgrader(cfg, n.protocols)
+	return n, nil
+}
+
+// Router is the node's WAMP router, for publishing from Go code.
+func (n *Node) Router() *wamp.Router { return n.router }
+
+// Start listens on Config.Addr and serves until Shutdown.
+func (n *Node) Start() error {
+	srv, err := netpoll.Listen(n.cfg.Addr, netpoll.Config{
+		Backend:         n.cfg.Poller,
+		Workers:         n.cfg.Workers,
+		WriteQueueLimit: n.cfg.WriteQueueLimit,
+		Logger:          n.log,
+	}, n.accept)
+	if err != nil {
+		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
+	}
+	n.srv = srv
+	n.started = time.Now()
+	n.swept.Add(1)
+	go n.sweeper()
+	n.log.Info("wampgate node listening", "addr", srv.Addr().String(), "poller", n.cfg.Poller,
+		"workers", srv.Stats().Workers, "node_id", n.router.NodeID())
+	return nil
+}
+
+// Addr is the address the node listens on, "127.0.0.1:8095".
+func (n *Node) Addr() string { return n.srv.Addr().String() }
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats { return n.snapshot() }
+
+func (n *Node) status() string {
+	if n.stopping.Load() {
+		return "stopping"
+	}
+	return "ok"
+}
+
+// accept installs a connection handler on each new socket.
+func (n *Node) accept(nc *netpoll.Conn) {
+	c := &conn{node: n, nc: nc, accepted: time.Now().UnixNano()}
+	nc.SetHandler(c)
+}
+
+// sweeper periodically applies the handshake timeout, keepalive pings and
+// the idle timeout to every connection: one goroutine and no timer per
+// connection.
+func (n *Node) sweeper() {
+	defer n.swept.Done()
+	tick := time.NewTicker(n.sweepEvery())
+	defer tick.Stop()
+	var conns []*netpoll.Conn
+	for {
+		select {
+		case <-n.stopSweep:
+			return
+		case now := <-tick.C:
+			conns = n.srv.Conns()
+			for _, nc := range conns {
+				if c, ok := nc.Handler().(*conn); ok {
+					c.sweep(now)
+				}
+			}
+		}
+	}
+}
+
+// sweepEvery is a quarter of the shortest timeout, between 50 ms and 1 s.
+func (n *Node) sweepEvery() time.Duration {
+	d := n.cfg.HandshakeTimeout
+	for _, t := range []time.Duration{n.cfg.PingInterval, n.cfg.IdleTimeout} {
+		if t > 0 && t < d {
+			d = t
+		}
+	}
+	return min(max(d/4, 50*time.Millisecond), time.Second)
+}
+
+// Shutdown stops accepting, closes every session with 1001 "going away"
+// and waits for the peers to close, at most until ctx ends or
+// Config.ShutdownTimeout passes; what is left is then closed at once.
+func (n *Node) Shutdown(ctx context.Context) error {
+	if n.stopping.Swap(true) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
+	defer cancel()
+	n.srv.StopAccepting()
+	close(n.stopSweep)
+	n.swept.Wait()
+	for _, nc := range n.srv.Conns() {
+		if c, ok := nc.Handler().(*conn); ok {
+			if c.phase.Load() == phaseOpen {
+				c.closeWith(ws.StatusGoingAway, "server shutting down")
+			} else {
+				c.refuse(nil)
+			}
+		}
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+wait:
+	for n.srv.Stats().Open > 0 {
+		select {
+		case <-ctx.Done():
+			err = fmt.Errorf("shutdown: %d connections still open: %w", n.srv.Stats().Open, ctx.Err())
+			break wait
+		case <-tick.C:
+		}
+	}
+	n.srv.Close()
+	n.log.Info("wampgate node stopped", "addr", n.Addr())
+	return err
+}

@@ -1,0 +1,229 @@
+package wsframe
+
+import (
+	"encoding/binary"
+	"unicode/utf8"
+
+	"github.com/gobwas/ws"
+)
+
+// ProtocolError is a violation of RFC 6455 by the peer; Code is the close
+// code to answer with.
+type ProtocolError struct {
+	Code   ws.StatusCode
+	Reason string
+}
+
+func (e *ProtocolError) Error() string { return e.Reason }
+
+// Errors a Parser reports.
+var (
+	ErrUnmasked          = &ProtocolError{ws.StatusProtocolError, "client frame is not masked"}
+	ErrReservedBits      = &ProtocolError{ws.StatusProtocolError, "reserved bits set without a negotiated extension"}
+	ErrReservedOpCode    = &ProtocolError{ws.StatusProtocolError, "reserved opcode"}
+	ErrControlTooLong    = &ProtocolError{ws.StatusProtocolError, "control frame payload longer than 125 bytes"}
+	ErrControlFragmented = &ProtocolError{ws.StatusProtocolError, "fragmented control frame"}
+	ErrBadContinuation   = &ProtocolError{ws.StatusProtocolError, "continuation frame without a message in progress"}
+	ErrInterleaved       = &ProtocolError{ws.StatusProtocolError, "new message started before the previous one finished"}
+	ErrBadLength         = &ProtocolError{ws.StatusProtocolError, "invalid payload length"}
+	ErrTooBig            = &ProtocolError{ws.StatusMessageTooBig, "message exceeds the maximum message size"}
+	ErrInvalidUTF8       = &ProtocolError{ws.StatusInvalidFramePayloadData, "text message is not valid UTF-8"}
+)
+
+// Sink receives what a Parser decodes. Payloads are only valid during the
+// call.
+type Sink interface {
+	// Message receives a complete data message (text is valid UTF-8).
+	Message(op ws.OpCode, payload []byte) error
+	// Control receives a ping, pong or close frame.
+	Control(op ws.OpCode, payload []byte) error
+}
+
+// Parser decodes client frames from bytes as they arrive, without ever
+// waiting for more. A frame that arrived whole in one read is unmasked in
+// place and delivered without copying; only a frame split across reads, or
+// a fragmented message, is assembled in a buffer, which is bounded by
+// MaxMessage before anything is allocated and dropped once delivered, so an
+// idle connection holds no buffer.
+type Parser struct {
+	// MaxMessage bounds a message's payload in bytes; 0 means no bound.
+	MaxMessage int
+
+	hdr    [ws.MaxHeaderSize]byte
+	hdrLen int
+
+	inFrame   bool // header parsed, payload bytes outstanding
+	frameOp   ws.OpCode
+	frameFin  bool
+	mask      [4]byte
+	maskOff   int
+	remaining int
+
+	msgOp ws.OpCode // opcode of the message in progress; 0 when none
+	msg   []byte    // assembled data payload
+	ctrl  []byte    // assembled control payload
+}
+
+// Feed parses data, which it may modify in place. It stops at the first
+// error: a *ProtocolError, or whatever the sink returned.
+func (p *Parser) Feed(data []byte, sink Sink) error {
+	for len(data) > 0 {
+		if !p.inFrame {
+			n, err := p.readHeader(data)
+			if err != nil {
+				return err
+			}
+			data = data[n:]
+			if !p.inFrame {
+				return nil // header incomplete: wait for more bytes
+			}
+			if p.remaining == 0 || len(data) >= p.remaining {
+				// The whole payload is here: zero-copy path.
+				payload := data[:p.remaining]
+				data = data[p.remaining:]
+				ws.Cipher(payload, p.mask, p.maskOff)
+				p.inFrame = false
+				if err := p.frameDone(payload, sink); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		n := min(len(data), p.remaining)
+		chunk := data[:n]
+		data = data[n:]
+		ws.Cipher(chunk, p.mask, p.maskOff)
+		p.maskOff += n
+		p.remaining -= n
+		if p.frameOp.IsControl() {
+			p.ctrl = append(p.ctrl, chunk...)
+		} else {
+			p.msg = append(p.msg, chunk...)
+		}
+		if p.remaining == 0 {
+			p.inFrame = false
+			if err := p.frameDone(nil, sink); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readHeader consumes header bytes from data. It sets p.inFrame once a
+// complete, valid header is read, and returns how many bytes it consumed.
+func (p *Parser) readHeader(data []byte) (int, error) {
+	// Copy at most what the header can need; the exact size is known after
+	// the first two bytes.
+	consumed := 0
+	need := 2
+	for {
+		if p.hdrLen >= 2 {
+			need = headerSize(p.hdr[1])
+		}
+		if p.hdrLen >= need {
+			break
+		}
+		if consumed == len(data) {
+			return consumed, nil
+		}
+		take := min(need-p.hdrLen, len(data)-consumed)
+		copy(p.hdr[p.hdrLen:], data[consumed:consumed+take])
+		p.hdrLen += take
+		consumed += take
+	}
+	h := p.hdr[:p.hdrLen]
+	p.hdrLen = 0
+	b0, b1 := h[0], h[1]
+	fin := b0&0x80 != 0
+	op := ws.OpCode(b0 & 0x0f)
+	switch {
+	case b0&0x70 != 0:
+		return consumed, ErrReservedBits
+	case op.IsReserved():
+		return consumed, ErrReservedOpCode
+	case b1&0x80 == 0:
+		return consumed, ErrUnmasked
+	}
+	var length uint64
+	switch l := b1 & 0x7f; l {
+	case 126:
+		length = uint64(binary.BigEndian.Uint16(h[2:4]))
+	case 127:
+		length = binary.BigEndian.Uint64(h[2:10])
+		if length>>63 != 0 {
+			return consumed, ErrBadLength
+		}
+	default:
+		length = uint64(l)
+	}
+	if op.IsControl() {
+		if length > 125 {
+			return consumed, ErrControlTooLong
+		}
+		if !fin {
+			return consumed, ErrControlFragmented
+		}
+	} else {
+		if op == ws.OpContinuation && p.msgOp == 0 {
+			return consumed, ErrBadContinuation
+		}
+		if op != ws.OpContinuation && p.msgOp != 0 {
+			return consumed, ErrInterleaved
+		}
+		if p.MaxMessage > 0 && length+uint64(len(p.msg)) > uint64(p.MaxMessage) {
+			return consumed, ErrTooBig
+		}
+		if op != ws.OpContinuation {
+			p.msgOp = op
+		}
+	}
+	copy(p.mask[:], h[len(h)-4:])
+	p.maskOff = 0
+	p.frameOp = op
+	p.frameFin = fin
+	p.remaining = int(length)
+	p.inFrame = true
+	return consumed, nil
+}
+
+// headerSize is the size of a masked client frame header given its second byte.
+func headerSize(b1 byte) int {
+	switch b1 & 0x7f {
+	case 126:
+		return 2 + 2 + 4
+	case 127:
+		return 2 + 8 + 4
+	default:
+		return 2 + 4
+	}
+}
+
+// frameDone handles a frame whose payload is complete: direct is the
+// payload when it arrived whole (zero-copy), nil when it was assembled.
+func (p *Parser) frameDone(direct []byte, sink Sink) error {
+	if p.frameOp.IsControl() {
+		payload := direct
+		if payload == nil {
+			payload = p.ctrl
+		}
+		err := sink.Control(p.frameOp, payload)
+		p.ctrl = nil
+		return err
+	}
+	if !p.frameFin {
+		p.msg = append(p.msg, direct...)
+		return nil
+	}
+	payload := direct
+	if p.msg != nil {
+		payload = append(p.msg, direct...)
+	}
+	op := p.msgOp
+	p.msgOp = 0
+	p.msg = nil
+	if op == ws.OpText && !utf8.Valid(payload) {
+		return ErrInvalidUTF8
+	}
+	return sink.Message(op, payload)
+}
