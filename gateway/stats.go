@@ -85,4 +85,3 @@ func (n *Node) healthJSON() []byte {
 	}
 	return append(b, '\n')
 }
-

@@ -157,7 +157,10 @@ func (c *Conn) Close(final []byte) {
 }
 
 // CloseNow drops everything queued, makes one non-blocking attempt to write
-// final, and closes the socket with err as the reason.
+// final, and closes the socket with err as the reason. The socket is
+// released and OnClose runs on a worker, never inside this call, so CloseNow
+// is safe to call from code that holds locks OnClose may need (a broker in
+// the middle of a fan-out).
 func (c *Conn) CloseNow(final []byte, err error) {
 	c.mu.Lock()
 	if c.state == stateDead {
@@ -169,11 +172,9 @@ func (c *Conn) CloseNow(final []byte, err error) {
 		_, _ = writeOnce(c.fd, final)
 	}
 	c.killLocked(err)
-	release := c.releasableLocked()
+	c.flushQueued = true // the flush task releases dead connections
 	c.mu.Unlock()
-	if release {
-		c.release()
-	}
+	c.srv.pool.scheduleFlush(c)
 }
 
 // Closing reports whether the connection has been asked to close, and since when.
