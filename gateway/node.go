@@ -75,7 +75,7 @@ func (n *Node) Start() error {
 	n.swept.Add(1)
 	go n.sweeper()
 	n.log.Info("wampgate node listening", "addr", srv.Addr().String(), "poller", n.cfg.Poller,
-		"workers", srv.Stats().Workers, "node_id", n.router.NodeID())
+		"workers", srv.Stats().Workers)
 	return nil
 }
 

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wampgate/wampgate/gateway"
+	"github.com/wampgate/wampgate/netpoll"
+)
+
+// runFlags are the tuning knobs of `wampgate run`; each has a WAMPGATE_*
+// environment variable. Defaults come from gateway.DefaultConfig.
+func runFlags() []cli.Flag {
+	d := gateway.DefaultConfig()
+	host, port, _ := net.SplitHostPort(d.Addr)
+	portNum, _ := strconv.Atoi(port)
+	env := func(name string) []string { return []string{"WAMPGATE_" + name} }
+	return []cli.Flag{
+		&cli.StringFlag{Name: "host", Value: host, EnvVars: env("HOST"), Usage: "address to listen on"},
+		&cli.IntFlag{Name: "port", Value: portNum, EnvVars: env("PORT"), Usage: "TCP port to listen on"},
+		&cli.StringFlag{Name: "poller", Value: d.Poller, EnvVars: env("POLLER"),
+			Usage: "connection backend: " + strings.Join(netpoll.Backends, ", ") + " (easygo costs two fds per connection)"},
+		&cli.IntFlag{Name: "workers", EnvVars: env("WORKERS"), Usage: "worker pool size (0: 4 × CPUs)"},
+		&cli.IntFlag{Name: "max-message-size", Value: d.MaxMessageSize, EnvVars: env("MAX_MESSAGE_SIZE"),
+			Usage: "largest WebSocket message in bytes; larger ones are closed with 1009"},
+		&cli.IntFlag{Name: "max-header-size", Value: d.MaxHeaderSize, EnvVars: env("MAX_HEADER_SIZE"),
+			Usage: "largest HTTP request head of a handshake in bytes (413 above)"},
+		&cli.DurationFlag{Name: "handshake-timeout", Value: d.HandshakeTimeout, EnvVars: env("HANDSHAKE_TIMEOUT"),
+			Usage: "time a client has to complete the WebSocket upgrade"},
+		&cli.DurationFlag{Name: "ping-interval", Value: d.PingInterval, EnvVars: env("PING_INTERVAL"),
+			Usage: "ping sessions silent for this long (0: never)"},
+		&cli.DurationFlag{Name: "idle-timeout", Value: d.IdleTimeout, EnvVars: env("IDLE_TIMEOUT"),
+			Usage: "close sessions silent (pongs included) for this long (0: never)"},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: d.ShutdownTimeout, EnvVars: env("SHUTDOWN_TIMEOUT"),
+			Usage: "how long SIGINT/SIGTERM waits for sessions to close"},
+		&cli.IntFlag{Name: "write-queue-limit", Value: d.WriteQueueLimit, EnvVars: env("WRITE_QUEUE_LIMIT"),
+			Usage: "bytes queued for one client before it is closed as a slow consumer (1008)"},
+		&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: env("ALLOWED_ORIGINS"),
+			Usage: "Origin values accepted in handshakes, comma-separated (default: any)"},
+		&cli.StringFlag{Name: "node-id", EnvVars: env("NODE_ID"),
+			Usage: "node name, the prefix of session ids (default: random)"},
+		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
+			Usage: "server ident sent in the WAMP v1 WELCOME"},
+		&cli.IntFlag{Name: "gc-percent", Value: 100, EnvVars: env("GC_PERCENT"),
+			Usage: "Go GC target percentage (lower trades CPU for memory, as GOGC)"},
+		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: env("LOG_LEVEL"), Usage: "debug, info, warn or error"},
+		&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: env("LOG_FORMAT"), Usage: "text or json"},
+	}
+}
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "run",
+		Usage:  "run a node (default: a single node on 127.0.0.1:8095)",
+		Flags:  runFlags(),
+		Action: runNode,
+	}
+}
+
+// configFromFlags turns the flags into a node configuration.
+func configFromFlags(c *cli.Context) gateway.Config {
+	cfg := gateway.DefaultConfig()
+	cfg.Addr = net.JoinHostPort(c.String("host"), strconv.Itoa(c.Int("port")))
+	cfg.Poller = c.String("poller")
+	cfg.Workers = c.Int("workers")
+	cfg.MaxMessageSize = c.Int("max-message-size")
+	cfg.MaxHeaderSize = c.Int("max-header-size")
+	cfg.HandshakeTimeout = c.Duration("handshake-timeout")
+	cfg.PingInterval = c.Duration("ping-interval")
+	cfg.IdleTimeout = c.Duration("idle-timeout")
+	cfg.ShutdownTimeout = c.Duration("shutdown-timeout")
+	cfg.WriteQueueLimit = c.Int("write-queue-limit")
+	cfg.AllowedOrigins = c.StringSlice("allowed-origins")
+	cfg.NodeID = c.String("node-id")
+	cfg.ServerIdent = c.String("server-ident")
+	return cfg
+}
+
+func runNode(c *cli.Context) error {
+	log, err := newLogger(c.App.ErrWriter, c.String("log-level"), c.String("log-format"))
+	if err != nil {
+		return err
+	}
+	if gc := c.Int("gc-percent"); gc != 100 {
+		debug.SetGCPercent(gc)
+	}
+	cfg := configFromFlags(c)
+	cfg.Logger = log
+	node, err := gateway.New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := node.Start(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	stop()
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	if err := node.Shutdown(context.Background()); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
