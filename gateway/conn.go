@@ -68,15 +68,16 @@ func (c *conn) handshakeData(data []byte) error {
 	from := max(len(c.head)-3, 0)
 	c.head = append(c.head, data...)
 	i := bytes.Index(c.head[from:], headEnd)
-	if i < 0 {
-		if len(c.head) > c.node.cfg.MaxHeaderSize {
-			c.node.stats.handshakesFailed.Add(1)
-			c.refuse(httpResponse(413, "Request Entity Too Large", "text/plain; charset=utf-8", "",
-				[]byte("wampgate: request head too large\n")))
-		}
+	end := from + i + len(headEnd)
+	if (i < 0 && len(c.head) > c.node.cfg.MaxHeaderSize) || (i >= 0 && end > c.node.cfg.MaxHeaderSize) {
+		c.node.stats.handshakesFailed.Add(1)
+		c.refuse(httpResponse(413, "Request Entity Too Large", "text/plain; charset=utf-8", "",
+			[]byte("wampgate: request head too large\n")))
 		return nil
 	}
-	end := from + i + len(headEnd)
+	if i < 0 {
+		return nil
+	}
 	head, rest := c.head[:end], c.head[end:]
 	c.head = nil
 	c.answerHead(head)
