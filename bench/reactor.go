@@ -282,10 +282,10 @@ func (r *reactor) dialMore(now time.Time) {
 	for r.inflight < r.cfg.Concurrency {
 		var ro role
 		switch {
+		case r.dialPubs > 0: // first, so a server that runs out of room still has them
+			ro, r.dialPubs = rolePublisher, r.dialPubs-1
 		case r.dialSubs > 0:
 			ro, r.dialSubs = roleSubscriber, r.dialSubs-1
-		case r.dialPubs > 0:
-			ro, r.dialPubs = rolePublisher, r.dialPubs-1
 		case churning:
 			ro = roleChurn
 		default:
