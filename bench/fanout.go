@@ -20,7 +20,7 @@ type FanoutOptions struct {
 	Size     int           // bytes of event JSON; default 128 (minimum wire.MinEventSize)
 	Duration time.Duration // publishing time; default 10 s
 	Rate     float64       // publications/s over all publishers; 0: full speed within Window
-	Window   int           // publications in flight at most; default 16 at full speed, 1000 at a fixed rate
+	Window   int           // publications in flight at most; default 64 at full speed, 1000 at a fixed rate
 	Batch    int           // publications per write at full speed; default 8
 	Topic    string        // default "bench/fanout"
 	// Drain bounds the wait for the last deliveries once publishing has
@@ -58,7 +58,7 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 		opts.Duration = 10 * time.Second
 	}
 	if opts.Window <= 0 {
-		opts.Window = 16
+		opts.Window = 64
 		if opts.Rate > 0 {
 			opts.Window = 1000
 		}

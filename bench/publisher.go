@@ -24,11 +24,11 @@ const lateAfter = 2 * time.Millisecond
 // publish runs one goroutine per publisher session and returns when all
 // have sent their share (p.Count), or p.Duration has passed.
 //
-// At full speed (p.Rate == 0) each publisher writes up to p.Batch masked
-// PUBLISH frames per write, but only while fewer than p.Window
-// publications are in flight: sent × subscribers − received (summed over
-// the subscriber workers' board slots) is the number of deliveries still
-// owed. At a fixed rate, publication k of the whole run is due at
+// At full speed (p.Rate == 0) each publisher writes p.Batch masked
+// PUBLISH frames per write, but only while at least that many more fit in
+// the window of p.Window publications in flight: sent × subscribers −
+// received (summed over the subscriber workers' board slots) is the number
+// of deliveries still owed. At a fixed rate, publication k of the whole run is due at
 // start + k/Rate, and publishers take turns.
 func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *boardSlot, pubBase int) publishResult {
 	if len(fds) == 0 {
@@ -89,7 +89,9 @@ func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *board
 					s := int64(p.Subscribers)
 					owed := int64(sent.Load())*s - int64(b.received(p.SubSlots))
 					room := int64(p.Window) - (owed+s-1)/s
-					if room <= 0 {
+					// At full speed wait for room for a whole batch, so the
+					// server keeps receiving batches, not trickles.
+					if room <= 0 || (p.Rate == 0 && room < int64(min(p.Batch, p.Window))) {
 						waits.Add(1)
 						time.Sleep(windowPoll)
 						continue

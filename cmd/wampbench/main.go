@@ -78,7 +78,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 					&cli.IntFlag{Name: "size", Value: 128, Usage: "bytes of event JSON (a string carrying send time and sequence number)"},
 					&cli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "publishing time"},
 					&cli.Float64Flag{Name: "rate", Usage: "publications per second over all publishers; 0 = as fast as the window allows"},
-					&cli.IntFlag{Name: "window", Usage: "publications in flight at most (default 16 at full speed, 1000 at a fixed rate)"},
+					&cli.IntFlag{Name: "window", Usage: "publications in flight at most (default 64 at full speed: each subscriber then has at most 64 events queued; 1000 at a fixed rate)"},
 					&cli.IntFlag{Name: "batch", Value: 8, Usage: "publications per write at full speed"},
 					&cli.StringFlag{Name: "topic", Value: "bench/fanout", Usage: "topic"},
 					&cli.DurationFlag{Name: "drain", Value: 3 * time.Second, Usage: "after publishing, stop waiting once nothing arrived for this long"},
