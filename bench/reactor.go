@@ -265,7 +265,8 @@ func (r *reactor) abortSetup(reason string) {
 		r.dialSubs, r.dialPubs = 0, 0
 	}
 	for len(r.pending) > 0 {
-		r.drop(r.pending[len(r.pending)-1], reason)
+		c := r.pending[len(r.pending)-1]
+		r.drop(c, reason+" while "+c.phase.String())
 	}
 	r.finishSetup()
 }
