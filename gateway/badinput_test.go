@@ -970,12 +970,14 @@ func TestShutdownClosesSessions(t *testing.T) {
 			if err := c.ExpectEOF(waitLong); err != nil {
 				t.Errorf("client %d: %v", i, err)
 			}
-		}
-		if err := <-shut; err != nil {
-			t.Errorf("Shutdown: %v", err)
+			c.Close() // the node lingers until the peer's FIN
 		}
 		if _, err := half.ReadAll(waitLong); err != nil {
 			t.Errorf("half-open handshake not closed by Shutdown: %v", err)
+		}
+		half.Close()
+		if err := <-shut; err != nil {
+			t.Errorf("Shutdown: %v", err)
 		}
 		if c, err := wstest.Dial(addr); err == nil {
 			out, err := c.ReadAll(waitLong)
