@@ -110,6 +110,11 @@ func findServer(c *Common, t target) server {
 		c.logf("server process: pid %d (listening on port %d)", pid, t.Port)
 		s.pid = pid
 	}
+	if c.ServerPID != 0 {
+		if pid, err := procstat.FindListener(t.Port); err == nil && pid != 0 && pid != c.ServerPID {
+			c.logf("warning: port %d is held by pid %d, not by the given server pid %d", t.Port, pid, c.ServerPID)
+		}
+	}
 	if _, err := procstat.Read(s.pid); err != nil {
 		c.logf("server pid %d unreadable (%v); server figures will not be reported", s.pid, err)
 		s.pid = 0
