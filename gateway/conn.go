@@ -36,6 +36,8 @@ type conn struct {
 	session  wamp.ProtocolSession
 }
 
+var errHandshakeTimeout = errors.New("handshake timeout")
+
 // OnData implements netpoll.Handler.
 func (c *conn) OnData(data []byte) error {
 	switch c.phase.Load() {
@@ -133,6 +135,12 @@ func (c *conn) refuse(response []byte) {
 	c.phase.Store(phaseClosing)
 	c.head = nil
 	c.nc.Close(response)
+}
+
+// abort closes the connection at once; safe from any goroutine.
+func (c *conn) abort(err error) {
+	c.phase.Store(phaseClosing)
+	c.nc.CloseNow(nil, err)
 }
 
 // Message implements wsframe.Sink: one complete WAMP message.
@@ -256,8 +264,7 @@ func (c *conn) sweep(now time.Time) {
 	case phaseHandshake:
 		if now.UnixNano()-c.accepted > int64(cfg.HandshakeTimeout) {
 			c.node.stats.handshakeTimeouts.Add(1)
-			c.phase.Store(phaseClosing)
-			c.nc.CloseNow(nil, errors.New("handshake timeout"))
+			c.abort(errHandshakeTimeout)
 		}
 	case phaseOpen:
 		silent := now.Sub(c.nc.LastRead())

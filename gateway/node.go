@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -17,6 +18,8 @@ import (
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
 )
+
+var errShuttingDown = errors.New("node shutting down")
 
 // Node is one running wampgate node.
 type Node struct {
@@ -72,6 +75,7 @@ func (n *Node) Start() error {
 	}
 	n.srv = srv
 	n.started = time.Now()
+	srv.Serve()
 	n.swept.Add(1)
 	go n.sweeper()
 	n.log.Info("wampgate node listening", "addr", srv.Addr().String(), "poller", n.cfg.Poller,
@@ -149,7 +153,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 			if c.phase.Load() == phaseOpen {
 				c.closeWith(ws.StatusGoingAway, "server shutting down")
 			} else {
-				c.refuse(nil)
+				c.abort(errShuttingDown)
 			}
 		}
 	}

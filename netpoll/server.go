@@ -88,6 +88,7 @@ type Server struct {
 
 	served    chan struct{}
 	stop      chan struct{}
+	serveOnce sync.Once
 	stopOnce  sync.Once
 	closeOnce sync.Once
 }
@@ -123,14 +124,21 @@ func Listen(addr string, cfg Config, accept Acceptor) (*Server, error) {
 		_ = l.Close()
 		return nil, err
 	}
-	go func() {
-		defer close(s.served)
-		if err := s.backend.serve(s.ln); err != nil {
-			s.log.Error("accept loop stopped", "err", err)
-		}
-	}()
-	go s.janitor()
 	return s, nil
+}
+
+// Serve starts accepting connections; Listen only binds the socket, so the
+// caller can finish wiring itself up before the first connection arrives.
+func (s *Server) Serve() {
+	s.serveOnce.Do(func() {
+		go func() {
+			defer close(s.served)
+			if err := s.backend.serve(s.ln); err != nil {
+				s.log.Error("accept loop stopped", "err", err)
+			}
+		}()
+		go s.janitor()
+	})
 }
 
 // Addr is the listening address.
@@ -152,6 +160,7 @@ func (s *Server) Conns() []*Conn { return s.table.snapshot(nil) }
 
 // StopAccepting closes the listener; live connections stay.
 func (s *Server) StopAccepting() {
+	s.Serve() // so that served is closed even if Serve was never called
 	s.stopOnce.Do(func() {
 		s.backend.stopAccepting()
 		_ = s.ln.Close()
@@ -177,10 +186,10 @@ func (s *Server) Close() {
 func (s *Server) adopt(fd int, remote netip.AddrPort, netc net.Conn) *Conn {
 	c := &Conn{fd: fd, remote: remote, srv: s, netc: netc}
 	c.lastRead.Store(time.Now().UnixNano())
-	s.table.put(c)
+	s.accept(c)
 	s.stats.accepted.Add(1)
 	s.stats.open.Add(1)
-	s.accept(c)
+	s.table.put(c) // publishes c, handler included, to Conns() callers
 	return c
 }
 

@@ -39,6 +39,7 @@ func startEcho(t *testing.T, backend string, cfg Config) (*Server, chan error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Serve()
 	t.Cleanup(s.Close)
 	return s, closed
 }
@@ -145,6 +146,7 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			s.Serve()
 			defer s.Close()
 			nc := dial(t, s) // never reads
 			deadline := time.Now().Add(5 * time.Second)

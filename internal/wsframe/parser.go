@@ -119,6 +119,10 @@ func (p *Parser) readHeader(data []byte) (int, error) {
 	need := 2
 	for {
 		if p.hdrLen >= 2 {
+			if p.hdr[1]&0x80 == 0 {
+				p.hdrLen = 0
+				return consumed, ErrUnmasked // known from two bytes: don't wait for a mask
+			}
 			need = headerSize(p.hdr[1])
 		}
 		if p.hdrLen >= need {
