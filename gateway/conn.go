@@ -26,14 +26,15 @@ const (
 // from one worker at a time), wsframe.Sink and wamp.Conn (output, from any
 // goroutine).
 type conn struct {
-	node     *Node
-	nc       *netpoll.Conn
-	phase    atomic.Int32
-	accepted int64 // unix nanoseconds
-	lastPing atomic.Int64
-	head     []byte // request head bytes while in phaseHandshake
-	parser   wsframe.Parser
-	session  wamp.ProtocolSession
+	nc    netpoll.Conn // embedded: one allocation per connection
+	node  *Node
+	phase atomic.Int32
+	// timer is when the connection was accepted (phaseHandshake), then
+	// when the node last pinged it (phaseOpen); unix nanoseconds.
+	timer   atomic.Int64
+	head    []byte // request head bytes while in phaseHandshake
+	parser  wsframe.Parser
+	session wamp.ProtocolSession
 }
 
 var errHandshakeTimeout = errors.New("handshake timeout")
@@ -262,7 +263,7 @@ func (c *conn) sweep(now time.Time) {
 	cfg := &c.node.cfg
 	switch c.phase.Load() {
 	case phaseHandshake:
-		if now.UnixNano()-c.accepted > int64(cfg.HandshakeTimeout) {
+		if now.UnixNano()-c.timer.Load() > int64(cfg.HandshakeTimeout) {
 			c.node.stats.handshakeTimeouts.Add(1)
 			c.abort(errHandshakeTimeout)
 		}
@@ -274,8 +275,8 @@ func (c *conn) sweep(now time.Time) {
 			return
 		}
 		if cfg.PingInterval > 0 && silent >= cfg.PingInterval &&
-			now.UnixNano()-c.lastPing.Load() >= int64(cfg.PingInterval) {
-			c.lastPing.Store(now.UnixNano())
+			now.UnixNano()-c.timer.Load() >= int64(cfg.PingInterval) {
+			c.timer.Store(now.UnixNano())
 			c.node.stats.pingsSent.Add(1)
 			c.send(pingFrame)
 		}

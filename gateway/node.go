@@ -97,9 +97,11 @@ func (n *Node) status() string {
 }
 
 // accept installs a connection handler on each new socket.
-func (n *Node) accept(nc *netpoll.Conn) {
-	c := &conn{node: n, nc: nc, accepted: time.Now().UnixNano()}
-	nc.SetHandler(c)
+func (n *Node) accept() *netpoll.Conn {
+	c := &conn{node: n}
+	c.timer.Store(time.Now().UnixNano())
+	c.nc.SetHandler(c)
+	return &c.nc
 }
 
 // sweeper periodically applies the handshake timeout, keepalive pings and
@@ -115,12 +117,13 @@ func (n *Node) sweeper() {
 		case <-n.stopSweep:
 			return
 		case now := <-tick.C:
-			conns = n.srv.Conns()
+			conns = n.srv.AppendConns(conns[:0])
 			for _, nc := range conns {
 				if c, ok := nc.Handler().(*conn); ok {
 					c.sweep(now)
 				}
 			}
+			clear(conns)
 		}
 	}
 }

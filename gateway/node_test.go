@@ -85,6 +85,10 @@ func TestSubscribePublishEveryPoller(t *testing.T) {
 				t.Fatalf("EVENT %s, want %s", got, want)
 			}
 			st := n.Stats()
+			for deadline := time.Now().Add(5 * time.Second); st.WAMP.Deliveries == 0 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond) // counted just after the frame is queued
+				st = n.Stats()
+			}
 			if st.Handshakes != 2 || st.WAMP.Sessions != 2 || st.WAMP.Deliveries != 1 {
 				t.Fatalf("stats %+v", st)
 			}

@@ -30,7 +30,7 @@ func newEasygoBackend(s *Server) (*easygoBackend, error) {
 
 func (b *easygoBackend) serve(ln *net.TCPListener) error {
 	return acceptNet(b.srv, ln, func(c *Conn) error {
-		desc, err := enetpoll.HandleReadOnce(c.netc)
+		desc, err := enetpoll.HandleReadOnce(c.rt.nc)
 		if err != nil {
 			return fmt.Errorf("easygo handle: %w", err)
 		}
@@ -40,7 +40,7 @@ func (b *easygoBackend) serve(ln *net.TCPListener) error {
 			_ = desc.Close()
 			return nil
 		}
-		c.ext = desc
+		c.rt.desc = desc
 		return b.poller.Start(desc, func(ev enetpoll.Event) {
 			if ev&enetpoll.EventPollerClosed == 0 {
 				b.srv.pool.scheduleRead(c)
@@ -50,21 +50,20 @@ func (b *easygoBackend) serve(ln *net.TCPListener) error {
 }
 
 func (b *easygoBackend) armRead(c *Conn) error {
-	desc, _ := c.ext.(*enetpoll.Desc)
-	if desc == nil {
+	if c.rt.desc == nil {
 		return nil
 	}
-	return b.poller.Resume(desc)
+	return b.poller.Resume(c.rt.desc)
 }
 
 func (b *easygoBackend) waitWritable(c *Conn) { waitWritableRuntime(c) }
 
 func (b *easygoBackend) unregister(c *Conn) {
-	if desc, _ := c.ext.(*enetpoll.Desc); desc != nil {
+	if desc := c.rt.desc; desc != nil {
 		_ = b.poller.Stop(desc)
 		_ = desc.Close()
 	}
-	_ = c.netc.Close()
+	_ = c.rt.nc.Close()
 }
 
 func (b *easygoBackend) stopAccepting() {}

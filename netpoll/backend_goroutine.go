@@ -26,7 +26,7 @@ func (b *goroutineBackend) serve(ln *net.TCPListener) error {
 func (b *goroutineBackend) readLoop(c *Conn) {
 	buf := make([]byte, goroutineReadBuffer)
 	for {
-		n, err := c.netc.Read(buf)
+		n, err := c.rt.nc.Read(buf)
 		if !c.beginRead() {
 			return
 		}
@@ -48,7 +48,7 @@ func (b *goroutineBackend) armRead(*Conn) error { return nil }
 
 func (b *goroutineBackend) waitWritable(c *Conn) { waitWritableRuntime(c) }
 
-func (b *goroutineBackend) unregister(c *Conn) { _ = c.netc.Close() }
+func (b *goroutineBackend) unregister(c *Conn) { _ = c.rt.nc.Close() }
 
 func (b *goroutineBackend) stopAccepting() {}
 
@@ -93,7 +93,7 @@ func acceptNet(s *Server, ln *net.TCPListener, started func(*Conn) error) error 
 // flushing. The runtime may report readiness once spuriously; the flush
 // then meets EAGAIN again and waits anew.
 func waitWritableRuntime(c *Conn) {
-	sc, ok := c.netc.(syscall.Conn)
+	sc, ok := c.rt.nc.(syscall.Conn)
 	if !ok {
 		c.killLocked(errors.New("connection exposes no descriptor"))
 		return

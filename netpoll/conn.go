@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	enetpoll "github.com/mailru/easygo/netpoll"
 )
 
 // Handler receives the events of one connection. OnData and OnClose are
@@ -44,14 +46,21 @@ const (
 	stateDead                     // fd must be released as soon as it is idle
 )
 
+// runtimeConn is the state of a connection the Go runtime accepted, for
+// the backends that keep one.
+type runtimeConn struct {
+	nc   net.Conn
+	desc *enetpoll.Desc // easygo backend only
+}
+
 // Conn is one accepted connection. Its methods are safe for concurrent use.
+// The zero value is what an Acceptor hands out; a Conn must not be copied.
 type Conn struct {
 	fd     int
 	seq    uint32 // distinguishes reuse of the same fd number
 	remote netip.AddrPort
 	srv    *Server
-	netc   net.Conn // goroutine and easygo backends only
-	ext    any      // backend-specific state (easygo descriptor)
+	rt     *runtimeConn // goroutine and easygo backends only
 
 	handler Handler
 
@@ -68,8 +77,8 @@ type Conn struct {
 	writeBlocked bool // EAGAIN seen: waiting for writability
 	inWriteSet   bool // epoll backend: registered in the write set
 	released     bool
+	outOff       int32    // bytes of out[0] already written
 	out          [][]byte // queued frames; out[0][outOff:] is next
-	outOff       int
 	outBytes     int
 	closeErr     error
 	closingSince int64 // unix nanoseconds

@@ -193,7 +193,7 @@ func (c *Conn) writable() {
 // gatherLocked fills iov with the queued frames, front first.
 func (c *Conn) gatherLocked(iov []unix.Iovec) []unix.Iovec {
 	total := 0
-	off := c.outOff
+	off := int(c.outOff)
 	for _, b := range c.out {
 		b = b[off:]
 		off = 0
@@ -218,9 +218,9 @@ func (c *Conn) consumeLocked(n int) {
 	frames := 0
 	i := 0
 	for n > 0 {
-		rest := len(c.out[i]) - c.outOff
+		rest := len(c.out[i]) - int(c.outOff)
 		if n < rest {
-			c.outOff += n
+			c.outOff += int32(n)
 			break
 		}
 		n -= rest

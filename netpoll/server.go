@@ -59,8 +59,10 @@ func (c Config) withDefaults() Config {
 }
 
 // Acceptor is called for each accepted connection before anything is read
-// from it; it must install the connection's Handler with SetHandler.
-type Acceptor func(c *Conn)
+// from it. It returns a zero Conn with the connection's Handler installed
+// (SetHandler); embedding the Conn in the handler's own struct keeps a
+// connection to a single allocation.
+type Acceptor func() *Conn
 
 // backend is what differs between the pollers: how sockets are accepted,
 // how readiness is detected and how they are closed. armRead and
@@ -158,6 +160,10 @@ func (s *Server) Stats() Stats {
 // Conns returns the live connections.
 func (s *Server) Conns() []*Conn { return s.table.snapshot(nil) }
 
+// AppendConns appends the live connections to dst, so a periodic sweep can
+// reuse one slice.
+func (s *Server) AppendConns(dst []*Conn) []*Conn { return s.table.snapshot(dst) }
+
 // StopAccepting closes the listener; live connections stay.
 func (s *Server) StopAccepting() {
 	s.Serve() // so that served is closed even if Serve was never called
@@ -183,10 +189,13 @@ func (s *Server) Close() {
 }
 
 // adopt wraps an accepted socket, hands it to the acceptor and counts it.
-func (s *Server) adopt(fd int, remote netip.AddrPort, netc net.Conn) *Conn {
-	c := &Conn{fd: fd, remote: remote, srv: s, netc: netc}
+func (s *Server) adopt(fd int, remote netip.AddrPort, nc net.Conn) *Conn {
+	c := s.accept()
+	c.fd, c.remote, c.srv = fd, remote, s
+	if nc != nil {
+		c.rt = &runtimeConn{nc: nc}
+	}
 	c.lastRead.Store(time.Now().UnixNano())
-	s.accept(c)
 	s.stats.accepted.Add(1)
 	s.stats.open.Add(1)
 	s.table.put(c) // publishes c, handler included, to Conns() callers

@@ -33,8 +33,10 @@ func startEcho(t *testing.T, backend string, cfg Config) (*Server, chan error) {
 	t.Helper()
 	closed := make(chan error, 1024)
 	cfg.Backend = backend
-	s, err := Listen("127.0.0.1:0", cfg, func(c *Conn) {
-		c.SetHandler(&echoHandler{c: c, closed: closed})
+	s, err := Listen("127.0.0.1:0", cfg, func() *Conn {
+		h := &echoHandler{c: new(Conn), closed: closed}
+		h.c.SetHandler(h)
+		return h.c
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -137,11 +139,13 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			var mu sync.Mutex
 			var conns []*Conn
-			s, err := Listen("127.0.0.1:0", Config{Backend: backend, WriteQueueLimit: 1 << 20}, func(c *Conn) {
+			s, err := Listen("127.0.0.1:0", Config{Backend: backend, WriteQueueLimit: 1 << 20}, func() *Conn {
+				c := new(Conn)
 				mu.Lock()
 				conns = append(conns, c)
 				mu.Unlock()
 				c.SetHandler(&echoHandler{c: c, closed: make(chan error, 1)})
+				return c
 			})
 			if err != nil {
 				t.Fatal(err)

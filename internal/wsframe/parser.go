@@ -49,19 +49,18 @@ type Parser struct {
 	// MaxMessage bounds a message's payload in bytes; 0 means no bound.
 	MaxMessage int
 
-	hdr    [ws.MaxHeaderSize]byte
-	hdrLen int
-
+	hdr       [ws.MaxHeaderSize]byte
+	hdrLen    uint8
 	inFrame   bool // header parsed, payload bytes outstanding
-	frameOp   ws.OpCode
 	frameFin  bool
+	frameOp   ws.OpCode
+	msgOp     ws.OpCode // opcode of the message in progress; 0 when none
+	maskOff   uint8     // payload bytes unmasked so far, modulo 4
 	mask      [4]byte
-	maskOff   int
 	remaining int
 
-	msgOp ws.OpCode // opcode of the message in progress; 0 when none
-	msg   []byte    // assembled data payload
-	ctrl  []byte    // assembled control payload
+	msg  []byte // assembled data payload
+	ctrl []byte // assembled control payload
 }
 
 // Feed parses data, which it may modify in place. It stops at the first
@@ -81,7 +80,7 @@ func (p *Parser) Feed(data []byte, sink Sink) error {
 				// The whole payload is here: zero-copy path.
 				payload := data[:p.remaining]
 				data = data[p.remaining:]
-				ws.Cipher(payload, p.mask, p.maskOff)
+				ws.Cipher(payload, p.mask, 0)
 				p.inFrame = false
 				if err := p.frameDone(payload, sink); err != nil {
 					return err
@@ -92,8 +91,8 @@ func (p *Parser) Feed(data []byte, sink Sink) error {
 		n := min(len(data), p.remaining)
 		chunk := data[:n]
 		data = data[n:]
-		ws.Cipher(chunk, p.mask, p.maskOff)
-		p.maskOff += n
+		ws.Cipher(chunk, p.mask, int(p.maskOff))
+		p.maskOff = uint8((int(p.maskOff) + n) & 3)
 		p.remaining -= n
 		if p.frameOp.IsControl() {
 			p.ctrl = append(p.ctrl, chunk...)
@@ -125,15 +124,15 @@ func (p *Parser) readHeader(data []byte) (int, error) {
 			}
 			need = headerSize(p.hdr[1])
 		}
-		if p.hdrLen >= need {
+		if int(p.hdrLen) >= need {
 			break
 		}
 		if consumed == len(data) {
 			return consumed, nil
 		}
-		take := min(need-p.hdrLen, len(data)-consumed)
+		take := min(need-int(p.hdrLen), len(data)-consumed)
 		copy(p.hdr[p.hdrLen:], data[consumed:consumed+take])
-		p.hdrLen += take
+		p.hdrLen += uint8(take)
 		consumed += take
 	}
 	h := p.hdr[:p.hdrLen]
