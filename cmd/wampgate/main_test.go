@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// parseRun runs `wampgate run args...` with the node replaced by a capture
+// of its configuration.
+func parseRun(t *testing.T, args ...string) *cli.Context {
+	t.Helper()
+	var got *cli.Context
+	app := newApp()
+	for _, c := range app.Commands {
+		if c.Name == "run" {
+			c.Action = func(ctx *cli.Context) error { got = ctx; return nil }
+		}
+	}
+	if err := app.Run(append([]string{"wampgate", "run"}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestRunDefaultsAreASingleLocalNode(t *testing.T) {
+	cfg := configFromFlags(parseRun(t))
+	if cfg.Addr != "127.0.0.1:8095" || cfg.Poller != "epoll" || cfg.MaxMessageSize != 4<<20 {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+func TestRunFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("WAMPGATE_PORT", "9001")
+	t.Setenv("WAMPGATE_POLLER", "goroutine")
+	t.Setenv("WAMPGATE_ALLOWED_ORIGINS", "https://a.example,https://b.example")
+	cfg := configFromFlags(parseRun(t, "--idle-timeout", "5s", "--workers", "3", "--poller", "easygo"))
+	if cfg.Addr != "127.0.0.1:9001" {
+		t.Errorf("addr %q: WAMPGATE_PORT ignored", cfg.Addr)
+	}
+	if cfg.Poller != "easygo" {
+		t.Errorf("poller %q: the flag must win over the environment", cfg.Poller)
+	}
+	if cfg.IdleTimeout != 5*time.Second || cfg.Workers != 3 {
+		t.Errorf("idle timeout %v, workers %d", cfg.IdleTimeout, cfg.Workers)
+	}
+	if strings.Join(cfg.AllowedOrigins, " ") != "https://a.example https://b.example" {
+		t.Errorf("allowed origins %q", cfg.AllowedOrigins)
+	}
+}
+
+func TestEveryRunFlagHasAnEnvironmentVariable(t *testing.T) {
+	for _, f := range runFlags() {
+		name := f.Names()[0]
+		want := "WAMPGATE_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		env := f.(interface{ GetEnvVars() []string }).GetEnvVars()
+		if len(env) != 1 || env[0] != want {
+			t.Errorf("--%s: env %v, want %s", name, env, want)
+		}
+	}
+}
+
+func TestVersionAndBadLogSettings(t *testing.T) {
+	var out bytes.Buffer
+	app := newApp()
+	app.Writer = &out
+	if err := app.Run([]string{"wampgate", "version"}); err != nil || !strings.HasPrefix(out.String(), "wampgate ") {
+		t.Fatalf("version: %q, %v", out.String(), err)
+	}
+	if _, err := newLogger(&out, "loud", "text"); err == nil {
+		t.Fatal("bad log level accepted")
+	}
+	if _, err := newLogger(&out, "info", "xml"); err == nil {
+		t.Fatal("bad log format accepted")
+	}
+}
