@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +29,10 @@ type epollBackend struct {
 	listenFD   int
 	stopAccept chan struct{}
 	backoff    acceptBackoff
+	// acceptMu makes stopAccepting wait for an accept pass in progress, so
+	// no connection is adopted after StopAccepting returns.
+	acceptMu  sync.Mutex
+	accepting bool
 }
 
 const readEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
@@ -90,12 +95,15 @@ func (b *epollBackend) listen(ln *net.TCPListener) error {
 	if err := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
 		return fmt.Errorf("epoll_ctl listener: %w", err)
 	}
+	b.accepting = true
 	return nil
 }
 
 // acceptReady accepts every pending connection.
 func (b *epollBackend) acceptReady() {
-	for {
+	b.acceptMu.Lock()
+	defer b.acceptMu.Unlock()
+	for b.accepting {
 		fd, sa, err := unix.Accept4(b.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch {
 		case err == nil:
@@ -126,9 +134,12 @@ func (b *epollBackend) acceptReady() {
 }
 
 func (b *epollBackend) stopAccepting() {
-	if b.listener == nil {
+	b.acceptMu.Lock()
+	defer b.acceptMu.Unlock()
+	if !b.accepting {
 		return
 	}
+	b.accepting = false
 	_ = unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil)
 	close(b.stopAccept)
 }

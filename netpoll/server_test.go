@@ -137,13 +137,8 @@ func TestHandlerErrorClosesAtOnce(t *testing.T) {
 func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 	for _, backend := range Backends {
 		t.Run(backend, func(t *testing.T) {
-			var mu sync.Mutex
-			var conns []*Conn
 			s, err := Listen("127.0.0.1:0", Config{Backend: backend, WriteQueueLimit: 1 << 20}, func() *Conn {
 				c := new(Conn)
-				mu.Lock()
-				conns = append(conns, c)
-				mu.Unlock()
 				c.SetHandler(&echoHandler{c: c, closed: make(chan error, 1)})
 				return c
 			})
@@ -153,14 +148,9 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 			s.Serve()
 			defer s.Close()
 			nc := dial(t, s) // never reads
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				mu.Lock()
-				n := len(conns)
-				mu.Unlock()
-				if n == 1 || time.Now().After(deadline) {
-					break
-				}
+			var conns []*Conn // published by the server once wired up
+			for deadline := time.Now().Add(5 * time.Second); len(conns) == 0 && time.Now().Before(deadline); {
+				conns = s.Conns()
 				time.Sleep(time.Millisecond)
 			}
 			chunk := make([]byte, 64<<10)
