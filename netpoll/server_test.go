@@ -147,7 +147,7 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 			}
 			s.Serve()
 			defer s.Close()
-			nc := dial(t, s) // never reads
+			nc := dial(t, s)  // never reads
 			var conns []*Conn // published by the server once wired up
 			for deadline := time.Now().Add(5 * time.Second); len(conns) == 0 && time.Now().Before(deadline); {
 				conns = s.Conns()
