@@ -64,10 +64,9 @@ type Conn struct {
 
 	handler Handler
 
-	// Pool links, guarded by the pool's mutex: a connection is in the read
-	// and the flush queue at most once each.
-	nextRead, nextFlush *Conn
-	inReadQ, inFlushQ   bool
+	// links are the connection's places in the pool's read and flush
+	// queues, guarded by the pool's mutex: at most once in each.
+	links [2]queueLink
 
 	mu           sync.Mutex
 	state        connState

@@ -11,10 +11,7 @@ import "sync"
 type pool struct {
 	mu          sync.Mutex
 	cond        sync.Cond
-	readHead    *Conn
-	readTail    *Conn
-	flushHead   *Conn
-	flushTail   *Conn
+	queues      [2]connQueue // indexed by taskKind
 	flushStreak int
 	closed      bool
 	wg          sync.WaitGroup
@@ -28,6 +25,15 @@ const (
 	taskRead taskKind = iota
 	taskFlush
 )
+
+// connQueue is an intrusive FIFO of connections through Conn.links[kind].
+type connQueue struct{ head, tail *Conn }
+
+// queueLink is a connection's place in one of the pool's queues.
+type queueLink struct {
+	next   *Conn
+	queued bool
+}
 
 func newPool(workers, readBuf int, srv *Server) *pool {
 	p := &pool{}
@@ -44,71 +50,60 @@ func newPool(workers, readBuf int, srv *Server) *pool {
 }
 
 // scheduleRead queues c for a read pass.
-func (p *pool) scheduleRead(c *Conn) {
+func (p *pool) scheduleRead(c *Conn) { p.schedule(c, taskRead) }
+
+// scheduleFlush queues c for a flush.
+func (p *pool) scheduleFlush(c *Conn) { p.schedule(c, taskFlush) }
+
+func (p *pool) schedule(c *Conn, kind taskKind) {
 	p.mu.Lock()
-	if c.inReadQ {
+	l := &c.links[kind]
+	if l.queued {
 		p.mu.Unlock()
 		return
 	}
-	c.inReadQ = true
-	if p.readTail == nil {
-		p.readHead = c
+	l.queued = true
+	q := &p.queues[kind]
+	if q.tail == nil {
+		q.head = c
 	} else {
-		p.readTail.nextRead = c
+		q.tail.links[kind].next = c
 	}
-	p.readTail = c
+	q.tail = c
 	p.mu.Unlock()
 	p.cond.Signal()
 }
 
-// scheduleFlush queues c for a flush.
-func (p *pool) scheduleFlush(c *Conn) {
-	p.mu.Lock()
-	if c.inFlushQ {
-		p.mu.Unlock()
-		return
+// popLocked takes the first connection of a non-empty queue.
+func (p *pool) popLocked(kind taskKind) *Conn {
+	q := &p.queues[kind]
+	c := q.head
+	l := &c.links[kind]
+	q.head = l.next
+	if q.head == nil {
+		q.tail = nil
 	}
-	c.inFlushQ = true
-	if p.flushTail == nil {
-		p.flushHead = c
-	} else {
-		p.flushTail.nextFlush = c
-	}
-	p.flushTail = c
-	p.mu.Unlock()
-	p.cond.Signal()
+	*l = queueLink{}
+	return c
 }
 
 // next blocks until there is a task or the pool is closed.
 func (p *pool) next() (*Conn, taskKind, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for p.readHead == nil && p.flushHead == nil {
+	reads, flushes := &p.queues[taskRead], &p.queues[taskFlush]
+	for reads.head == nil && flushes.head == nil {
 		if p.closed {
 			return nil, 0, false
 		}
 		p.cond.Wait()
 	}
-	if p.flushHead != nil && (p.readHead == nil || p.flushStreak < maxFlushStreak) {
+	if flushes.head != nil && (reads.head == nil || p.flushStreak < maxFlushStreak) {
 		p.flushStreak++
-		c := p.flushHead
-		p.flushHead = c.nextFlush
-		if p.flushHead == nil {
-			p.flushTail = nil
-		}
-		c.nextFlush = nil
-		c.inFlushQ = false
-		return c, taskFlush, true
+		return p.popLocked(taskFlush), taskFlush, true
 	}
 	p.flushStreak = 0
-	c := p.readHead
-	p.readHead = c.nextRead
-	if p.readHead == nil {
-		p.readTail = nil
-	}
-	c.nextRead = nil
-	c.inReadQ = false
-	return c, taskRead, true
+	return p.popLocked(taskRead), taskRead, true
 }
 
 func (p *pool) run(w *worker) {
