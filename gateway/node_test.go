@@ -95,3 +95,25 @@ func TestSubscribePublishEveryPoller(t *testing.T) {
 		})
 	}
 }
+
+// The Gos PHP client, which the original setup used to relay events,
+// sends a second close frame after the first: the node answers the first,
+// ignores the second and stays healthy.
+func TestSecondCloseFrameIsIgnored(t *testing.T) {
+	forEachPoller(t, func(t *testing.T, poller string) {
+		n := runTestNode(t, Config{Poller: poller})
+		c := dialWAMP(t, n.Addr())
+		if err := c.SendClose(1000, ""); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SendClose(1000, "") // may fail once the node has half-closed
+		code, _, err := c.ReadClose(5 * time.Second)
+		if err != nil || code != 1000 {
+			t.Fatalf("close answer %d, %v", code, err)
+		}
+		if err := c.ExpectEOF(5 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		assertNodeServes(t, n.Addr())
+	})
+}
