@@ -2,6 +2,7 @@ package wamp
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -44,6 +45,10 @@ type subscription struct {
 	topic *topic
 	idx   int
 }
+
+// maxResolvedExcludes is the longest exclude list deliver resolves to
+// sessions up front.
+const maxResolvedExcludes = 8
 
 // shrinkBelow is the capacity under which a topic's subscriber slice is
 // never reallocated smaller.
@@ -162,10 +167,28 @@ func (b *broker) deliver(pub *Publication, everyone bool, reg *registry) uint64 
 		n         uint64
 		lastProto *Protocol
 		frame     []byte
+		// A short exclude list (excludeMe is the common case) is resolved
+		// to sessions once, so each subscriber costs pointer comparisons
+		// instead of a search among strings.
+		excluded [maxResolvedExcludes]*Session
+		resolved = filtered && len(pub.Eligible) == 0 && len(pub.Exclude) <= maxResolvedExcludes
+		nexcl    int
 	)
+	if resolved {
+		for _, id := range pub.Exclude {
+			if s := reg.get(id); s != nil {
+				excluded[nexcl] = s
+				nexcl++
+			}
+		}
+	}
 	for _, sub := range t.subs {
 		s := sub.sess
-		if filtered && !pub.admits(s.id) {
+		if resolved {
+			if slices.Contains(excluded[:nexcl], s) {
+				continue
+			}
+		} else if filtered && !pub.admits(s.id) {
 			continue
 		}
 		if s.proto != lastProto {

@@ -50,11 +50,20 @@ func subscribers(b *testing.B, r *wamp.Router, topic string, n int) []*Session {
 // encode once, queue to every subscriber); allocations must not grow with
 // the number of subscribers.
 func BenchmarkPublishFanOut(b *testing.B) {
-	for _, n := range []int{1, 1000, 10000} {
-		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+	for _, tc := range []struct {
+		n         int
+		excludeMe bool
+	}{{1, false}, {1000, false}, {10000, false}, {10000, true}} {
+		n := tc.n
+		name := fmt.Sprintf("subscribers=%d", n)
+		msg := []byte(`[7,"price/channel",` + event128 + `]`)
+		if tc.excludeMe {
+			name += "/excludeMe"
+			msg = []byte(`[7,"price/channel",` + event128 + `,true]`)
+		}
+		b.Run(name, func(b *testing.B) {
 			r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
 			subs := subscribers(b, r, "price/channel", n)
-			msg := []byte(`[7,"price/channel",` + event128 + `]`)
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := subs[0].HandleMessage(msg, false); err != nil {
