@@ -12,6 +12,14 @@
 //
 // Every mode prints a summary, or with --json one JSON object on stdout;
 // progress goes to stderr.
+//
+// The hidden subcommand naive-server runs the naive goroutine-per-connection
+// baseline server of package bench/naive (the reference DESIGN §5's ratio
+// targets are stated against) until SIGINT or SIGTERM:
+//
+//	wampbench naive-server --addr 127.0.0.1:8095
+//
+// scripts/bench-compare.sh runs one mode against it and against wampgate.
 package main
 
 import (
@@ -19,6 +27,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,6 +35,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wampgate/wampgate/bench"
+	"github.com/wampgate/wampgate/bench/naive"
 )
 
 func main() {
@@ -128,8 +138,52 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Hidden: true,
 				Action: func(*cli.Context) error { return bench.WorkerMain() },
 			},
+			{
+				Name:   "naive-server",
+				Usage:  "serve the naive baseline WAMP v1 server (bench/naive) until SIGINT/SIGTERM",
+				Hidden: true,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8095", Usage: "loopback host:port to listen on"},
+				},
+				Action: func(c *cli.Context) error { return serveNaive(c.Context, c.String("addr"), stderr) },
+			},
 		},
 	}
+}
+
+// serveNaive runs the naive baseline server on addr (a loopback address)
+// until SIGINT or SIGTERM, then closes every connection.
+func serveNaive(ctx context.Context, addr string, stderr io.Writer) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("naive-server: %q is not a loopback address", host)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv := naive.New()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stderr, "naive-server: listening on %s (pid %d)\n", ln.Addr(), os.Getpid())
+	select {
+	case err := <-served:
+		srv.Close()
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-served; err == nil {
+		err = serr
+	}
+	return err
 }
 
 func commonFlags() []cli.Flag {
