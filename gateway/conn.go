@@ -178,17 +178,22 @@ func (c *conn) Control(op ws.OpCode, payload []byte) error {
 // frame is echoed (code and reason, as Ratchet does), or answered with
 // 1002/1007 when it is malformed.
 func (c *conn) answerClose(payload []byte) {
+	var answer []byte
 	switch {
 	case len(payload) == 0:
-		c.closeWith(ws.StatusNormalClosure, "")
+		answer = wsframe.AppendClose(nil, ws.StatusNormalClosure, "")
 	case len(payload) == 1:
-		c.closeWith(ws.StatusProtocolError, "close frame payload of one byte")
+		answer = wsframe.AppendClose(nil, ws.StatusProtocolError, "close frame payload of one byte")
 	case !validCloseCode(binary.BigEndian.Uint16(payload)):
-		c.closeWith(ws.StatusProtocolError, "invalid close code")
+		answer = wsframe.AppendClose(nil, ws.StatusProtocolError, "invalid close code")
 	case !utf8.Valid(payload[2:]):
-		c.closeWith(ws.StatusInvalidFramePayloadData, "close reason is not valid UTF-8")
+		answer = wsframe.AppendClose(nil, ws.StatusInvalidFramePayloadData, "close reason is not valid UTF-8")
 	default:
-		c.closeFrame(wsframe.AppendControl(make([]byte, 0, 2+len(payload)), ws.OpClose, payload))
+		answer = wsframe.AppendControl(make([]byte, 0, 2+len(payload)), ws.OpClose, payload)
+	}
+	// The close handshake is complete: close TCP once the answer is out.
+	if c.phase.Swap(phaseClosing) != phaseClosing {
+		c.nc.Finish(answer)
 	}
 }
 

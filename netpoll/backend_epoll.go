@@ -91,6 +91,12 @@ func (b *epollBackend) listen(ln *net.TCPListener) error {
 	if err := unix.SetNonblock(b.listenFD, true); err != nil {
 		return fmt.Errorf("listener non-blocking: %w", err)
 	}
+	// Accepted sockets inherit TCP_NODELAY from the listener: one system
+	// call per server instead of one per connection. Frames are batched
+	// by the outbound queues, so Nagle's delay would only add latency.
+	if err := unix.SetsockoptInt(b.listenFD, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+		return fmt.Errorf("listener TCP_NODELAY: %w", err)
+	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.listenFD)}
 	if err := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
 		return fmt.Errorf("epoll_ctl listener: %w", err)
@@ -119,17 +125,10 @@ func (b *epollBackend) acceptReady() {
 			b.srv.log.Error("accept4 failed", "err", err)
 			return
 		}
-		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		c := b.srv.adopt(fd, sockaddrAddrPort(sa), nil)
-		c.mu.Lock()
-		var regErr error
-		if !c.released {
-			regErr = b.register(c)
-		}
-		c.mu.Unlock()
-		if regErr != nil {
-			c.CloseNow(nil, fmt.Errorf("epoll register: %w", regErr))
-		}
+		// The client usually sends its request right after connecting, so
+		// the first read pass runs at once, without waiting for epoll to
+		// report it; read interest is registered when that pass ends.
+		b.srv.pool.scheduleRead(b.srv.adopt(fd, sockaddrAddrPort(sa), nil))
 	}
 }
 
@@ -144,14 +143,15 @@ func (b *epollBackend) stopAccepting() {
 	close(b.stopAccept)
 }
 
-func (b *epollBackend) register(c *Conn) error {
-	ev := unix.EpollEvent{Events: readEvents, Fd: int32(c.fd), Pad: int32(c.seq)}
-	return unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, c.fd, &ev)
-}
-
+// armRead registers (first pass) or re-arms one-shot read interest.
 func (b *epollBackend) armRead(c *Conn) error {
 	ev := unix.EpollEvent{Events: readEvents, Fd: int32(c.fd), Pad: int32(c.seq)}
-	return unix.EpollCtl(b.readSet, unix.EPOLL_CTL_MOD, c.fd, &ev)
+	op := unix.EPOLL_CTL_MOD
+	if !c.inReadSet {
+		op = unix.EPOLL_CTL_ADD
+		c.inReadSet = true
+	}
+	return unix.EpollCtl(b.readSet, op, c.fd, &ev)
 }
 
 func (b *epollBackend) waitWritable(c *Conn) {

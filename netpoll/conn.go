@@ -74,8 +74,10 @@ type Conn struct {
 	flushQueued  bool // in the flush queue or being flushed
 	flushing     bool // a worker is writing the socket now
 	writeBlocked bool // EAGAIN seen: waiting for writability
+	inReadSet    bool // epoll backend: registered in the read set
 	inWriteSet   bool // epoll backend: registered in the write set
 	released     bool
+	finish       bool     // close without lingering once the queue is flushed
 	outOff       int32    // bytes of out[0] already written
 	out          [][]byte // queued frames; out[0][outOff:] is next
 	outBytes     int
@@ -146,13 +148,22 @@ func (c *Conn) needFlushLocked() bool {
 // Close queues final (for example a WebSocket close frame; may be nil),
 // flushes what is queued, shuts down the write side and keeps reading until
 // the peer closes too or the linger timeout passes. Later Sends fail.
-func (c *Conn) Close(final []byte) {
+func (c *Conn) Close(final []byte) { c.close(final, false) }
+
+// Finish is Close for a peer that has already said goodbye (it sent its
+// WebSocket close frame): once final is flushed, the socket is closed at
+// once, without half-closing and waiting for the peer's FIN, as RFC 6455
+// asks of the server.
+func (c *Conn) Finish(final []byte) { c.close(final, true) }
+
+func (c *Conn) close(final []byte, finish bool) {
 	c.mu.Lock()
 	if c.state != stateOpen {
 		c.mu.Unlock()
 		return
 	}
 	c.state = stateClosing
+	c.finish = finish
 	c.closingSince = time.Now().UnixNano()
 	if len(final) > 0 {
 		c.enqueueLocked(final)

@@ -169,8 +169,12 @@ func (c *Conn) flush(w *worker) {
 		c.srv.backend.waitWritable(c)
 	}
 	if c.state == stateClosing && c.outBytes == 0 && !c.released {
-		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
-		c.state = stateDrained
+		if c.finish {
+			c.killLocked(nil)
+		} else {
+			_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+			c.state = stateDrained
+		}
 	}
 	release := c.releasableLocked()
 	c.mu.Unlock()

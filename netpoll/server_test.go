@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // echoHandler sends every byte back; "close" asks for a graceful close.
@@ -19,6 +21,10 @@ type echoHandler struct {
 func (h *echoHandler) OnData(data []byte) error {
 	if bytes.Equal(data, []byte("close")) {
 		h.c.Close([]byte("bye"))
+		return nil
+	}
+	if bytes.Equal(data, []byte("finish")) {
+		h.c.Finish([]byte("done"))
 		return nil
 	}
 	if bytes.Equal(data, []byte("abort")) {
@@ -111,6 +117,31 @@ func TestGracefulCloseFlushesFinalBytes(t *testing.T) {
 				}
 			case <-time.After(5 * time.Second):
 				t.Fatal("OnClose not called")
+			}
+			waitOpen(t, s, 0)
+		})
+	}
+}
+
+func TestFinishClosesWithoutWaitingForThePeer(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, closed := startEcho(t, backend, Config{LingerTimeout: time.Minute})
+			nc := dial(t, s)
+			if _, err := nc.Write([]byte("finish")); err != nil {
+				t.Fatal(err)
+			}
+			select { // no linger: released while the client still holds its end
+			case err := <-closed:
+				if err != nil {
+					t.Fatalf("OnClose(%v)", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("connection not released after Finish")
+			}
+			got, err := io.ReadAll(nc)
+			if err != nil || string(got) != "done" {
+				t.Fatalf("got %q, %v", got, err)
 			}
 			waitOpen(t, s, 0)
 		})
@@ -215,5 +246,22 @@ func waitOpen(t *testing.T, s *Server, want int64) {
 			t.Fatalf("open connections %d, want %d", s.Stats().Open, want)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestAcceptedSocketsHaveNoDelay(t *testing.T) {
+	s, _ := startEcho(t, BackendEpoll, Config{})
+	dial(t, s)
+	var conns []*Conn
+	for deadline := time.Now().Add(5 * time.Second); len(conns) == 0 && time.Now().Before(deadline); {
+		conns = s.Conns()
+		time.Sleep(time.Millisecond)
+	}
+	if len(conns) != 1 {
+		t.Fatal("connection not accepted")
+	}
+	v, err := unix.GetsockoptInt(conns[0].fd, unix.IPPROTO_TCP, unix.TCP_NODELAY)
+	if err != nil || v == 0 {
+		t.Fatalf("TCP_NODELAY = %d, %v", v, err)
 	}
 }
