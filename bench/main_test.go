@@ -6,12 +6,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/wampgate/wampgate/bench/internal/stubserver"
+	"github.com/wampgate/wampgate/bench/naive"
 )
 
 // The test binary doubles as the worker executable: started with
@@ -46,14 +47,16 @@ func (s *syncBuffer) String() string {
 }
 
 // testCommon returns options that run workers as this test binary against
-// a fresh stand-in server.
-func testCommon(t *testing.T) (Common, *stubserver.Server) {
+// a fresh naive baseline server (bench/naive) inside the test process.
+func testCommon(t *testing.T) (Common, *naive.Server) {
 	t.Helper()
-	srv, err := stubserver.Start()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
+	srv := naive.New()
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	log := &syncBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -61,8 +64,8 @@ func testCommon(t *testing.T) (Common, *stubserver.Server) {
 		}
 	})
 	return Common{
-		URL:            srv.URL(),
-		ServerPID:      os.Getpid(), // the stub runs inside the test process
+		URL:            "ws://" + ln.Addr().String() + "/",
+		ServerPID:      os.Getpid(), // the server runs inside the test process
 		PerWorker:      30,          // force several workers even at small N
 		ConnectTimeout: 10 * time.Second,
 		WorkerCommand:  []string{os.Args[0], "-test.run=^$"},
@@ -144,7 +147,7 @@ func TestHandshakesSmoke(t *testing.T) {
 
 func TestFailuresAreCounted(t *testing.T) {
 	common, srv := testCommon(t)
-	srv.Close() // nothing listens any more
+	_ = srv.Close() // nothing listens any more
 	common.ServerPID = 0
 	res, err := RunIdle(testContext(t), IdleOptions{Common: common, Conns: 5, Hold: 10 * time.Millisecond})
 	if err == nil {
