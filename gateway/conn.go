@@ -43,7 +43,7 @@ var errHandshakeTimeout = errors.New("handshake timeout")
 func (c *conn) OnData(data []byte) error {
 	switch c.phase.Load() {
 	case phaseHandshake:
-		return c.handshakeData(data)
+		c.handshakeData(data)
 	case phaseOpen:
 		if err := c.parser.Feed(data, c); err != nil {
 			c.fail(err)
@@ -67,7 +67,7 @@ func (c *conn) OnClose(err error) {
 // handshakeData collects the request head, bounded by MaxHeaderSize, and
 // answers it once complete. Bytes pipelined after the head are WebSocket
 // frames and are parsed right away.
-func (c *conn) handshakeData(data []byte) error {
+func (c *conn) handshakeData(data []byte) {
 	from := max(len(c.head)-3, 0)
 	c.head = append(c.head, data...)
 	i := bytes.Index(c.head[from:], headEnd)
@@ -76,10 +76,10 @@ func (c *conn) handshakeData(data []byte) error {
 		c.node.stats.handshakesFailed.Add(1)
 		c.refuse(httpResponse(413, "Request Entity Too Large", "text/plain; charset=utf-8", "",
 			[]byte("wampgate: request head too large\n")))
-		return nil
+		return
 	}
 	if i < 0 {
-		return nil
+		return
 	}
 	head, rest := c.head[:end], c.head[end:]
 	c.head = nil
@@ -89,7 +89,6 @@ func (c *conn) handshakeData(data []byte) error {
 			c.fail(err)
 		}
 	}
-	return nil
 }
 
 // answerHead serves plain HTTP (health check, refusal) or upgrades the
@@ -221,14 +220,10 @@ func (c *conn) fail(err error) {
 
 // closeWith sends a close frame and closes the connection gracefully.
 func (c *conn) closeWith(code ws.StatusCode, reason string) {
-	c.closeFrame(wsframe.AppendClose(nil, code, reason))
-}
-
-func (c *conn) closeFrame(frame []byte) {
 	if c.phase.Swap(phaseClosing) == phaseClosing {
 		return
 	}
-	c.nc.Close(frame)
+	c.nc.Close(wsframe.AppendClose(nil, code, reason))
 }
 
 // send queues bytes; a peer that lets its queue pass the limit is closed.
