@@ -6,6 +6,7 @@ import (
 	"net"
 
 	enetpoll "github.com/mailru/easygo/netpoll"
+	"golang.org/x/sys/unix"
 )
 
 // easygoBackend drives readiness with mailru/easygo's netpoll, the design
@@ -41,11 +42,15 @@ func (b *easygoBackend) serve(ln *net.TCPListener) error {
 			return nil
 		}
 		c.rt.desc = desc
-		return b.poller.Start(desc, func(ev enetpoll.Event) {
+		err = b.poller.Start(desc, func(ev enetpoll.Event) {
 			if ev&enetpoll.EventPollerClosed == 0 {
 				b.srv.pool.scheduleRead(c)
 			}
 		})
+		if err != nil {
+			return err
+		}
+		return keepNonblocking(c.fd)
 	})
 }
 
@@ -53,7 +58,23 @@ func (b *easygoBackend) armRead(c *Conn) error {
 	if c.rt.desc == nil {
 		return nil
 	}
-	return b.poller.Resume(c.rt.desc)
+	if err := b.poller.Resume(c.rt.desc); err != nil {
+		return err
+	}
+	return keepNonblocking(c.fd)
+}
+
+// keepNonblocking undoes a side effect of easygo: its descriptors call
+// os.File.Fd on every Start and Resume, and Fd puts the file description
+// back into blocking mode. The duplicate shares that mode with the
+// connection's own descriptor, so reads and writes would start to block a
+// worker. Two more system calls per read pass are the price of this
+// backend.
+func keepNonblocking(fd int) error {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return fmt.Errorf("set non-blocking: %w", err)
+	}
+	return nil
 }
 
 func (b *easygoBackend) waitWritable(c *Conn) { waitWritableRuntime(c) }

@@ -257,6 +257,16 @@ func (c *Conn) writeQueueOnceLocked() {
 	}
 }
 
+// drainInput discards what has arrived on fd, without waiting; bounded.
+func drainInput(fd int) {
+	var buf [4096]byte
+	for range 16 {
+		if n, err := unix.Read(fd, buf[:]); n <= 0 || err != nil {
+			return
+		}
+	}
+}
+
 // writev writes iov with one system call and no allocation.
 func writev(fd int, iov []unix.Iovec) (int, error) {
 	if len(iov) == 0 {

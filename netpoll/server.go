@@ -204,6 +204,11 @@ func (s *Server) adopt(fd int, remote netip.AddrPort, nc net.Conn) *Conn {
 
 // forget unregisters and closes a released connection's socket.
 func (s *Server) forget(c *Conn) {
+	if c.finish {
+		// Closing a socket with unread input sends a reset, which can
+		// destroy the close frame still in its send buffer: drain first.
+		drainInput(c.fd)
+	}
 	s.table.remove(c)
 	s.backend.unregister(c)
 	s.stats.open.Add(-1)

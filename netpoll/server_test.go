@@ -265,3 +265,31 @@ func TestAcceptedSocketsHaveNoDelay(t *testing.T) {
 		t.Fatalf("TCP_NODELAY = %d, %v", v, err)
 	}
 }
+
+// Writes and reads must never block a worker, whatever the backend does to
+// the descriptor (easygo's os.File.Fd turns the file description blocking).
+func TestSocketsStayNonBlocking(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, _ := startEcho(t, backend, Config{})
+			nc := dial(t, s)
+			buf := make([]byte, 5)
+			for i := 0; i < 3; i++ { // several read passes, so several re-arms
+				if _, err := nc.Write([]byte("hello")); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.ReadFull(nc, buf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			conns := s.Conns()
+			if len(conns) != 1 {
+				t.Fatalf("%d connections", len(conns))
+			}
+			flags, err := unix.FcntlInt(uintptr(conns[0].fd), unix.F_GETFL, 0)
+			if err != nil || flags&unix.O_NONBLOCK == 0 {
+				t.Fatalf("flags %#x, %v: socket is blocking", flags, err)
+			}
+		})
+	}
+}
