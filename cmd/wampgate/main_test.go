@@ -2,6 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +80,56 @@ func TestVersionAndBadLogSettings(t *testing.T) {
 	}
 	if _, err := newLogger(&out, "info", "xml"); err == nil {
 		t.Fatal("bad log format accepted")
+	}
+}
+
+// A real node started through the CLI serves /healthz and shuts down
+// cleanly when its context ends (as on SIGINT/SIGTERM).
+func TestRunServesAndShutsDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs bytes.Buffer
+	app := newApp()
+	app.ErrWriter = &logs
+	done := make(chan error, 1)
+	go func() {
+		done <- app.RunContext(ctx, []string{"wampgate", "run", "--port", strconv.Itoa(port),
+			"--shutdown-timeout", "2s", "--log-format", "json"})
+	}()
+
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"
+	var resp *http.Response
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err = http.Get(url); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("node never answered: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"ok"`) {
+		t.Fatalf("healthz %d %s", resp.StatusCode, body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("node did not shut down")
+	}
+	if !strings.Contains(logs.String(), `"msg":"wampgate node stopped"`) {
+		t.Fatalf("logs: %s", logs.String())
 	}
 }
