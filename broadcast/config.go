@@ -1,0 +1,118 @@
+package broadcast
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	DefaultQueueLimit    = 65536
+	DefaultMaxBatchBytes = 64 << 10
+	DefaultDialTimeout   = 5 * time.Second
+	DefaultMinBackoff    = 100 * time.Millisecond
+	DefaultMaxBackoff    = 5 * time.Second
+	DefaultPingInterval  = 5 * time.Second
+)
+
+// Config describes this node's place in a cluster: its own address, the
+// pool of every node, and how its peer links behave. The zero value, or a
+// pool of one, is a plain single node.
+type Config struct {
+	// Node is this node's address exactly as the pool lists it
+	// (host:port). Peers dial it; it drops itself from Pool.
+	Node string
+	// Pool lists every node of the cluster (host:port), this one included,
+	// like the original ratchet_bundle.yaml wampserver_pool list. Every
+	// node must be given the same list.
+	Pool []string
+	// Secret is the shared cluster secret. Peer links prove they know it
+	// with HMAC-SHA256 over fresh nonces; it never crosses the wire.
+	// Required when the pool has other nodes.
+	Secret string
+	// QueueLimit bounds the publications queued per peer link; when a
+	// link's queue is full the oldest publication is dropped and counted.
+	QueueLimit int
+	// MaxBatchBytes bounds the payload of one relay frame.
+	MaxBatchBytes int
+	// DialTimeout bounds dialing a peer and its handshake.
+	DialTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the randomized exponential backoff
+	// between reconnection attempts.
+	MinBackoff, MaxBackoff time.Duration
+	// PingInterval is how often a link's dialing side pings; a link that
+	// has been silent for three intervals is considered dead.
+	PingInterval time.Duration
+	// Logger receives the links' logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Peers returns the pool without this node, in pool order.
+func (c *Config) Peers() []string {
+	var peers []string
+	for _, a := range c.Pool {
+		if a != c.Node && !slices.Contains(peers, a) {
+			peers = append(peers, a)
+		}
+	}
+	return peers
+}
+
+// Clustered reports whether the pool names at least one other node.
+func (c *Config) Clustered() bool { return len(c.Peers()) > 0 }
+
+// Validate checks the configuration of a clustered node: addresses are
+// host:port, this node is in the pool, and a secret is set.
+func (c *Config) Validate() error {
+	if !c.Clustered() {
+		return nil
+	}
+	for _, a := range c.Pool {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("pool address %q: %w", a, err)
+		}
+	}
+	if !slices.Contains(c.Pool, c.Node) {
+		return fmt.Errorf("this node %q is not in the pool %v (set the node address as the pool lists it)", c.Node, c.Pool)
+	}
+	if c.Secret == "" {
+		return errors.New("a cluster secret is required when the pool has other nodes")
+	}
+	if c.QueueLimit < 0 || c.MaxBatchBytes < 0 {
+		return errors.New("peer queue limit and batch size must not be negative")
+	}
+	return nil
+}
+
+// withDefaults returns c with zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.QueueLimit == 0 {
+		c.QueueLimit = DefaultQueueLimit
+	}
+	if c.MaxBatchBytes == 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.MinBackoff == 0 {
+		c.MinBackoff = DefaultMinBackoff
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		c.MaxBackoff = c.MinBackoff
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
