@@ -19,6 +19,7 @@ func (e *ProtocolError) Error() string { return e.Reason }
 // Errors a Parser reports.
 var (
 	ErrUnmasked          = &ProtocolError{ws.StatusProtocolError, "client frame is not masked"}
+	ErrMasked            = &ProtocolError{ws.StatusProtocolError, "server frame is masked"}
 	ErrReservedBits      = &ProtocolError{ws.StatusProtocolError, "reserved bits set without a negotiated extension"}
 	ErrReservedOpCode    = &ProtocolError{ws.StatusProtocolError, "reserved opcode"}
 	ErrControlTooLong    = &ProtocolError{ws.StatusProtocolError, "control frame payload longer than 125 bytes"}
@@ -48,6 +49,10 @@ type Sink interface {
 type Parser struct {
 	// MaxMessage bounds a message's payload in bytes; 0 means no bound.
 	MaxMessage int
+	// ServerFrames makes the parser read the client side of a connection:
+	// it expects the unmasked frames a server sends, and a masked frame is
+	// a protocol error.
+	ServerFrames bool
 
 	hdr       [ws.MaxHeaderSize]byte
 	hdrLen    uint8
@@ -80,7 +85,9 @@ func (p *Parser) Feed(data []byte, sink Sink) error {
 				// The whole payload is here: zero-copy path.
 				payload := data[:p.remaining]
 				data = data[p.remaining:]
-				ws.Cipher(payload, p.mask, 0)
+				if !p.ServerFrames {
+					ws.Cipher(payload, p.mask, 0)
+				}
 				p.inFrame = false
 				if err := p.frameDone(payload, sink); err != nil {
 					return err
@@ -91,8 +98,10 @@ func (p *Parser) Feed(data []byte, sink Sink) error {
 		n := min(len(data), p.remaining)
 		chunk := data[:n]
 		data = data[n:]
-		ws.Cipher(chunk, p.mask, int(p.maskOff))
-		p.maskOff = uint8((int(p.maskOff) + n) & 3)
+		if !p.ServerFrames {
+			ws.Cipher(chunk, p.mask, int(p.maskOff))
+			p.maskOff = uint8((int(p.maskOff) + n) & 3)
+		}
 		p.remaining -= n
 		if p.frameOp.IsControl() {
 			p.ctrl = append(p.ctrl, chunk...)
@@ -118,9 +127,13 @@ func (p *Parser) readHeader(data []byte) (int, error) {
 	need := 2
 	for {
 		if p.hdrLen >= 2 {
-			if p.hdr[1]&0x80 == 0 {
+			// Known from two bytes: don't wait for a mask.
+			if masked := p.hdr[1]&0x80 != 0; masked == p.ServerFrames {
 				p.hdrLen = 0
-				return consumed, ErrUnmasked // known from two bytes: don't wait for a mask
+				if masked {
+					return consumed, ErrMasked
+				}
+				return consumed, ErrUnmasked
 			}
 			need = headerSize(p.hdr[1])
 		}
@@ -145,8 +158,6 @@ func (p *Parser) readHeader(data []byte) (int, error) {
 		return consumed, ErrReservedBits
 	case op.IsReserved():
 		return consumed, ErrReservedOpCode
-	case b1&0x80 == 0:
-		return consumed, ErrUnmasked
 	}
 	var length uint64
 	switch l := b1 & 0x7f; l {
@@ -181,7 +192,11 @@ func (p *Parser) readHeader(data []byte) (int, error) {
 			p.msgOp = op
 		}
 	}
-	copy(p.mask[:], h[len(h)-4:])
+	if p.ServerFrames {
+		p.mask = [4]byte{}
+	} else {
+		copy(p.mask[:], h[len(h)-4:])
+	}
 	p.maskOff = 0
 	p.frameOp = op
 	p.frameFin = fin
@@ -190,16 +205,19 @@ func (p *Parser) readHeader(data []byte) (int, error) {
 	return consumed, nil
 }
 
-// headerSize is the size of a masked client frame header given its second byte.
+// headerSize is the size of a frame header given its second byte.
 func headerSize(b1 byte) int {
+	n := 2
+	if b1&0x80 != 0 {
+		n += 4 // masking key
+	}
 	switch b1 & 0x7f {
 	case 126:
-		return 2 + 2 + 4
+		n += 2
 	case 127:
-		return 2 + 8 + 4
-	default:
-		return 2 + 4
+		n += 8
 	}
+	return n
 }
 
 // frameDone handles a frame whose payload is complete: direct is the

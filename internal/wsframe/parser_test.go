@@ -164,3 +164,31 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+func TestParserServerFrames(t *testing.T) {
+	big := bytes.Repeat([]byte("y"), 70000)
+	stream := bytes.Join([][]byte{
+		AppendText(nil, []byte(`[0,"s",1,"x"]`)),
+		AppendControl(nil, ws.OpPing, []byte("p")),
+		AppendHeader(nil, ws.OpBinary, len(big)), big,
+	}, nil)
+	for _, step := range []int{1, 5, len(stream)} {
+		p := Parser{ServerFrames: true}
+		var r recorder
+		for i := 0; i < len(stream); i += step {
+			if err := p.Feed(bytes.Clone(stream[i:min(i+step, len(stream))]), &r); err != nil {
+				t.Fatalf("step %d: %v", step, err)
+			}
+		}
+		if len(r.messages) != 2 || r.messages[0] != "1:"+`[0,"s",1,"x"]` || r.messages[1] != "2:"+string(big) {
+			t.Fatalf("step %d: messages %.60q", step, r.messages)
+		}
+		if len(r.controls) != 1 || r.controls[0] != "9:p" {
+			t.Fatalf("step %d: controls %q", step, r.controls)
+		}
+	}
+	p := Parser{ServerFrames: true}
+	if err := p.Feed(clientFrame(ws.OpText, true, []byte("x")), &recorder{}); !errors.Is(err, ErrMasked) {
+		t.Fatalf("masked frame on the client side: %v, want ErrMasked", err)
+	}
+}
