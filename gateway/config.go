@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
 )
@@ -52,6 +53,12 @@ type Config struct {
 	NodeID string
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
+	// Cluster joins the node to a pool of nodes over peer links (package
+	// broadcast); a pool of one, or none, is a single node.
+	Cluster broadcast.Config
+	// Bus, when set, relays publications between nodes instead of the
+	// peer links Cluster would build (e.g. an external message broker).
+	Bus broadcast.Bus
 	// Logger receives the node's logs (nil: slog.Default()).
 	Logger *slog.Logger
 }
@@ -113,6 +120,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Cluster.Logger == nil {
+		c.Cluster.Logger = c.Logger
+	}
+	if err := c.Cluster.Validate(); err != nil {
+		return c, fmt.Errorf("cluster: %w", err)
 	}
 	return c, nil
 }

@@ -254,6 +254,10 @@ func (c *conn) SendFrame(frame []byte) { c.send(frame) }
 // Close implements wamp.Conn.
 func (c *conn) Close(code uint16, reason string) { c.closeWith(ws.StatusCode(code), reason) }
 
+// QueuedBytes is how many bytes wait to be written to the peer; the
+// cluster's peer links use it to hold back before the slow-consumer limit.
+func (c *conn) QueuedBytes() int { return c.nc.QueuedBytes() }
+
 // RemoteAddr implements wamp.Conn.
 func (c *conn) RemoteAddr() string { return c.nc.RemoteAddr().String() }
 

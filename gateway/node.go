@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
 )
@@ -26,6 +27,7 @@ type Node struct {
 	cfg       Config
 	log       *slog.Logger
 	router    *wamp.Router
+	bus       broadcast.Bus // nil on a single node
 	protocols protocolTable
 	upgrader  ws.Upgrader
 	srv       *netpoll.Server
@@ -49,12 +51,26 @@ func New(cfg Config) (*Node, error) {
 		protocols: defaultProtocols(),
 		stopSweep: make(chan struct{}),
 	}
-	n.router = wamp.NewRouter(wamp.RouterConfig{
+	rc := wamp.RouterConfig{
 		Handler:     cfg.Handler,
 		ServerIdent: cfg.ServerIdent,
 		NodeID:      cfg.NodeID,
 		Logger:      cfg.Logger,
-	})
+	}
+	n.bus = cfg.Bus
+	if n.bus == nil && cfg.Cluster.Clustered() {
+		mesh, err := broadcast.NewMesh(cfg.Cluster)
+		if err != nil {
+			return nil, fmt.Errorf("cluster: %w", err)
+		}
+		n.bus = mesh
+		n.protocols = append(n.protocols, protocolEntry{broadcast.Protocol,
+			func(_ *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return mesh.Accept(c) }})
+	}
+	if n.bus != nil {
+		rc.Relay = n.bus.Relay
+	}
+	n.router = wamp.NewRouter(rc)
 	n.upgrader = newUpgrader(cfg, n.protocols)
 	return n, nil
 }
@@ -64,6 +80,11 @@ func (n *Node) Router() *wamp.Router { return n.router }
 
 // Start listens on Config.Addr and serves until Shutdown.
 func (n *Node) Start() error {
+	if n.bus != nil {
+		if err := n.bus.Start(n.router.Publish); err != nil {
+			return fmt.Errorf("node %s: cluster: %w", n.cfg.Addr, err)
+		}
+	}
 	srv, err := netpoll.Listen(n.cfg.Addr, netpoll.Config{
 		Backend:         n.cfg.Poller,
 		Workers:         n.cfg.Workers,
@@ -71,6 +92,9 @@ func (n *Node) Start() error {
 		Logger:          n.log,
 	}, n.accept)
 	if err != nil {
+		if n.bus != nil {
+			n.bus.Close()
+		}
 		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
 	}
 	n.srv = srv
@@ -149,6 +173,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 	defer cancel()
 	n.srv.StopAccepting()
+	if n.bus != nil {
+		n.bus.Close()
+	}
 	close(n.stopSweep)
 	n.swept.Wait()
 	for _, nc := range n.srv.Conns() {

@@ -12,7 +12,10 @@ type sessionFactory func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession
 
 // protocolTable maps WebSocket subprotocol names to WAMP versions. WAMP v1
 // is "wamp"; v2's "wamp.2.json" and "wamp.2.msgpack" plug in here.
-type protocolTable []struct {
+type protocolTable []protocolEntry
+
+// protocolEntry is one negotiable subprotocol.
+type protocolEntry struct {
 	name string
 	open sessionFactory
 }

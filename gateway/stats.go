@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
 )
 
@@ -39,6 +40,8 @@ type Stats struct {
 	PingsSent         uint64        `json:"pings_sent"`
 	Net               netpoll.Stats `json:"net"`
 	WAMP              wampStats     `json:"wamp"`
+	// Cluster is the peer links' state; absent on a single node.
+	Cluster *broadcast.Status `json:"cluster,omitempty"`
 }
 
 // wampStats gives the router's counters JSON names.
@@ -52,7 +55,7 @@ type wampStats struct {
 
 func (n *Node) snapshot() Stats {
 	ws := n.router.Stats()
-	return Stats{
+	s := Stats{
 		Status:            n.status(),
 		Version:           Version,
 		UptimeSeconds:     time.Since(n.started).Seconds(),
@@ -75,6 +78,11 @@ func (n *Node) snapshot() Stats {
 			Deliveries:    ws.Deliveries,
 		},
 	}
+	if n.bus != nil {
+		cs := n.bus.Status()
+		s.Cluster = &cs
+	}
+	return s
 }
 
 // healthJSON renders the /healthz body.

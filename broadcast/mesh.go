@@ -1,0 +1,126 @@
+package broadcast
+
+import (
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wampgate/wampgate/wamp"
+)
+
+// Mesh is the built-in Bus: a full mesh of persistent peer links, one per
+// pair of nodes, over the nodes' own WebSocket ports (subprotocol
+// Protocol). Every publication is encoded once and the same bytes are
+// queued to every link; each link batches what has accumulated into one
+// frame per write.
+type Mesh struct {
+	cfg     Config
+	log     *slog.Logger
+	boot    uint64 // this process's id: a restarted peer is told apart
+	links   map[string]*link
+	order   []*link // pool order
+	deliver func(*wamp.Publication)
+
+	started      atomic.Bool
+	done         chan struct{}
+	closeOnce    sync.Once
+	wg           sync.WaitGroup
+	authFailures atomic.Uint64
+	refusalLog   atomic.Int64 // unix nanoseconds of the last refusal logged
+}
+
+var _ Bus = (*Mesh)(nil)
+
+// NewMesh builds the links to every peer of cfg; Start connects them.
+func NewMesh(cfg Config) (*Mesh, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if !cfg.Clustered() {
+		return nil, errors.New("the pool names no other node")
+	}
+	cfg = cfg.withDefaults()
+	m := &Mesh{
+		cfg:   cfg,
+		log:   cfg.Logger,
+		boot:  rand.Uint64(),
+		links: make(map[string]*link),
+		done:  make(chan struct{}),
+	}
+	for _, p := range cfg.Peers() {
+		l := newLink(m, p)
+		m.links[p] = l
+		m.order = append(m.order, l)
+	}
+	return m, nil
+}
+
+// Start implements Bus: it starts every link's writer and, for the peers
+// this node dials, the dialing loop.
+func (m *Mesh) Start(deliver func(*wamp.Publication)) error {
+	if !m.started.CompareAndSwap(false, true) {
+		return errors.New("mesh already started")
+	}
+	m.deliver = deliver
+	for _, l := range m.order {
+		m.wg.Add(1)
+		go l.writeLoop()
+		if l.dials {
+			m.wg.Add(1)
+			go l.dialLoop()
+		}
+	}
+	m.log.Info("cluster: peer links starting", "node", m.cfg.Node, "peers", m.cfg.Peers())
+	return nil
+}
+
+// Relay implements Bus: pub is encoded once and queued to every link.
+func (m *Mesh) Relay(pub *wamp.Publication) {
+	rec := encodeRecord(pub)
+	for _, l := range m.order {
+		l.enqueue(rec)
+	}
+}
+
+// Status implements Bus.
+func (m *Mesh) Status() Status {
+	s := Status{Node: m.cfg.Node, Peers: len(m.order), AuthFailures: m.authFailures.Load()}
+	for _, l := range m.order {
+		ls := l.status()
+		if ls.State == "up" {
+			s.LinksUp++
+		}
+		s.Links = append(s.Links, ls)
+	}
+	return s
+}
+
+// Close implements Bus: it stops dialing and writing and closes the
+// connections this node dialed (accepted ones close with the gateway).
+func (m *Mesh) Close() error {
+	m.closeOnce.Do(func() {
+		close(m.done)
+		for _, l := range m.order {
+			if tr := l.current(); tr != nil {
+				tr.close(closeGoingAway, "node shutting down")
+			}
+		}
+		m.wg.Wait()
+	})
+	return nil
+}
+
+// logRefusal logs a refused peer connection, at most once a second so a
+// flood of bad peers cannot flood the log (the counter has them all).
+func (m *Mesh) logRefusal(remote string, err error) {
+	now := time.Now().UnixNano()
+	last := m.refusalLog.Load()
+	if now-last < int64(time.Second) || !m.refusalLog.CompareAndSwap(last, now) {
+		return
+	}
+	m.log.Warn("cluster: peer connection refused", "remote", remote, "err", err,
+		"refused_total", m.authFailures.Load())
+}

@@ -1,0 +1,334 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wampgate/wampgate/broadcast"
+	"github.com/wampgate/wampgate/internal/wstest"
+)
+
+const testSecret = "cluster-test-secret"
+
+// freeAddrs reserves n loopback addresses for a pool: the pool must be
+// known before its nodes start.
+func freeAddrs(t testing.TB, n int) []string {
+	t.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs[i] = ln.Addr().String()
+		ln.Close()
+	}
+	return addrs
+}
+
+// clusterConfig is node i of pool, with fast reconnects for tests.
+func clusterConfig(pool []string, i int, secret string) Config {
+	cfg := testConfig("epoll")
+	cfg.Addr = pool[i]
+	cfg.NodeID = fmt.Sprintf("n%d", i)
+	cfg.Cluster = broadcast.Config{
+		Node:         pool[i],
+		Pool:         pool,
+		Secret:       secret,
+		MinBackoff:   20 * time.Millisecond,
+		MaxBackoff:   200 * time.Millisecond,
+		PingInterval: time.Second,
+	}
+	return cfg
+}
+
+// startCluster starts one node per pool address and waits until every
+// link is up.
+func startCluster(t testing.TB, pool []string) []*Node {
+	t.Helper()
+	nodes := make([]*Node, len(pool))
+	for i := range pool {
+		nodes[i] = startNode(t, clusterConfig(pool, i, testSecret))
+	}
+	for _, n := range nodes {
+		waitLinksUp(t, n, len(pool)-1)
+	}
+	return nodes
+}
+
+// waitLinksUp waits until node n reports want links up.
+func waitLinksUp(t testing.TB, n *Node, want int) {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for {
+		cs := n.Stats().Cluster
+		if cs != nil && cs.LinksUp == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s: links up %+v, want %d", n.Addr(), cs, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitSubscribers waits until every node counts want subscriptions, so a
+// publication made now reaches subscribers that subscribed on any node.
+func waitSubscriptions(t testing.TB, nodes []*Node, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for _, n := range nodes {
+		for n.Router().Stats().Subscriptions < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("node %s: %d subscriptions, want %d", n.Addr(), n.Router().Stats().Subscriptions, want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func TestClusterDeliversAcrossNodes(t *testing.T) {
+	pool := freeAddrs(t, 3)
+	nodes := startCluster(t, pool)
+	subs := make([]*wampClient, len(nodes))
+	for i, n := range nodes {
+		subs[i] = dialWAMP(t, n.Addr())
+		subs[i].subscribe("http://example.com/chat")
+		subs[i].subscribe("broadcast/channel")
+	}
+	// Every node publishes in turn; every subscriber on every node gets
+	// each event once, under its original topic.
+	for i, n := range nodes {
+		pub := dialWAMP(t, n.Addr())
+		event := fmt.Sprintf(`{"from":%d}`, i)
+		pub.publish("http://example.com/chat", event)
+		for _, s := range subs {
+			s.expectEvent("http://example.com/chat", event)
+		}
+		// excludeMe: the publisher is excluded on its node, the others
+		// still get it.
+		subs[i].send(fmt.Sprintf(`[7,"http://example.com/chat","x%d",true]`, i))
+		for j, s := range subs {
+			if j != i {
+				s.expectEvent("http://example.com/chat", fmt.Sprintf(`"x%d"`, i))
+			}
+		}
+	}
+	// The legacy broadcast topic stays on its node: subscribers elsewhere
+	// see the next event on the chat topic first.
+	subs[0].publish("broadcast/channel", `"local"`)
+	subs[0].expectEvent("broadcast/channel", `"local"`)
+	subs[0].publish("http://example.com/chat", `"after"`)
+	subs[0].expectEvent("http://example.com/chat", `"after"`)
+	for _, s := range subs[1:] {
+		s.expectEvent("http://example.com/chat", `"after"`)
+	}
+	for _, s := range subs {
+		s.sync()
+	}
+	for _, n := range nodes {
+		st := n.Stats().Cluster
+		for _, l := range st.Links {
+			if l.Dropped != 0 || l.Lost != 0 || l.Duplicates != 0 || l.Queued != 0 {
+				t.Errorf("node %s link %+v: nothing should be dropped, lost or left", n.Addr(), l)
+			}
+		}
+	}
+}
+
+func TestClusterBurstExactlyOnceInOrder(t *testing.T) {
+	const burst = 10000
+	pool := freeAddrs(t, 3)
+	nodes := startCluster(t, pool)
+	topic := "burst"
+	var subs []*wampClient
+	for _, n := range nodes {
+		for range 2 {
+			s := dialWAMP(t, n.Addr())
+			s.subscribe(topic)
+			subs = append(subs, s)
+		}
+	}
+	// Two publishers on different nodes at once; each one's events must
+	// arrive complete and in its order at every subscriber.
+	pubs := []*wampClient{dialWAMP(t, nodes[0].Addr()), dialWAMP(t, nodes[1].Addr())}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(subs)+len(pubs))
+	for _, s := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			next := [2]int{}
+			for range 2 * burst {
+				msg, err := s.ReadText(waitLong)
+				if err != nil {
+					errs <- fmt.Errorf("subscriber %s after %v: %w", s.ID, next, err)
+					return
+				}
+				// [8,"burst","p:n"]
+				body := strings.TrimSuffix(strings.TrimPrefix(msg, `[8,"burst","`), `"]`)
+				p, seq, ok := strings.Cut(body, ":")
+				n, err := strconv.Atoi(seq)
+				if !ok || err != nil || (p != "0" && p != "1") {
+					errs <- fmt.Errorf("subscriber %s: unexpected %q", s.ID, msg)
+					return
+				}
+				pi := int(p[0] - '0')
+				if n != next[pi] {
+					errs <- fmt.Errorf("subscriber %s: publisher %d event %d, want %d", s.ID, pi, n, next[pi])
+					return
+				}
+				next[pi]++
+			}
+		}()
+	}
+	for pi, p := range pubs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var batch []byte
+			for i := range burst {
+				batch = append(batch, wstest.Encode(wstest.OutFrame{Op: wstest.OpText,
+					Payload: fmt.Appendf(nil, `[7,%q,"%d:%d"]`, topic, pi, i)})...)
+				if len(batch) > 32<<10 || i == burst-1 {
+					if err := p.WriteRaw(batch); err != nil {
+						errs <- fmt.Errorf("publisher %d: %w", pi, err)
+						return
+					}
+					batch = batch[:0]
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, s := range subs {
+		s.sync() // and nothing more: exactly once
+	}
+}
+
+func TestClusterExcludeEligibleAcrossNodes(t *testing.T) {
+	pool := freeAddrs(t, 3)
+	nodes := startCluster(t, pool)
+	subs := make([]*wampClient, len(nodes))
+	for i, n := range nodes {
+		subs[i] = dialWAMP(t, n.Addr())
+		subs[i].subscribe("t")
+	}
+	a, b, c := subs[0], subs[1], subs[2]
+	pub := dialWAMP(t, nodes[0].Addr())
+	// Exclude b (on node 1) and a (on node 0): only c gets it.
+	pub.send(fmt.Sprintf(`[7,"t","e1",[%q,%q]]`, b.ID, a.ID))
+	// Eligible: only b, and pub's own session id listed too.
+	pub.send(fmt.Sprintf(`[7,"t","e2",[],[%q]]`, b.ID))
+	// Exclude + eligible: eligible a and c, c excluded: only a.
+	pub.send(fmt.Sprintf(`[7,"t","e3",[%q],[%q,%q]]`, c.ID, a.ID, c.ID))
+	pub.publish("t", `"end"`)
+	c.expectEvent("t", `"e1"`)
+	b.expectEvent("t", `"e2"`)
+	a.expectEvent("t", `"e3"`)
+	for _, s := range subs {
+		s.expectEvent("t", `"end"`)
+	}
+}
+
+func TestClusterRefusesWrongSecret(t *testing.T) {
+	pool := freeAddrs(t, 2)
+	good := startNode(t, clusterConfig(pool, 0, testSecret))
+	bad := startNode(t, clusterConfig(pool, 1, "another secret"))
+	deadline := time.Now().Add(waitLong)
+	for good.Stats().Cluster.AuthFailures+bad.Stats().Cluster.AuthFailures == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no refusal counted")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, n := range []*Node{good, bad} {
+		if st := n.Stats().Cluster; st.LinksUp != 0 {
+			t.Fatalf("node %s: link up with a wrong secret: %+v", n.Addr(), st)
+		}
+	}
+	// The peer that dials (the lower address) learns the acceptor did
+	// not prove the secret; the acceptor refuses its proof.
+	dialer := good
+	if pool[1] < pool[0] {
+		dialer = bad
+	}
+	if l := dialer.Stats().Cluster.Links[0]; !strings.Contains(l.LastError, "secret") {
+		t.Errorf("dialer's last error %q does not mention the secret", l.LastError)
+	}
+}
+
+func TestClusterRefusesUnauthenticatedInjection(t *testing.T) {
+	pool := freeAddrs(t, 2)
+	node := startNode(t, clusterConfig(pool, 0, testSecret))
+	sub := dialWAMP(t, node.Addr())
+	sub.subscribe("t")
+	// A client that speaks the peer protocol but skips authentication and
+	// sends a batch (one record: topic "t", event "injected").
+	c, err := wstest.Connect(node.Addr(), wstest.UpgradeRequest(node.Addr(), broadcast.Protocol))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	batch := []byte{'P', 1, 1, 1, 't', 10, '"', 'i', 'n', 'j', 'e', 'c', 't', 'e', 'd', '"', 0, 0}
+	if err := c.SendBinary(batch); err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := c.ExpectClose(waitLong)
+	if err != nil || code != 1008 {
+		t.Fatalf("close %d, %v; want 1008", code, err)
+	}
+	sub.sync() // nothing was delivered
+	if n := node.Stats().Cluster.AuthFailures; n != 1 {
+		t.Fatalf("auth failures %d, want 1", n)
+	}
+}
+
+func TestClusterSurvivesNodeRestart(t *testing.T) {
+	pool := freeAddrs(t, 3)
+	nodes := startCluster(t, pool)
+	subs := make([]*wampClient, 2)
+	for i := range subs {
+		subs[i] = dialWAMP(t, nodes[i].Addr())
+		subs[i].subscribe("t")
+	}
+	// Node 2 goes away: the other two keep delivering to each other.
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if err := nodes[2].Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitLinksUp(t, nodes[0], 1)
+	waitLinksUp(t, nodes[1], 1)
+	pub := dialWAMP(t, nodes[0].Addr())
+	pub.publish("t", `"while down"`)
+	for _, s := range subs {
+		s.expectEvent("t", `"while down"`)
+	}
+	// It comes back on the same address and rejoins by itself; its new
+	// subscribers get what node 0 publishes.
+	restarted := startNode(t, clusterConfig(pool, 2, testSecret))
+	start := time.Now()
+	waitLinksUp(t, restarted, 2)
+	waitLinksUp(t, nodes[0], 2)
+	waitLinksUp(t, nodes[1], 2)
+	t.Logf("rejoined in %v", time.Since(start))
+	late := dialWAMP(t, restarted.Addr())
+	late.subscribe("t")
+	waitSubscriptions(t, []*Node{restarted}, 1)
+	pub.publish("t", `"after restart"`)
+	late.expectEvent("t", `"after restart"`)
+	for _, s := range subs {
+		s.expectEvent("t", `"after restart"`)
+	}
+}
