@@ -1,0 +1,229 @@
+package wamp_test
+
+import (
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wampgate/wampgate/wamp"
+	v1 "github.com/wampgate/wampgate/wamp/v1"
+)
+
+// queueConn stands in for the gateway's connection: SendFrame appends the
+// frame to an outbound queue, as netpoll.Conn.Send does, without the
+// lock and the I/O. The queue is emptied (keeping its array) whenever it
+// reaches queueDepth, like a flush would.
+type queueConn struct {
+	out [][]byte
+}
+
+const queueDepth = 64
+
+func (c *queueConn) SendText([]byte) {}
+func (c *queueConn) SendFrame(f []byte) {
+	if len(c.out) == queueDepth {
+		clear(c.out)
+		c.out = c.out[:0]
+	}
+	c.out = append(c.out, f)
+}
+func (c *queueConn) Close(uint16, string) {}
+func (c *queueConn) RemoteAddr() string   { return "bench" }
+
+// countingV1 is WAMP v1 with a counter of EventFrame calls, to check that
+// a publication is encoded once however many subscribers it reaches.
+func countingV1() (*wamp.Protocol, *atomic.Int64) {
+	var n atomic.Int64
+	return &wamp.Protocol{Name: v1.Subprotocol, EventFrame: func(p *wamp.Publication) []byte {
+		n.Add(1)
+		return v1.EventFrame(p)
+	}}, &n
+}
+
+// join opens n sessions of proto, each subscribed to the topics topicOf
+// returns for it.
+func join(b *testing.B, r *wamp.Router, proto *wamp.Protocol, n int, topicOf func(i int) []string) ([]*wamp.Session, []*queueConn) {
+	b.Helper()
+	sessions, conns := make([]*wamp.Session, n), make([]*queueConn, n)
+	for i := range sessions {
+		conns[i] = &queueConn{out: make([][]byte, 0, queueDepth)}
+		s := wamp.NewSession(r, conns[i], proto)
+		s.Join()
+		for _, t := range topicOf(i) {
+			if err := s.Subscribe(t); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sessions[i] = s
+	}
+	return sessions, conns
+}
+
+func one(topic string) func(int) []string { return func(int) []string { return []string{topic} } }
+
+var event128 = []byte(`"` + string(make128()) + `"`)
+
+func make128() []byte {
+	b := make([]byte, 126)
+	for i := range b {
+		b[i] = 'x'
+	}
+	return b
+}
+
+// BenchmarkFanOutEncodeOnce is a server-side publication (Router.Publish:
+// normalize, relay hook, encode the EVENT frame once, queue it to every
+// subscriber) to 1,000 and 10,000 subscribers, with and without a
+// five-session exclude list and with the cluster's relay hook set. It
+// reports the time per delivery, the allocations per publication (they
+// must not grow with the subscribers) and how often the frame was encoded
+// per publication (must be 1).
+func BenchmarkFanOutEncodeOnce(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		for _, variant := range []string{"plain", "exclude5", "relayHook"} {
+			b.Run(fmt.Sprintf("subscribers=%d/%s", n, variant), func(b *testing.B) {
+				proto, encoded := countingV1()
+				var relayed atomic.Int64
+				cfg := wamp.RouterConfig{Logger: quiet}
+				if variant == "relayHook" {
+					cfg.Relay = func(*wamp.Publication) { relayed.Add(1) }
+				}
+				r := wamp.NewRouter(cfg)
+				subs, conns := join(b, r, proto, n, one("bench/fanout"))
+				var exclude []string
+				if variant == "exclude5" {
+					for i := 0; i < 5; i++ {
+						exclude = append(exclude, subs[i*n/5].ID())
+					}
+				}
+				want := uint64(n - len(exclude))
+				before := r.Stats().Deliveries
+				b.ReportAllocs()
+				for b.Loop() {
+					pub := &wamp.Publication{Topic: "bench/fanout", Event: event128}
+					if exclude != nil {
+						pub.Exclude = append(make([]string, 0, len(exclude)), exclude...)
+					}
+					r.Publish(pub)
+				}
+				got := r.Stats().Deliveries - before
+				if got != want*uint64(b.N) {
+					b.Fatalf("%d deliveries, want %d", got, want*uint64(b.N))
+				}
+				if e := encoded.Load(); e != int64(b.N) {
+					b.Fatalf("%d encodings for %d publications", e, b.N)
+				}
+				// Encode once: every subscriber holds the very same bytes.
+				last := func(c *queueConn) *byte { return &c.out[len(c.out)-1][0] }
+				if last(conns[1]) != last(conns[n-1]) {
+					b.Fatal("subscribers were queued different frame copies")
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(got), "ns/delivery")
+				b.ReportMetric(float64(encoded.Load())/float64(b.N), "encodes/pub")
+			})
+		}
+	}
+}
+
+// BenchmarkPublishLookup publishes to one topic with a single subscriber
+// among many topics (each with one subscriber), and to a topic nobody
+// subscribed to: the cost of the topic table, independent of fan-out.
+func BenchmarkPublishLookup(b *testing.B) {
+	for _, topics := range []int{10, 10000, 100000} {
+		r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+		join(b, r, v1.Protocol, topics, func(i int) []string { return []string{"bench/t" + strconv.Itoa(i)} })
+		names := make([]string, 1024)
+		for i := range names {
+			names[i] = "bench/t" + strconv.Itoa(i*7919%topics)
+		}
+		b.Run(fmt.Sprintf("topics=%d/hit", topics), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r.Publish(&wamp.Publication{Topic: names[i&1023], Event: event128})
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("topics=%d/miss", topics), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Publish(&wamp.Publication{Topic: "bench/nobody", Event: event128})
+			}
+		})
+	}
+}
+
+// countConn counts queued frames atomically: safe for publishers on
+// several goroutines.
+type countConn struct{ frames atomic.Int64 }
+
+func (c *countConn) SendText([]byte)      {}
+func (c *countConn) SendFrame([]byte)     { c.frames.Add(1) }
+func (c *countConn) Close(uint16, string) {}
+func (c *countConn) RemoteAddr() string   { return "bench" }
+
+// BenchmarkPublishParallel publishes from every core to 1,000 topics of
+// 10 subscribers each: contention in the sharded topic table and the
+// topics' read locks.
+func BenchmarkPublishParallel(b *testing.B) {
+	const topics, perTopic = 1000, 10
+	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	names := make([]string, topics)
+	for t := range names {
+		names[t] = "bench/p" + strconv.Itoa(t)
+		for range perTopic {
+			s := wamp.NewSession(r, &countConn{}, v1.Protocol)
+			s.Join()
+			if err := s.Subscribe(names[t]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1)) * 7919
+		for pb.Next() {
+			r.Publish(&wamp.Publication{Topic: names[i%topics], Event: event128})
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perTopic), "ns/delivery")
+}
+
+// BenchmarkSubscribeUnsubscribe is one session subscribing to a topic and
+// leaving it again: a new topic among many (creates and drops a table
+// entry), and a crowded topic (10,000 other subscribers: O(1) removal).
+func BenchmarkSubscribeUnsubscribe(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		others int
+		shared bool
+	}{
+		{"newTopic/among=10", 10, false},
+		{"newTopic/among=100000", 100000, false},
+		{"crowdedTopic/subscribers=10000", 10000, true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+			topicOf := func(i int) []string { return []string{"bench/t" + strconv.Itoa(i)} }
+			topic := "bench/fresh"
+			if tc.shared {
+				topicOf, topic = one("bench/crowded"), "bench/crowded"
+			}
+			join(b, r, v1.Protocol, tc.others, topicOf)
+			s := wamp.NewSession(r, &queueConn{}, v1.Protocol)
+			s.Join()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Subscribe(topic); err != nil {
+					b.Fatal(err)
+				}
+				if !s.Unsubscribe(topic) {
+					b.Fatal("not subscribed")
+				}
+			}
+		})
+	}
+}
