@@ -102,6 +102,7 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 	lifetime := opts.ConnectTimeout + opts.Duration + opts.Drain + 3*time.Minute
 
 	opts.logf("fanout: opening %d subscribers in %d worker(s) and %d publisher(s)", opts.Subs, nSub, opts.Pubs)
+	connectStart := time.Now()
 	ready, err := p.callAll(ctx, p.all(), func(i int) request {
 		if i == pubW {
 			return opts.setupFor(t, i, ips[i:i+1], opts.Topic, 0, opts.Pubs, lifetime)
@@ -122,7 +123,14 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 		res.Failed += r.Ready.Failed
 		res.Failures = mergeCounts(res.Failures, r.Ready.Failures)
 	}
-	opts.logf("fanout: %d subscribers and %d publishers established, %d failed", established, res.Publishers, res.Failed)
+	res.ConnectSeconds = time.Since(connectStart).Seconds()
+	connected := srv.sample()
+	res.ServerCPUConnectSeconds = cpuBetween(before, connected)
+	res.RSSConnectedKiB = connected.RSSKiB
+	if res.ConnectSeconds > 0 {
+		res.HandshakesPerSec = float64(established+res.Publishers) / res.ConnectSeconds
+	}
+	opts.logf("fanout: %d subscribers and %d publishers established, %d failed in %.2f s", established, res.Publishers, res.Failed, res.ConnectSeconds)
 	if established == 0 || res.Publishers == 0 {
 		return res, errNoSessions
 	}
@@ -175,6 +183,10 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 		mode = fmt.Sprintf("%.0f publications/s", opts.Rate)
 	}
 	opts.logf("fanout: publishing for %v at %s to %d subscribers", opts.Duration, mode, res.Subscribers)
+	var health0 []byte
+	if srv.pid != 0 {
+		health0 = healthz(t)
+	}
 	s0 := srv.sample()
 	c0 := p.cpuSeconds()
 	t0 := time.Now()
@@ -279,6 +291,7 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 			res.ServerCPUPercent = 100 * res.Server.CPUSeconds / elapsed
 		}
 		res.Server.Healthz = healthz(t)
+		res.Net = netBetween(health0, res.Server.Healthz, res.Server.CPUSeconds)
 	}
 	return res, nil
 }

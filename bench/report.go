@@ -43,6 +43,7 @@ func (r *FanoutResult) WriteText(w io.Writer) {
 	p.line("sessions", "%d subscribers (of %d), %d publishers, %d workers, %d failed",
 		r.Subscribers, r.TargetSubscribers, r.Publishers, r.Workers, r.Failed)
 	p.counts("failures", r.Failures)
+	p.line("connect phase", "%.2f s, %.0f sessions/s", r.ConnectSeconds, r.HandshakesPerSec)
 	p.line("events", "%d bytes of JSON, ~%d-byte frames; %s, window %d, batch %d", r.EventBytes, r.FrameBytes, mode, r.Window, r.Batch)
 	p.line("published", "%d in %.2f s (%.0f/s), window waits %d, late %d", r.Published, r.PublishSeconds, r.PublishRate, r.WindowWaits, r.Late)
 	if r.PublishError != "" {
@@ -54,7 +55,12 @@ func (r *FanoutResult) WriteText(w io.Writer) {
 	if r.Server.PID != 0 {
 		p.line("server CPU", "%.2f s (%.0f %% of one core) → %s deliveries per CPU-second",
 			r.Server.CPUSeconds, r.ServerCPUPercent, si(r.DeliveriesPerCPUSec))
-		p.line("server RSS", "%s before setup, %s peak, %s after", kib(r.Server.RSSBeforeKiB), kib(r.Server.RSSPeakKiB), kib(r.Server.RSSAfterKiB))
+		p.line("server RSS", "%s before setup, %s connected, %s peak, %s after",
+			kib(r.Server.RSSBeforeKiB), kib(r.RSSConnectedKiB), kib(r.Server.RSSPeakKiB), kib(r.Server.RSSAfterKiB))
+	}
+	if n := r.Net; n != nil {
+		p.line("server writes", "%d writev, %.1f frames per writev, %.1f µs of server CPU per writev, %d EAGAIN",
+			n.WriteCalls, n.FramesPerWrite, n.ServerCPUMicrosPerWrite, n.WriteBlocked)
 	}
 	p.line("client", "%.2f CPU-s, %.1f events per read", r.ClientCPUSeconds, r.EventsPerClientRead)
 	p.line("lost sessions", "%d", r.Disconnected)
@@ -75,6 +81,35 @@ func (r *HandshakeResult) WriteText(w io.Writer) {
 		p.line("server RSS", "%s before, %s after", kib(r.Server.RSSBeforeKiB), kib(r.Server.RSSAfterKiB))
 	}
 	p.line("client CPU", "%.2f s → %.1f µs per handshake", r.ClientCPUSeconds, r.ClientCPUMicrosPerHS)
+}
+
+// WriteText writes a human-readable summary of r.
+func (r *BackendResult) WriteText(w io.Writer) {
+	f := r.Fanout
+	p := printer{w: w}
+	p.title("backend", r.Label, r.URL)
+	p.line("sessions", "%d of %d subscribed, %d publisher, %d failed", f.Subscribers, r.Conns, f.Publishers, f.Failed)
+	p.counts("failures", f.Failures)
+	p.line("connect phase", "%.2f s, %.0f sessions/s", f.ConnectSeconds, f.HandshakesPerSec)
+	budget := ""
+	if r.DeliveriesBudget > 0 {
+		budget = fmt.Sprintf(" (%s deliveries/s ÷ %d sessions)", si(r.DeliveriesBudget), r.Conns)
+	}
+	p.line("publishing", "%.3g publications/s%s for %.1f s: %d published, %d delivered, %d lost",
+		r.Rate, budget, f.PublishSeconds, f.Published, f.Received, f.Lost)
+	p.latency("latency", f.Latency)
+	if f.Server.PID != 0 {
+		p.line("server RSS", "%s before, %s connected (%.2f KiB per session), %s peak",
+			kib(f.Server.RSSBeforeKiB), kib(f.RSSConnectedKiB), r.KiBPerSession, kib(f.Server.RSSPeakKiB))
+		p.line("server CPU", "connect %.2f s (%.1f µs per session); publishing %.2f s (%.1f µs per delivery)",
+			f.ServerCPUConnectSeconds, r.ServerCPUMicrosPerSession, f.Server.CPUSeconds, r.ServerCPUMicrosPerDelivery)
+	}
+	if n := f.Net; n != nil {
+		p.line("server writes", "%d writev, %.2f frames per writev", n.WriteCalls, n.FramesPerWrite)
+	}
+	p.line("client CPU", "%.2f s publishing", f.ClientCPUSeconds)
+	p.line("lost sessions", "%d", f.Disconnected)
+	p.counts("disconnects", f.Disconnects)
 }
 
 type printer struct{ w io.Writer }

@@ -71,6 +71,13 @@ type FanoutResult struct {
 	Window            int            `json:"window"`
 	Batch             int            `json:"batch"`
 
+	// The connect phase: every session dialled, upgraded and welcomed,
+	// every subscriber subscribed (the workers' setup, in parallel).
+	ConnectSeconds          float64 `json:"connect_seconds"`
+	HandshakesPerSec        float64 `json:"handshakes_per_sec"` // sessions established ÷ ConnectSeconds
+	ServerCPUConnectSeconds float64 `json:"server_cpu_connect_seconds"`
+	RSSConnectedKiB         int64   `json:"rss_connected_kib"` // server RSS once every session is open
+
 	Published      uint64  `json:"published"`
 	PublishSeconds float64 `json:"publish_seconds"`
 	PublishRate    float64 `json:"publish_rate"` // publications/s
@@ -96,6 +103,10 @@ type FanoutResult struct {
 	EventsPerClientRead float64        `json:"events_per_client_read"`
 	Disconnected        int            `json:"disconnected"`
 	Disconnects         map[string]int `json:"disconnects,omitempty"`
+
+	// Net is the server's writes over the measured phase, from /healthz
+	// before and after it (nil for a server without wampgate's counters).
+	Net *NetFigures `json:"net,omitempty"`
 }
 
 // HandshakeResult is the outcome of RunHandshakes.
@@ -118,4 +129,30 @@ type HandshakeResult struct {
 	ServerCPUMicrosPerHS float64       `json:"server_cpu_us_per_handshake"`
 	ClientCPUSeconds     float64       `json:"client_cpu_seconds"`
 	ClientCPUMicrosPerHS float64       `json:"client_cpu_us_per_handshake"`
+}
+
+// BackendResult is the outcome of RunBackend: one row of the backend
+// table, and the fan-out run it was measured with.
+type BackendResult struct {
+	Mode             string  `json:"mode"` // "backend"
+	Label            string  `json:"label,omitempty"`
+	URL              string  `json:"url"`
+	Conns            int     `json:"conns"`                       // sessions asked for
+	Rate             float64 `json:"rate"`                        // publications/s
+	DeliveriesBudget float64 `json:"deliveries_budget,omitempty"` // deliveries/s the rate came from (0: rate given)
+
+	// KiBPerSession is (RSS with every session open − RSS before the
+	// first) ÷ sessions: the subscribers that received the warm-up event
+	// and the publisher.
+	KiBPerSession float64 `json:"server_kib_per_session"`
+	// ServerCPUMicrosPerSession is the connect phase's server CPU ÷
+	// sessions (accept, upgrade, WELCOME, SUBSCRIBE).
+	ServerCPUMicrosPerSession float64 `json:"server_cpu_us_per_session"`
+	// ServerCPUMicrosPerDelivery is the publishing phase's server CPU ÷
+	// events delivered.
+	ServerCPUMicrosPerDelivery float64 `json:"server_cpu_us_per_delivery"`
+
+	// Fanout holds every figure: the connect phase (handshake rate, RSS
+	// connected), latency, loss, server CPU-seconds while publishing.
+	Fanout *FanoutResult `json:"fanout"`
 }

@@ -132,6 +132,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 					})
 				},
 			},
+			backendCommand(stdout, stderr),
 			{
 				Name:   "worker",
 				Usage:  "internal: serve a coordinating wampbench process on stdin/stdout",
