@@ -12,6 +12,7 @@ import (
 
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/internal/wstest"
+	"github.com/wampgate/wampgate/wamp"
 )
 
 const testSecret = "cluster-test-secret"
@@ -330,5 +331,35 @@ func TestClusterSurvivesNodeRestart(t *testing.T) {
 	late.expectEvent("t", `"after restart"`)
 	for _, s := range subs {
 		s.expectEvent("t", `"after restart"`)
+	}
+}
+
+func TestClusterQueueDropsOldestWhilePeerIsDown(t *testing.T) {
+	pool := freeAddrs(t, 2)
+	cfg := clusterConfig(pool, 0, testSecret)
+	cfg.Cluster.QueueLimit = 5
+	first := startNode(t, cfg)
+	for i := range 8 {
+		first.Router().Publish(&wamp.Publication{Topic: "t", Event: []byte(strconv.Itoa(i))})
+	}
+	l := first.Stats().Cluster.Links[0]
+	if l.State != "down" || l.Queued != 5 || l.Dropped != 3 {
+		t.Fatalf("link while the peer is down: %+v; want 5 queued, 3 dropped", l)
+	}
+	// The peer comes up: the five newest are delivered, nothing else.
+	second := startNode(t, clusterConfig(pool, 1, testSecret))
+	waitLinksUp(t, first, 1)
+	deadline := time.Now().Add(waitLong)
+	for second.Stats().Cluster.Links[0].Received < 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("receiving link: %+v", second.Stats().Cluster.Links[0])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := second.Router().Stats().Publications; got != 5 {
+		t.Fatalf("the peer's router saw %d publications, want 5", got)
+	}
+	if l := first.Stats().Cluster.Links[0]; l.Queued != 0 || l.Sent != 5 {
+		t.Fatalf("sending link after the peer came up: %+v", l)
 	}
 }
