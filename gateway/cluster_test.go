@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -361,5 +362,50 @@ func TestClusterQueueDropsOldestWhilePeerIsDown(t *testing.T) {
 	}
 	if l := first.Stats().Cluster.Links[0]; l.Queued != 0 || l.Sent != 5 {
 		t.Fatalf("sending link after the peer came up: %+v", l)
+	}
+}
+
+// countingHandler counts OnPublish calls and tags the events it sees.
+type countingHandler struct {
+	wamp.BaseHandler
+	calls atomic.Int64
+}
+
+func (h *countingHandler) OnPublish(_ wamp.Peer, pub *wamp.Publication) error {
+	h.calls.Add(1)
+	pub.Event = []byte(`"rewritten on the publisher's node"`)
+	return nil
+}
+
+func TestClusterPublishHookRunsOnceOnThePublishersNode(t *testing.T) {
+	pool := freeAddrs(t, 3)
+	handlers := make([]*countingHandler, len(pool))
+	nodes := make([]*Node, len(pool))
+	for i := range pool {
+		handlers[i] = &countingHandler{}
+		cfg := clusterConfig(pool, i, testSecret)
+		cfg.Handler = handlers[i]
+		nodes[i] = startNode(t, cfg)
+	}
+	for _, n := range nodes {
+		waitLinksUp(t, n, len(pool)-1)
+	}
+	subs := make([]*wampClient, len(nodes))
+	for i, n := range nodes {
+		subs[i] = dialWAMP(t, n.Addr())
+		subs[i].subscribe("t")
+	}
+	dialWAMP(t, nodes[1].Addr()).publish("t", `"original"`)
+	for _, s := range subs {
+		s.expectEvent("t", `"rewritten on the publisher's node"`)
+	}
+	for i, h := range handlers {
+		want := int64(0)
+		if i == 1 {
+			want = 1
+		}
+		if h.calls.Load() != want {
+			t.Errorf("node %d ran OnPublish %d times, want %d", i, h.calls.Load(), want)
+		}
 	}
 }
