@@ -57,6 +57,7 @@ type conn struct {
 	deadline   time.Time // end of the current handshake phase
 	in         []byte    // bytes kept between reads: partial response or frame
 	key        [wire.KeyLen]byte
+	lastSeq    []uint64 // per tracked publisher, the last sequence number received (see track)
 }
 
 // ready handles an epoll event for c.
@@ -177,9 +178,10 @@ func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, ali
 func (r *reactor) message(c *conn, msg []byte, now time.Time) bool {
 	switch c.phase {
 	case phaseOpen:
-		if ts, _, _, ok := wire.ParseEvent(msg); ok {
+		if ts, seq, pub, ok := wire.ParseEvent(msg); ok {
 			r.received++
 			r.lat.Record(now.UnixNano() - ts)
+			r.track(c, seq, pub)
 		} else {
 			r.foreign++
 		}
@@ -196,6 +198,9 @@ func (r *reactor) message(c *conn, msg []byte, now time.Time) bool {
 	r.unpend(c)
 	switch c.role {
 	case roleSubscriber:
+		if r.cfg.TrackPublishers > 0 {
+			c.lastSeq = make([]uint64, r.cfg.TrackPublishers)
+		}
 		r.wbuf = wire.AppendClientFrame(r.wbuf[:0], wire.OpText, r.subMsg, r.maskKey())
 		if !r.write(c, r.wbuf) {
 			return false

@@ -59,6 +59,12 @@ type workerSetup struct {
 	HandshakeTimeout time.Duration `json:"handshake_timeout"`
 	ConnectTimeout   time.Duration `json:"connect_timeout"` // whole setup phase
 	Lifetime         time.Duration `json:"lifetime"`        // the worker exits after this, whatever happens
+	// TrackPublishers, when positive, makes subscribers check every
+	// event's sequence number against the last one they received from the
+	// same publisher, numbered TrackBase … TrackBase+TrackPublishers−1:
+	// an event not above it is counted in workerReport.Repeats.
+	TrackBase       int `json:"track_base,omitempty"`
+	TrackPublishers int `json:"track_publishers,omitempty"`
 }
 
 // readyInfo answers setup.
@@ -106,6 +112,7 @@ type workerReport struct {
 	Disconnects map[string]int   `json:"disconnects,omitempty"`
 	Received    uint64           `json:"received"`
 	Foreign     uint64           `json:"foreign"` // messages other than our stamped events
+	Repeats     uint64           `json:"repeats"` // tracked events repeated or out of order (see workerSetup)
 	Latency     latency.Snapshot `json:"latency"`
 	Handshake   latency.Snapshot `json:"handshake"` // dial → WELCOME
 	Churned     uint64           `json:"churned"`   // completed connect/WELCOME/close cycles

@@ -34,6 +34,8 @@ type reactorConfig struct {
 	Concurrency      int // handshakes in flight at most
 	HandshakeTimeout time.Duration
 	Slot             *boardSlot // this worker's board counters
+	// TrackBase and TrackPublishers: see workerSetup.
+	TrackBase, TrackPublishers int
 }
 
 // reactor is a worker's single epoll loop. It dials, upgrades and reads
@@ -67,6 +69,7 @@ type reactor struct {
 	disconnects         map[string]int
 	open                int
 	received, foreign   uint64
+	repeats             uint64 // see track
 	reads, churned      uint64
 	lat, hs             latency.Histogram
 
@@ -374,6 +377,7 @@ func (r *reactor) snapshot() *workerReport {
 		Disconnects: copyCounts(r.disconnects),
 		Received:    r.received,
 		Foreign:     r.foreign,
+		Repeats:     r.repeats,
 		Latency:     r.lat.Snapshot(),
 		Handshake:   r.hs.Snapshot(),
 		Churned:     r.churned,
@@ -383,7 +387,12 @@ func (r *reactor) snapshot() *workerReport {
 
 // resetCounts zeroes the delivery counters before a measurement.
 func (r *reactor) resetCounts() {
-	r.received, r.foreign, r.reads = 0, 0, 0
+	r.received, r.foreign, r.reads, r.repeats = 0, 0, 0, 0
+	for _, c := range r.conns {
+		if c != nil {
+			clear(c.lastSeq)
+		}
+	}
 	r.lat.Reset()
 	r.cfg.Slot.Received.Store(0)
 	r.cfg.Slot.Sent.Store(0)

@@ -71,6 +71,8 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 		Concurrency:      s.Concurrency,
 		HandshakeTimeout: s.HandshakeTimeout,
 		Slot:             slot,
+		TrackBase:        s.TrackBase,
+		TrackPublishers:  s.TrackPublishers,
 	}
 	for _, ip := range s.SrcIPs {
 		a, ok := parseIPv4(ip)
