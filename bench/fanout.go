@@ -35,42 +35,8 @@ type FanoutOptions struct {
 // subscription, publishers publish for opts.Duration and the run reports
 // deliveries per second and per server CPU-second, loss, and latency.
 func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
-	if err := opts.defaults(); err != nil {
+	if err := opts.normalize(); err != nil {
 		return nil, err
-	}
-	if opts.Subs <= 0 {
-		return nil, fmt.Errorf("subs must be positive")
-	}
-	if opts.Pubs <= 0 {
-		opts.Pubs = 1
-	}
-	if opts.Pubs > opts.PerWorker {
-		return nil, fmt.Errorf("at most %d publishers (one worker)", opts.PerWorker)
-	}
-	if opts.Size <= 0 {
-		opts.Size = 128
-	}
-	if opts.Size > maxMessage-1024 {
-		return nil, fmt.Errorf("size at most %d", maxMessage-1024)
-	}
-	opts.Size = max(opts.Size, wire.MinEventSize)
-	if opts.Duration <= 0 {
-		opts.Duration = 10 * time.Second
-	}
-	if opts.Window <= 0 {
-		opts.Window = 64
-		if opts.Rate > 0 {
-			opts.Window = 1000
-		}
-	}
-	if opts.Batch <= 0 {
-		opts.Batch = 8
-	}
-	if opts.Topic == "" {
-		opts.Topic = "bench/fanout"
-	}
-	if opts.Drain <= 0 {
-		opts.Drain = 3 * time.Second
 	}
 	t, err := parseTarget(opts.URL)
 	if err != nil {
@@ -139,37 +105,10 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 		subSlots[i] = i
 	}
 
-	// Warm-up: one event must reach every subscriber, which proves the
-	// server has processed every SUBSCRIBE. Retried in case the first
-	// overtook the last subscriptions.
-	warm := func() (uint64, error) {
-		base := p.board.received(subSlots)
-		if _, err := p.call(ctx, pubW, request{Op: opPublish, Publish: &publishParams{
-			Count: 1, Duration: 10 * time.Second, Size: opts.Size,
-		}}, 20*time.Second); err != nil {
-			return 0, err
-		}
-		last, lastChange := base, time.Now()
-		_, err := waitFor(ctx, 15*time.Second, 5*time.Millisecond, func() bool {
-			n := p.board.received(subSlots)
-			if n != last {
-				last, lastChange = n, time.Now()
-			}
-			return n-base >= uint64(established) || time.Since(lastChange) > time.Second
-		})
-		return last - base, err
+	// Warm-up: one event must reach every subscriber.
+	if res.Subscribers, err = warmUp(ctx, p, pubW, subSlots, established, opts.Size, opts.logf); err != nil {
+		return nil, err
 	}
-	var got uint64
-	for try := 0; try < 3; try++ {
-		if got, err = warm(); err != nil {
-			return nil, err
-		}
-		if got >= uint64(established) {
-			break
-		}
-		opts.logf("fanout: warm-up event reached %d of %d subscribers", got, established)
-	}
-	res.Subscribers = int(min(got, uint64(established)))
 	if res.Subscribers == 0 {
 		return res, fmt.Errorf("no subscriber received the warm-up event")
 	}
@@ -227,19 +166,9 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 	res.Expected = res.Published * uint64(res.Subscribers)
 
 	// Drain: until everything arrived, or nothing more did for opts.Drain.
-	last, lastChange := p.board.received(subSlots), time.Now()
-	if _, err := waitFor(ctx, opts.Drain+30*time.Second, 2*time.Millisecond, func() bool {
-		n := p.board.received(subSlots)
-		if n != last {
-			last, lastChange = n, time.Now()
-		}
-		return n >= res.Expected || time.Since(lastChange) > opts.Drain
-	}); err != nil {
+	_, t1, err := drain(ctx, p, subSlots, res.Expected, opts.Drain)
+	if err != nil {
 		return nil, err
-	}
-	t1 := lastChange
-	if last >= res.Expected {
-		t1 = time.Now()
 	}
 	s1 := srv.sample()
 	c1 := p.cpuSeconds()
