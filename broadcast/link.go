@@ -204,8 +204,8 @@ func (l *link) receive(msg []byte) error {
 			l.lost.Add(gap)
 		}
 		l.lastSeq = seq
-		l.received.Add(1)
 		l.m.deliver(pub)
+		l.received.Add(1) // after delivery: a test can wait for it
 	}
 	if len(r.b) != 0 {
 		return fmt.Errorf("%w: %d bytes after the last record", errMalformed, len(r.b))

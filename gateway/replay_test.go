@@ -184,18 +184,16 @@ func TestReplayRatchetTranscripts(t *testing.T) {
 	})
 }
 
-// clusterCases need several nodes joined by peer links. Their single-node
-// part (the clients on the publisher's node) is replayed here; the
-// cross-node part is skipped until the cluster issue lands (broadcast peer
-// links and the multi-node test harness).
+// clusterCases need several nodes joined by peer links; the value is the
+// publisher's node. Their single-node part (the clients on the publisher's
+// node) is replayed on one node like every case; the whole case is then
+// replayed on a three-node cluster (see replayOnCluster).
 var clusterCases = map[string]string{
 	"cross_node_relay":               "node2",
 	"broadcast_channel_not_relayed":  "node2",
 	"relay_ignores_exclude_eligible": "node2",
 	"relay_curie_topic":              "node2",
 }
-
-const clusterSkip = "cross-node part needs a wampgate cluster (broadcast peer links); it is replayed by the cluster issue's tests"
 
 func replayCase(t *testing.T, poller string, tc *tcase) {
 	t.Logf("[%s] %s", tc.Group, tc.Description)
@@ -223,7 +221,7 @@ func replayCase(t *testing.T, poller string, tc *tcase) {
 			t.Run("single_node_part", func(t *testing.T) {
 				replaySteps(t, addr, projectOntoNode(tc, node), d)
 			})
-			t.Run("cross_node_part", func(t *testing.T) { t.Skip(clusterSkip) })
+			t.Run("cross_node_part", func(t *testing.T) { replayOnCluster(t, poller, tc) })
 		} else {
 			replaySteps(t, addr, tc, d)
 		}
@@ -349,6 +347,8 @@ var connectProtocols = map[string][]string{
 type replayer struct {
 	t       *testing.T
 	addr    string
+	nodes   map[string]string // node name → address, on a cluster
+	settle  func()            // waits for the cluster's links to go quiet
 	tc      *tcase
 	clients map[string]*replayClient
 	order   []string // clients in order of connection
@@ -375,7 +375,13 @@ type observed struct {
 }
 
 func replaySteps(t *testing.T, addr string, tc *tcase, d difference) {
-	r := &replayer{t: t, addr: addr, tc: tc, clients: map[string]*replayClient{}}
+	runReplay(&replayer{t: t, addr: addr, tc: tc, clients: map[string]*replayClient{}}, d)
+}
+
+// runReplay performs the steps of r's case and compares what every client
+// received with the transcript, amended by d.
+func runReplay(r *replayer, d difference) {
+	t, tc := r.t, r.tc
 	defer func() {
 		for _, rc := range r.clients {
 			rc.c.Close()
@@ -483,17 +489,21 @@ func (r *replayer) write(i int, rc *replayClient, b []byte) {
 
 func (r *replayer) connect(i int, s step) {
 	t := r.t
+	addr := r.addr
+	if a, ok := r.nodes[s.Node]; ok {
+		addr = a
+	}
 	var raw []byte
 	if s.RawRequest != "" {
-		raw = rawRequest(s.RawRequest, r.addr)
+		raw = rawRequest(s.RawRequest, addr)
 	} else {
 		protos := connectProtocols[r.tc.Name]
 		if protos == nil {
 			protos = []string{"wamp"}
 		}
-		raw = wstest.UpgradeRequest(r.addr, protos...).Bytes()
+		raw = wstest.UpgradeRequest(addr, protos...).Bytes()
 	}
-	c, err := wstest.Dial(r.addr)
+	c, err := wstest.Dial(addr)
 	if err != nil {
 		t.Fatalf("step %d: client %s: dial: %v", i, s.Client, err)
 	}
@@ -554,6 +564,9 @@ func checkHandshake(t *testing.T, client string, resp *wstest.Response, rec hand
 // barrier collects, for every connected client (the step's client first),
 // all frames the node produced so far.
 func (r *replayer) barrier(i int, first string) {
+	if r.settle != nil {
+		r.settle()
+	}
 	names := slices.Clone(r.order)
 	if k := slices.Index(names, first); k > 0 {
 		names = append([]string{first}, slices.Delete(names, k, k+1)...)
@@ -839,8 +852,8 @@ func demoHandler() wamp.Handler { return wamptest.RatchetDemoHandler{} }
 // caseNotes are logged with a case to say what part of it a single node
 // can show.
 var caseNotes = map[string]string{
-	"relay_peer_down":                 "one node without peers: local delivery while a peer is down is checked here; the relay to a down peer belongs to the cluster issue's tests",
-	"strict_array_relay_scalar_event": "one node without peers: the relay part belongs to the cluster issue's tests",
+	"relay_peer_down":                 "one node without peers: local delivery while a peer is down is checked here; publishing while a peer is down is TestClusterQueueDropsOldestWhilePeerIsDown and TestClusterSurvivesNodeRestart",
+	"strict_array_relay_scalar_event": "one node without peers: scalar events cross the cluster in TestClusterDeliversAcrossNodes",
 	// WAMP v2 is not served yet, so an offer of only wamp.2.json is
 	// refused with 426 as Ratchet did. Once v2 lands, these two become
 	// deliberate differences (101 and a v2 session waiting for HELLO).
