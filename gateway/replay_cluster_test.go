@@ -20,11 +20,11 @@ var clusterDifferences = map[string]difference{
 		},
 	},
 	"relay_ignores_exclude_eligible": {
-		why: "exclude/eligible hold across nodes, and the relay keeps the topic: A on node1 (subscribed to broadcast/channel only) gets neither event",
+		why:    "exclude/eligible hold across nodes, and the relay keeps the topic: A on node1 (subscribed to broadcast/channel only) gets neither event",
 		frames: map[string][]expFrame{"A": {welcome("A")}},
 	},
 	"relay_curie_topic": {
-		why: "the relayed event keeps its resolved topic http://example.com/ev#price; A (broadcast/channel only) gets nothing",
+		why:    "the relayed event keeps its resolved topic http://example.com/ev#price; A (broadcast/channel only) gets nothing",
 		frames: map[string][]expFrame{"A": {welcome("A")}},
 	},
 }
