@@ -1,0 +1,215 @@
+// Package nginxconf renders the nginx configuration that balances
+// WebSocket clients over a pool of wampgate nodes: a complete nginx.conf
+// that refers to no system path, so it runs from its own prefix directory
+// next to (never instead of) the system's nginx.
+package nginxconf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// DefaultConnections is the number of client connections a rendered
+// configuration is sized for when Config.Connections is zero: about one
+// full node's worth (a node holds some 19,900 sessions under a 20,000
+// descriptor limit).
+const DefaultConnections = 20000
+
+// descriptorMargin is what nginx needs beyond its proxied connections, in
+// connection slots and again in descriptors: listening sockets, plain HTTP
+// requests such as /healthz, log files, epoll and eventfd.
+const descriptorMargin = 512
+
+// Config describes the load balancer to render.
+type Config struct {
+	// Listen is the address nginx accepts clients on (host:port).
+	Listen string
+	// Pool lists the wampgate nodes (host:port), as `wampgate run --pool`
+	// does.
+	Pool []string
+	// Connections is the number of concurrent client connections to size
+	// nginx for (0: DefaultConnections).
+	Connections int
+	// Prefix, when set, is the absolute directory the rendered file's
+	// paths (pid, error log, temporary files) are put under, so that it
+	// also runs without `nginx -p`. When empty the paths are relative and
+	// nginx resolves them against its -p prefix.
+	Prefix string
+}
+
+// WorkerConnections is nginx's worker_connections for clients concurrent
+// WebSocket clients: each proxied connection takes two slots (the client's
+// and the upstream's), plus a margin. Every worker is sized for all of
+// them, since nginx does not spread long-lived connections evenly.
+func WorkerConnections(clients int) int { return 2*clients + descriptorMargin }
+
+// FileLimit is nginx's worker_rlimit_nofile for clients concurrent
+// WebSocket clients: one descriptor per connection slot, plus a margin.
+func FileLimit(clients int) int { return WorkerConnections(clients) + descriptorMargin }
+
+// MaxClients is the largest number of clients whose FileLimit fits in
+// fileLimit descriptors, or 0 if none does.
+func MaxClients(fileLimit int) int {
+	return max(0, (fileLimit-2*descriptorMargin)/2)
+}
+
+// Render writes the nginx.conf for c to w.
+func Render(w io.Writer, c Config) error {
+	data, err := c.templateData()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := confTemplate.Execute(&buf, data); err != nil {
+		return fmt.Errorf("render nginx config: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write nginx config: %w", err)
+	}
+	return nil
+}
+
+// templateData checks c and returns what the template needs.
+func (c Config) templateData() (templateData, error) {
+	d := templateData{Listen: c.Listen, Pool: c.Pool, Connections: c.Connections}
+	if d.Connections == 0 {
+		d.Connections = DefaultConnections
+	}
+	if d.Connections < 0 {
+		return d, fmt.Errorf("connections %d: must not be negative", c.Connections)
+	}
+	if err := checkAddr(c.Listen); err != nil {
+		return d, fmt.Errorf("listen address: %w", err)
+	}
+	if len(c.Pool) == 0 {
+		return d, errors.New("the pool is empty: give at least one wampgate node (host:port)")
+	}
+	for _, a := range c.Pool {
+		if err := checkAddr(a); err != nil {
+			return d, fmt.Errorf("pool: %w", err)
+		}
+	}
+	if c.Prefix != "" {
+		if !filepath.IsAbs(c.Prefix) {
+			return d, fmt.Errorf("prefix %q: must be an absolute directory", c.Prefix)
+		}
+		if strings.ContainsAny(c.Prefix, "\"\\$\r\n") {
+			return d, fmt.Errorf("prefix %q: quotes, backslashes, $ and line breaks cannot be used in an nginx path", c.Prefix)
+		}
+		d.Dir = filepath.Clean(c.Prefix) + "/"
+	}
+	d.WorkerConnections = WorkerConnections(d.Connections)
+	d.FileLimit = FileLimit(d.Connections)
+	return d, nil
+}
+
+// checkAddr requires host:port with a numeric port and a host nginx reads
+// as one token (an IP address or a DNS name).
+func checkAddr(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return fmt.Errorf("%q: want host:port", a)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("%q: port must be a number from 1 to 65535", a)
+	}
+	if host == "" {
+		return fmt.Errorf("%q: host is missing", a)
+	}
+	if net.ParseIP(host) != nil {
+		return nil
+	}
+	for _, r := range host {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return fmt.Errorf("%q: host must be an IP address or a DNS name", a)
+		}
+	}
+	return nil
+}
+
+// templateData is what confTemplate renders.
+type templateData struct {
+	Listen            string
+	Pool              []string
+	Connections       int
+	WorkerConnections int
+	FileLimit         int
+	// Dir is the absolute prefix with a trailing slash, or empty for
+	// paths relative to nginx's -p prefix.
+	Dir string
+}
+
+// confTemplate is the nginx.conf. Addresses are checked before rendering;
+// net.JoinHostPort-style IPv6 literals ([::1]:8095) are what nginx expects.
+var confTemplate = template.Must(template.New("nginx.conf").Parse(`# nginx in front of a wampgate pool, generated by ` + "`wampgate nginx-config`" + `.
+# Every path is under nginx's prefix; run it next to the system's nginx with
+#   nginx -p PREFIX -c nginx.conf -e error.log
+# (-e keeps nginx's compiled-in error log out of the way until this file is read).
+#
+# No user directive: a root master starts its workers as nobody, and they
+# need no file (the master opens the logs, nothing is buffered to disk).
+
+worker_processes auto;
+# Sized for {{.Connections}} WebSocket clients, two descriptors each (client and upstream).
+worker_rlimit_nofile {{.FileLimit}};
+pid "{{.Dir}}nginx.pid";
+error_log "{{.Dir}}error.log" warn;
+# A graceful stop (SIGQUIT) would otherwise wait for every WebSocket to end.
+worker_shutdown_timeout 10s;
+
+events {
+    worker_connections {{.WorkerConnections}};
+}
+
+http {
+    access_log off;
+    client_body_temp_path "{{.Dir}}client_body_temp";
+    proxy_temp_path "{{.Dir}}proxy_temp";
+    fastcgi_temp_path "{{.Dir}}fastcgi_temp";
+    uwsgi_temp_path "{{.Dir}}uwsgi_temp";
+    scgi_temp_path "{{.Dir}}scgi_temp";
+
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        ''      close;
+    }
+
+    # Connections are long-lived, so balance on open connections, not
+    # requests, counted across all workers (the zone). No upstream
+    # keepalive: an upgraded connection is never reused.
+    upstream wampgate {
+        zone wampgate 256k;
+        least_conn;
+{{- range .Pool}}
+        server {{.}};
+{{- end}}
+    }
+
+    server {
+        listen {{.Listen}} backlog=4096;
+
+        location / {
+            proxy_pass http://wampgate;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_connect_timeout 5s;
+            # Nodes ping silent sessions every 30 s; an hour of silence
+            # in both directions means the connection is gone.
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+            proxy_buffering off;
+            proxy_request_buffering off;
+        }
+    }
+}
+`))
