@@ -24,6 +24,7 @@ func newApp() *cli.App {
 		Version: gateway.Version,
 		Commands: []*cli.Command{
 			runCommand(),
+			nginxCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

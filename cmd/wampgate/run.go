@@ -16,13 +16,15 @@ import (
 	"github.com/wampgate/wampgate/netpoll"
 )
 
+// env names the environment variable of a flag: WAMPGATE_ and name.
+func env(name string) []string { return []string{"WAMPGATE_" + name} }
+
 // runFlags are the tuning knobs of `wampgate run`; each has a WAMPGATE_*
 // environment variable. Defaults come from gateway.DefaultConfig.
 func runFlags() []cli.Flag {
 	d := gateway.DefaultConfig()
 	host, port, _ := net.SplitHostPort(d.Addr)
 	portNum, _ := strconv.Atoi(port)
-	env := func(name string) []string { return []string{"WAMPGATE_" + name} }
 	return []cli.Flag{
 		&cli.StringFlag{Name: "host", Value: host, EnvVars: env("HOST"), Usage: "address to listen on"},
 		&cli.IntFlag{Name: "port", Value: portNum, EnvVars: env("PORT"), Usage: "TCP port to listen on"},
@@ -60,7 +62,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "run",
 		Usage:  "run a node (default: a single node on 127.0.0.1:8095)",
-		Flags:  runFlags(),
+		Flags:  append(runFlags(), clusterFlags()...),
 		Action: runNode,
 	}
 }
@@ -94,6 +96,12 @@ func runNode(c *cli.Context) error {
 	}
 	cfg := configFromFlags(c)
 	cfg.Logger = log
+	if cfg.Cluster, err = clusterConfig(c, cfg.Addr, log); err != nil {
+		return err
+	}
+	if cfg.Cluster.Clustered() {
+		log.Info("joining the cluster", "node", cfg.Cluster.Node, "peers", cfg.Cluster.Peers())
+	}
 	node, err := gateway.New(cfg)
 	if err != nil {
 		return err

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wampgate/wampgate/internal/nginxconf"
+	"golang.org/x/sys/unix"
+)
+
+// nginxCommand is `wampgate nginx-config`: it prints the nginx.conf that
+// balances WebSocket clients over the pool.
+func nginxCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "nginx-config",
+		Usage: "print an nginx.conf balancing WebSocket clients over the pool (run it with: nginx -p PREFIX -c nginx.conf -e error.log)",
+		Flags: append(poolFlags(),
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8090", EnvVars: env("NGINX_LISTEN"),
+				Usage: "address nginx accepts clients on (host:port)"},
+			&cli.IntFlag{Name: "connections", Value: nginxconf.DefaultConnections, EnvVars: env("NGINX_CONNECTIONS"),
+				Usage: "concurrent client connections to size nginx for (two descriptors each)"},
+			&cli.StringFlag{Name: "prefix", EnvVars: env("NGINX_PREFIX"),
+				Usage: "absolute directory for nginx's pid, logs and temporary files (default: paths relative to nginx -p)"},
+		),
+		Action: printNginxConfig,
+	}
+}
+
+// printNginxConfig renders the configuration to the app's writer. It
+// warns on the error writer when nginx's workers could not get the
+// descriptors the configuration is sized for on this machine.
+func printNginxConfig(c *cli.Context) error {
+	log := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+	file, err := loadConfigFile(c.String("config"), log)
+	if err != nil {
+		return err
+	}
+	pool, err := poolFrom(c, file)
+	if err != nil {
+		return err
+	}
+	if len(pool) == 0 {
+		return errors.New("no pool: give --pool host:port,..., WAMPGATE_POOL or a --config file with a pool list")
+	}
+	conf := nginxconf.Config{
+		Listen:      c.String("listen"),
+		Pool:        pool,
+		Connections: c.Int("connections"),
+		Prefix:      c.String("prefix"),
+	}
+	if err := nginxconf.Render(c.App.Writer, conf); err != nil {
+		return fmt.Errorf("nginx-config: %w", err)
+	}
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && lim.Max != unix.RLIM_INFINITY {
+		hard := int(min(lim.Max, 1<<31-1))
+		clients := cmp.Or(conf.Connections, nginxconf.DefaultConnections)
+		if need := nginxconf.FileLimit(clients); need > hard {
+			log.Warn("nginx workers will not get the descriptors this configuration is sized for on this machine: "+
+				"raise the hard open-file limit (scripts/tune-linux.sh) or lower --connections",
+				"worker_rlimit_nofile", need, "hard_limit", hard, "connections_that_fit", nginxconf.MaxClients(hard))
+		}
+	}
+	return nil
+}
