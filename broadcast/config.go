@@ -12,6 +12,7 @@ import (
 // Defaults of Config.
 const (
 	DefaultQueueLimit    = 65536
+	DefaultQueueBytes    = 64 << 20
 	DefaultMaxBatchBytes = 64 << 10
 	DefaultDialTimeout   = 5 * time.Second
 	DefaultMinBackoff    = 100 * time.Millisecond
@@ -34,9 +35,11 @@ type Config struct {
 	// with HMAC-SHA256 over fresh nonces; it never crosses the wire.
 	// Required when the pool has other nodes.
 	Secret string
-	// QueueLimit bounds the publications queued per peer link; when a
-	// link's queue is full the oldest publication is dropped and counted.
+	// QueueLimit bounds the publications queued per peer link, and
+	// QueueBytes their encoded size; when a link's queue is full the
+	// oldest publications are dropped and counted.
 	QueueLimit int
+	QueueBytes int
 	// MaxBatchBytes bounds the payload of one relay frame.
 	MaxBatchBytes int
 	// DialTimeout bounds dialing a peer and its handshake.
@@ -82,8 +85,8 @@ func (c *Config) Validate() error {
 	if c.Secret == "" {
 		return errors.New("a cluster secret is required when the pool has other nodes")
 	}
-	if c.QueueLimit < 0 || c.MaxBatchBytes < 0 {
-		return errors.New("peer queue limit and batch size must not be negative")
+	if c.QueueLimit < 0 || c.QueueBytes < 0 || c.MaxBatchBytes < 0 {
+		return errors.New("peer queue limits and batch size must not be negative")
 	}
 	return nil
 }
@@ -92,6 +95,9 @@ func (c *Config) Validate() error {
 func (c Config) withDefaults() Config {
 	if c.QueueLimit == 0 {
 		c.QueueLimit = DefaultQueueLimit
+	}
+	if c.QueueBytes == 0 {
+		c.QueueBytes = DefaultQueueBytes
 	}
 	if c.MaxBatchBytes == 0 {
 		c.MaxBatchBytes = DefaultMaxBatchBytes

@@ -54,7 +54,7 @@ func newLink(m *Mesh, peer string) *link {
 		m:     m,
 		peer:  peer,
 		dials: m.cfg.Node < peer,
-		q:     newQueue(m.cfg.QueueLimit),
+		q:     newQueue(m.cfg.QueueLimit, m.cfg.QueueBytes),
 		wake:  make(chan struct{}, 1),
 		since: time.Now(),
 	}

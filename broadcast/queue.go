@@ -6,27 +6,31 @@ import "sync"
 // numbered by a per-link sequence. Records leave it only once written, so
 // a batch whose write failed is sent again on the next connection (the
 // receiver drops what it has already seen by sequence number). When the
-// queue is full the oldest record is dropped and counted.
+// queue holds its limit of records or of bytes, the oldest records are
+// dropped and counted.
 type queue struct {
-	mu      sync.Mutex
-	limit   int
-	ring    [][]byte // grows up to limit
-	head    int      // index of the oldest record
-	n       int      // records queued
-	headSeq uint64   // sequence number of ring[head]
-	dropped uint64
+	mu       sync.Mutex
+	limit    int      // records
+	maxBytes int      // bytes of records
+	ring     [][]byte // grows up to limit
+	head     int      // index of the oldest record
+	n        int      // records queued
+	bytes    int      // their total size
+	headSeq  uint64   // sequence number of ring[head]
+	dropped  uint64
 }
 
-func newQueue(limit int) *queue {
-	return &queue{limit: limit, ring: make([][]byte, min(limit, 64)), headSeq: 1}
+func newQueue(limit, maxBytes int) *queue {
+	return &queue{limit: limit, maxBytes: maxBytes, ring: make([][]byte, min(limit, 64)), headSeq: 1}
 }
 
-// push appends rec, dropping the oldest record when full; it reports
-// whether it dropped one.
+// push appends rec, dropping the oldest records to make room; it reports
+// whether it dropped any.
 func (q *queue) push(rec []byte) (dropped bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.n == q.limit {
+	for q.n > 0 && (q.n == q.limit || q.bytes+len(rec) > q.maxBytes) {
+		q.bytes -= len(q.ring[q.head])
 		q.ring[q.head] = nil
 		q.head = (q.head + 1) % len(q.ring)
 		q.headSeq++
@@ -39,6 +43,7 @@ func (q *queue) push(rec []byte) (dropped bool) {
 	}
 	q.ring[(q.head+q.n)%len(q.ring)] = rec
 	q.n++
+	q.bytes += len(rec)
 	return dropped
 }
 
@@ -84,6 +89,7 @@ func (q *queue) commit(next uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.n > 0 && q.headSeq < next {
+		q.bytes -= len(q.ring[q.head])
 		q.ring[q.head] = nil
 		q.head = (q.head + 1) % len(q.ring)
 		q.headSeq++

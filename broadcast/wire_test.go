@@ -26,7 +26,7 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 		{Topic: "big", Event: bytes.Repeat([]byte("x"), 70000)},
 	}
 	for _, masked := range []bool{true, false} {
-		q := newQueue(10)
+		q := newQueue(10, 1<<20)
 		for _, p := range pubs {
 			q.push(encodeRecord(p))
 		}
@@ -60,7 +60,7 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 }
 
 func TestQueueDropsOldestAndKeepsUnwrittenRecords(t *testing.T) {
-	q := newQueue(3)
+	q := newQueue(3, 1<<20)
 	for i := range 5 {
 		if dropped := q.push([]byte{byte('a' + i)}); dropped != (i >= 3) {
 			t.Fatalf("push %d: dropped %v", i, dropped)
@@ -87,6 +87,15 @@ func TestQueueDropsOldestAndKeepsUnwrittenRecords(t *testing.T) {
 	q.commit(6)
 	if _, _, count := q.batch(0, 2); count != 1 {
 		t.Fatalf("oversized record: count %d", count)
+	}
+	// The byte bound drops as many of the oldest as a new record needs.
+	q = newQueue(100, 10)
+	for range 5 {
+		q.push([]byte("xx"))
+	}
+	q.push([]byte("yyyyy"))
+	if n, d := q.stats(); n != 3 || d != 3 {
+		t.Fatalf("byte bound: queued %d dropped %d, want 3 and 3", n, d)
 	}
 }
 
