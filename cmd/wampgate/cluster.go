@@ -36,7 +36,9 @@ func clusterFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cluster-secret-file", EnvVars: env("CLUSTER_SECRET_FILE"),
 			Usage: "file holding the cluster secret (a trailing newline is ignored)"},
 		&cli.IntFlag{Name: "peer-queue", Value: broadcast.DefaultQueueLimit, EnvVars: env("PEER_QUEUE"),
-			Usage: "publications queued per peer link; when full the oldest is dropped and counted"},
+			Usage: "publications queued per peer link; when full the oldest are dropped and counted"},
+		&cli.IntFlag{Name: "peer-queue-bytes", Value: broadcast.DefaultQueueBytes, EnvVars: env("PEER_QUEUE_BYTES"),
+			Usage: "bytes of publications queued per peer link; when full the oldest are dropped and counted"},
 	)
 }
 
@@ -57,14 +59,15 @@ func clusterConfig(c *cli.Context, listenAddr string, log *slog.Logger) (broadca
 		Pool:       pool,
 		Node:       pick(c, "node", file.Node),
 		Secret:     file.ClusterSecret,
-		QueueLimit: c.Int("peer-queue"),
+		QueueLimit: pickInt(c, "peer-queue", file.PeerQueue),
+		QueueBytes: pickInt(c, "peer-queue-bytes", file.PeerQueueBytes),
 		Logger:     log,
 	}
 	if cfg.Node == "" {
 		cfg.Node = defaultNode(listenAddr, pool)
 	}
-	if !c.IsSet("peer-queue") && file.PeerQueue != 0 {
-		cfg.QueueLimit = file.PeerQueue
+	if cfg.QueueLimit < 0 || cfg.QueueBytes < 0 {
+		return broadcast.Config{}, fmt.Errorf("peer queue limits must not be negative (publications %d, bytes %d)", cfg.QueueLimit, cfg.QueueBytes)
 	}
 	if secret, err := secretFrom(c, log); err != nil {
 		return broadcast.Config{}, err
@@ -96,6 +99,16 @@ func clusterConfig(c *cli.Context, listenAddr string, log *slog.Logger) (broadca
 func pick(c *cli.Context, name, fromFile string) string {
 	if c.IsSet(name) {
 		return c.String(name)
+	}
+	return fromFile
+}
+
+// pickInt returns the value of the int flag name when it was set (on the
+// command line or in its environment variable) or when the file has no
+// value (fromFile 0), else fromFile.
+func pickInt(c *cli.Context, name string, fromFile int) int {
+	if c.IsSet(name) || fromFile == 0 {
+		return c.Int(name)
 	}
 	return fromFile
 }
@@ -205,7 +218,7 @@ func warnIfShared(path, what string, log *slog.Logger) {
 }
 
 // configKeys are the keys a --config file may hold.
-var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue"}
+var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes"}
 
 // fileConfig is the content of a --config file, for example
 //
@@ -215,11 +228,13 @@ var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue"}
 //	node: 10.0.0.1:8095
 //	cluster_secret: s3cr3t
 //	peer_queue: 65536
+//	peer_queue_bytes: 67108864
 type fileConfig struct {
-	Pool          []string
-	Node          string
-	ClusterSecret string
-	PeerQueue     int
+	Pool           []string
+	Node           string
+	ClusterSecret  string
+	PeerQueue      int
+	PeerQueueBytes int
 }
 
 // loadConfigFile reads the YAML file at path (nothing when path is
@@ -246,10 +261,11 @@ func loadConfigFile(path string, log *slog.Logger) (fileConfig, error) {
 		return fc, fmt.Errorf("--config %s: want a mapping with the keys %s", path, strings.Join(configKeys, ", "))
 	}
 	fields := map[string]any{
-		"pool":           &fc.Pool,
-		"node":           &fc.Node,
-		"cluster_secret": &fc.ClusterSecret,
-		"peer_queue":     &fc.PeerQueue,
+		"pool":             &fc.Pool,
+		"node":             &fc.Node,
+		"cluster_secret":   &fc.ClusterSecret,
+		"peer_queue":       &fc.PeerQueue,
+		"peer_queue_bytes": &fc.PeerQueueBytes,
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {

@@ -47,11 +47,11 @@ func writeFile(t *testing.T, name, content string, perm os.FileMode) string {
 }
 
 // sameCluster compares the fields the CLI sets.
-func sameCluster(t *testing.T, got broadcast.Config, node string, pool []string, secret string, queue int) {
+func sameCluster(t *testing.T, got broadcast.Config, node string, pool []string, secret string, queue, queueBytes int) {
 	t.Helper()
-	if got.Node != node || !slices.Equal(got.Pool, pool) || got.Secret != secret || got.QueueLimit != queue {
-		t.Fatalf("cluster config: node %q pool %q secret %q queue %d\nwant node %q pool %q secret %q queue %d",
-			got.Node, got.Pool, got.Secret, got.QueueLimit, node, pool, secret, queue)
+	if got.Node != node || !slices.Equal(got.Pool, pool) || got.Secret != secret || got.QueueLimit != queue || got.QueueBytes != queueBytes {
+		t.Fatalf("cluster config: node %q pool %q secret %q queue %d/%d B\nwant node %q pool %q secret %q queue %d/%d B",
+			got.Node, got.Pool, got.Secret, got.QueueLimit, got.QueueBytes, node, pool, secret, queue, queueBytes)
 	}
 }
 
@@ -74,7 +74,7 @@ func TestNoPoolIsASingleNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameCluster(t, cfg, "127.0.0.1:8095", nil, "", broadcast.DefaultQueueLimit)
+	sameCluster(t, cfg, "127.0.0.1:8095", nil, "", broadcast.DefaultQueueLimit, broadcast.DefaultQueueBytes)
 	if cfg.Clustered() || logs != "" {
 		t.Fatalf("clustered %v, logs %q", cfg.Clustered(), logs)
 	}
@@ -94,11 +94,11 @@ func TestPoolOfOneIsASingleNode(t *testing.T) {
 func TestPoolFromFlags(t *testing.T) {
 	cfg, _, err := clusterFrom(t, "127.0.0.1:8095",
 		"--pool", "127.0.0.1:8095, 127.0.0.1:8097,,127.0.0.1:8099", "--node", "127.0.0.1:8097",
-		"--cluster-secret", "s3cret", "--peer-queue", "100")
+		"--cluster-secret", "s3cret", "--peer-queue", "100", "--peer-queue-bytes", "4096")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameCluster(t, cfg, "127.0.0.1:8097", []string{"127.0.0.1:8095", "127.0.0.1:8097", "127.0.0.1:8099"}, "s3cret", 100)
+	sameCluster(t, cfg, "127.0.0.1:8097", []string{"127.0.0.1:8095", "127.0.0.1:8097", "127.0.0.1:8099"}, "s3cret", 100, 4096)
 	if got := cfg.Peers(); !slices.Equal(got, []string{"127.0.0.1:8095", "127.0.0.1:8099"}) {
 		t.Fatalf("peers %q", got)
 	}
@@ -108,12 +108,13 @@ func TestPoolFromEnvironment(t *testing.T) {
 	t.Setenv("WAMPGATE_POOL", "127.0.0.1:8095,127.0.0.1:8097")
 	t.Setenv("WAMPGATE_CLUSTER_SECRET", "from-env")
 	t.Setenv("WAMPGATE_PEER_QUEUE", "7")
+	t.Setenv("WAMPGATE_PEER_QUEUE_BYTES", "70")
 	// --node defaults to the listen address.
 	cfg, _, err := clusterFrom(t, "127.0.0.1:8097")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameCluster(t, cfg, "127.0.0.1:8097", []string{"127.0.0.1:8095", "127.0.0.1:8097"}, "from-env", 7)
+	sameCluster(t, cfg, "127.0.0.1:8097", []string{"127.0.0.1:8095", "127.0.0.1:8097"}, "from-env", 7, 70)
 }
 
 // A node listening on every interface finds itself in the pool by its
@@ -138,12 +139,13 @@ pool:
 node: 127.0.0.1:8099
 cluster_secret: from-file
 peer_queue: 5000
+peer_queue_bytes: 1048576
 `, 0o600)
 	cfg, logs, err := clusterFrom(t, "127.0.0.1:8095", "--config", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameCluster(t, cfg, "127.0.0.1:8099", []string{"127.0.0.1:8095", "127.0.0.1:8097", "127.0.0.1:8099"}, "from-file", 5000)
+	sameCluster(t, cfg, "127.0.0.1:8099", []string{"127.0.0.1:8095", "127.0.0.1:8097", "127.0.0.1:8099"}, "from-file", 5000, 1<<20)
 	if logs != "" {
 		t.Errorf("a 0600 config file drew warnings: %s", logs)
 	}
@@ -151,11 +153,11 @@ peer_queue: 5000
 	// Flags and environment variables win over the file.
 	t.Setenv("WAMPGATE_CLUSTER_SECRET", "from-env")
 	cfg, _, err = clusterFrom(t, "127.0.0.1:8095", "--config", path,
-		"--pool", "127.0.0.1:8095,127.0.0.1:8097", "--node", "127.0.0.1:8097", "--peer-queue", "9")
+		"--pool", "127.0.0.1:8095,127.0.0.1:8097", "--node", "127.0.0.1:8097", "--peer-queue", "9", "--peer-queue-bytes", "90")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameCluster(t, cfg, "127.0.0.1:8097", []string{"127.0.0.1:8095", "127.0.0.1:8097"}, "from-env", 9)
+	sameCluster(t, cfg, "127.0.0.1:8097", []string{"127.0.0.1:8095", "127.0.0.1:8097"}, "from-env", 9, 90)
 }
 
 func TestConfigFileWithSecretReadableByOthersDrawsAWarning(t *testing.T) {
@@ -233,16 +235,18 @@ func TestClusterConfigErrors(t *testing.T) {
 			`--pool: address ":8097": the host is missing`},
 		{"bad node", []string{"--pool", pair, "--node", "8095", "--cluster-secret", "s"},
 			`--node: address "8095": want host:port`},
-		{"negative peer queue", []string{"--pool", pair, "--cluster-secret", "s", "--peer-queue", "-1"},
-			"cluster configuration: peer queue limit and batch size must not be negative"},
+		{"negative peer queue", []string{"--peer-queue", "-1"},
+			"peer queue limits must not be negative (publications -1, bytes 67108864)"},
+		{"negative peer queue bytes", []string{"--pool", pair, "--cluster-secret", "s", "--peer-queue-bytes", "-5"},
+			"peer queue limits must not be negative (publications 65536, bytes -5)"},
 		{"unknown key", []string{"--config", unknown},
-			"--config " + unknown + ` line 3: unknown key "wampserver_pool" (known keys: pool, node, cluster_secret, peer_queue)`},
+			"--config " + unknown + ` line 3: unknown key "wampserver_pool" (known keys: pool, node, cluster_secret, peer_queue, peer_queue_bytes)`},
 		{"key twice", []string{"--config", twice},
 			"--config " + twice + ` line 2: key "node" given twice`},
 		{"pool not a list", []string{"--config", scalar},
 			"--config " + scalar + " line 1: pool: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `127.0.0...` into []string"},
 		{"not a mapping", []string{"--config", list},
-			"--config " + list + ": want a mapping with the keys pool, node, cluster_secret, peer_queue"},
+			"--config " + list + ": want a mapping with the keys pool, node, cluster_secret, peer_queue, peer_queue_bytes"},
 		{"missing config", []string{"--config", missing},
 			"--config: open " + missing + ": no such file or directory"},
 	} {

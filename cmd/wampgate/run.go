@@ -99,9 +99,6 @@ func runNode(c *cli.Context) error {
 	if cfg.Cluster, err = clusterConfig(c, cfg.Addr, log); err != nil {
 		return err
 	}
-	if cfg.Cluster.Clustered() {
-		log.Info("joining the cluster", "node", cfg.Cluster.Node, "peers", cfg.Cluster.Peers())
-	}
 	node, err := gateway.New(cfg)
 	if err != nil {
 		return err
