@@ -133,6 +133,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				},
 			},
 			backendCommand(stdout, stderr),
+			clusterCommand(stdout, stderr),
 			{
 				Name:   "worker",
 				Usage:  "internal: serve a coordinating wampbench process on stdin/stdout",
