@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"testing"
 	"time"
 
+	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/gateway"
 	"github.com/wampgate/wampgate/internal/nginxtest"
 	"github.com/wampgate/wampgate/internal/wstest"
@@ -20,12 +22,20 @@ const wait = 5 * time.Second
 // welcomeRE matches a WAMP v1 WELCOME from wampgate.
 var welcomeRE = regexp.MustCompile(`^\[0,"[^"]+",1,"wampgate\\/` + regexp.QuoteMeta(gateway.Version) + `"\]$`)
 
-// startNode starts a wampgate node on a free loopback port and shuts it
-// down when the test ends.
+// startNode starts a single wampgate node on a free loopback port and
+// shuts it down when the test ends.
 func startNode(t *testing.T) *gateway.Node {
 	t.Helper()
+	return startClusterNode(t, broadcast.Config{Node: "127.0.0.1:0"})
+}
+
+// startClusterNode starts a wampgate node on cluster.Node with the given
+// cluster configuration and shuts it down when the test ends.
+func startClusterNode(t *testing.T, cluster broadcast.Config) *gateway.Node {
+	t.Helper()
 	cfg := gateway.DefaultConfig()
-	cfg.Addr = "127.0.0.1:0"
+	cfg.Addr = cluster.Node
+	cfg.Cluster = cluster
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	n, err := gateway.New(cfg)
 	if err != nil {
@@ -117,5 +127,54 @@ func TestHealthzThroughNginx(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusOK || health.Status != "ok" || health.Version != gateway.Version {
 		t.Fatalf("healthz: %d %+v", resp.StatusCode, health)
+	}
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Behind nginx, two clients land on the two nodes of a cluster, and an
+// event published on one reaches the subscriber on the other.
+func TestClusterBehindNginx(t *testing.T) {
+	pool := []string{freeAddr(t), freeAddr(t)}
+	var nodes []*gateway.Node
+	for _, addr := range pool {
+		nodes = append(nodes, startClusterNode(t, broadcast.Config{Node: addr, Pool: pool, Secret: "s3cret"}))
+	}
+	for deadline := time.Now().Add(wait); ; time.Sleep(10 * time.Millisecond) {
+		a, b := nodes[0].Stats().Cluster, nodes[1].Stats().Cluster
+		if a.LinksUp == 1 && b.LinksUp == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("links not up within %v: %+v, %+v", wait, a, b)
+		}
+	}
+	addr := nginxtest.Start(t, pool...)
+
+	sub := connect(t, addr, nil)
+	if err := sub.SendText(`[5,"news"]`); err != nil {
+		t.Fatal(err)
+	}
+	if frames, err := sub.Sync(wait); err != nil || len(frames) != 0 {
+		t.Fatalf("subscribe: %v, frames %v", err, frames)
+	}
+	pub := connect(t, addr, nil)
+	if sa, sb := nodes[0].Stats().WAMP.Sessions, nodes[1].Stats().WAMP.Sessions; sa != 1 || sb != 1 {
+		t.Fatalf("sessions per node: %d and %d, want 1 and 1", sa, sb)
+	}
+	if err := pub.SendText(`[7,"news","across",true]`); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sub.ReadText(wait); err != nil || got != `[8,"news","across"]` {
+		t.Fatalf("event across the cluster: %q, %v", got, err)
 	}
 }
