@@ -251,8 +251,8 @@ func caseConfig(poller string, tc *tcase, d difference) Config {
 		cfg.WriteQueueLimit = max(cfg.WriteQueueLimit, cfg.MaxMessageSize)
 	}
 	// "node1".."node3" and "scratch" are default nodes; "nginx" cases are
-	// replayed directly against the node (the nginx tests come with the
-	// cluster issue).
+	// replayed directly against the node here, and through a real nginx in
+	// front of a cluster by TestReplayNginxTranscripts.
 	if d.config != nil {
 		d.config(&cfg)
 	}
@@ -323,7 +323,7 @@ func replayRefusal(t *testing.T, addr string, tc *tcase, d difference) {
 		t.Errorf("status %q, want code %v (Ratchet: %q)", resp.StatusLine, want, tc.HTTPResponse.StatusLine)
 	}
 	if strings.HasSuffix(tc.Name, "_via_nginx") {
-		t.Logf("replayed directly against the node; nginx keeps its client connection open (the nginx tests come with the cluster issue)")
+		t.Logf("nginx keeps its client connection open after a refusal (through a real nginx: TestReplayNginxTranscripts)")
 		return
 	}
 	if tc.HTTPResponse.ServerClosed && resp.StatusCode != 101 {
@@ -518,10 +518,18 @@ func (r *replayer) connect(i int, s step) {
 		t.Fatalf("step %d: client %s: handshake refused: %q", i, s.Client, resp.StatusLine)
 	}
 	if rec, ok := r.tc.Handshake[s.Client]; ok {
+		if r.nodes["nginx"] != "" && s.Node == "nginx" && rec.WelcomeWith {
+			// nginx forwards the 101 head and the bytes after it in
+			// separate writes at times (about 1 in 4 here); the node's
+			// single write is checked by the direct replay.
+			rec.WelcomeWith = false
+		}
 		checkHandshake(t, s.Client, resp, rec)
 	}
 	if s.Node == "nginx" {
-		t.Logf("client %s: connected directly to the node instead of through nginx (the nginx tests come with the cluster issue)", s.Client)
+		if r.nodes["nginx"] == "" {
+			t.Logf("client %s: connected directly to the node here; through a real nginx in TestReplayNginxTranscripts", s.Client)
+		}
 	}
 }
 
