@@ -34,6 +34,8 @@ idle | fanout | handshakes) ;;
 esac
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 port=${PORT:-8095}
 poller=${POLLER:-epoll}
 bin=${BIN:-./bin}
@@ -56,17 +58,6 @@ base="$out/compare-$mode-$stamp"
 # PID on any exit (wampbench's worker processes die with it).
 server=""
 client=""
-# stop_pid PID: SIGTERM, up to 15 s to exit, then SIGKILL; reap it.
-stop_pid() {
-	if kill -TERM "$1" 2>/dev/null; then
-		for _ in $(seq 1 150); do
-			kill -0 "$1" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$1" 2>/dev/null || true
-	fi
-	wait "$1" 2>/dev/null || true
-}
 stop_client() {
 	if [ -n "$client" ]; then stop_pid "$client"; fi
 	client=""
@@ -78,39 +69,23 @@ stop_server() {
 trap 'stop_client; stop_server' EXIT
 trap 'exit 130' INT TERM
 
-listening() { [ -n "$(ss -Htln "sport = :$port")" ]; }
-
-# Only one benchmark at a time on this machine: wait while the port is taken.
-wait_port_free() {
-	local waited=0
-	while listening; do
-		if [ "$waited" -ge "$busy_wait" ]; then
-			echo "bench-compare: 127.0.0.1:$port still in use after ${busy_wait}s" >&2
-			exit 1
-		fi
-		[ "$waited" -eq 0 ] && echo "bench-compare: 127.0.0.1:$port in use, waiting" >&2
-		sleep 5
-		waited=$((waited + 5))
-	done
-}
-
 # run_one LABEL JSON LOG SERVER-COMMAND...: start the server, run the mode
 # against it, stop it. Sets rc to wampbench's exit status.
 run_one() {
 	local label=$1 json=$2 log=$3
 	shift 3
-	wait_port_free
+	wait_port_free "$port" "$busy_wait" bench-compare || exit 1
 	"$@" >"$log" 2>&1 &
 	server=$!
 	for _ in $(seq 1 200); do
-		listening && break
+		listening "$port" && break
 		if ! kill -0 "$server" 2>/dev/null; then
 			echo "bench-compare: $label server exited at start, see $log" >&2
 			exit 1
 		fi
 		sleep 0.05
 	done
-	if ! listening; then
+	if ! listening "$port"; then
 		echo "bench-compare: $label server not listening on 127.0.0.1:$port after 10 s, see $log" >&2
 		exit 1
 	fi

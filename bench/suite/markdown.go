@@ -1,0 +1,198 @@
+package suite
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown renders the report as Markdown: the machine, then one
+// table per section, with skipped and failed rows saying so.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	var b bytes.Buffer
+	writeHeader(&b, &r.Meta)
+	writeBackends(&b, r)
+	writeFanout(&b, r)
+	writeExternal(&b, "Scaling through nginx (wrk)", r.Scaling)
+	writeExternal(&b, "Cluster", r.Cluster)
+	if n := r.Failures(); n > 0 {
+		fmt.Fprintf(&b, "**%d benchmark(s) failed**; their logs are named above.\n", n)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func writeHeader(b *bytes.Buffer, m *Meta) {
+	fmt.Fprintf(b, "# wampgate benchmarks: %s, %s\n\n", m.Host, m.Date)
+	fmt.Fprintf(b, "Machine: %s, %d cores, %s MiB, Linux %s, `ulimit -n` %d, %s. Commit %s.\n",
+		m.CPU, m.Cores, Thousands(m.MemoryMiB), m.Kernel, m.NoFile, m.Go, m.Commit)
+	fmt.Fprintf(b, "Load generator and server share the machine, over loopback.\n\n")
+	fmt.Fprintf(b, "Command: `%s` (%s", m.Command, minutes(m.Seconds))
+	for _, s := range m.Sections {
+		if v, ok := m.SectionSeconds[s]; ok {
+			fmt.Fprintf(b, "; %s %s", s, minutes(v))
+		}
+	}
+	fmt.Fprintf(b, ").\n\n")
+	if m.Quick {
+		fmt.Fprintf(b, "**A `--quick` run: tiny durations and connection counts, a smoke test of the kit, not figures to quote.**\n\n")
+	}
+}
+
+func writeBackends(b *bytes.Buffer, r *Report) {
+	if len(r.Backends) == 0 {
+		return
+	}
+	m := &r.Meta
+	fmt.Fprintf(b, "## Backends\n\n")
+	fmt.Fprintf(b, "Each row: a freshly started `wampgate run --poller P`; N sessions connect and subscribe to one topic "+
+		"(handshakes/s: sessions ÷ the connect phase, dial to SUBSCRIBE, 256 handshakes in flight per worker process); "+
+		"then one more session publishes 128-byte events for %s at a fixed budget of **%s deliveries/s** "+
+		"(R = %s ÷ N publications/s, each delivered to all N). Latency: publish → event, wall clock, every delivery. "+
+		"Server CPU: the node's utime+stime while publishing. RSS: the node's VmRSS with every session open.\n\n",
+		m.BackendDuration, Thousands(int(m.DeliveriesBudget)), Thousands(int(m.DeliveriesBudget)))
+	t := table{head: []string{"sessions", "poller", "publications/s", "handshakes/s", "latency p50 / p99",
+		"server CPU-s", "µs per delivery", "server RSS", "KiB per session", "lost"}}
+	for _, row := range r.Backends {
+		cells := []string{Thousands(row.Conns), "`" + row.Poller + "`"}
+		res := row.Result
+		if res == nil || res.Fanout == nil {
+			t.add(append(cells, noteCell(row.Entry))...)
+			continue
+		}
+		f := res.Fanout
+		t.add(append(cells,
+			fmt.Sprintf("%.3g", res.Rate),
+			Thousands(int(f.HandshakesPerSec+0.5)),
+			ms(f.Latency.P50Ms)+" / "+ms(f.Latency.P99Ms),
+			fmt.Sprintf("%.2f", f.Server.CPUSeconds),
+			fmt.Sprintf("%.1f", res.ServerCPUMicrosPerDelivery),
+			mib(f.RSSConnectedKiB),
+			fmt.Sprintf("%.2f", res.KiBPerSession),
+			lostCell(f.Lost, f.Subscribers, row.Entry),
+		)...)
+	}
+	t.write(b)
+}
+
+func writeFanout(b *bytes.Buffer, r *Report) {
+	if len(r.Fanout) == 0 {
+		return
+	}
+	fl := r.Floor
+	fmt.Fprintf(b, "## Fan-out and efficiency\n\n")
+	fmt.Fprintf(b, "Each row: a freshly started node; S subscribers, one publisher at full speed (at most 64 publications "+
+		"in flight, 8 per write) for %s. Frames per writev: the node's own counters (`GET /healthz`, `net`) before and "+
+		"after the publishing phase. × floor: deliveries per server CPU-second ÷ the single-syscall floor below.\n\n",
+		r.Meta.FanoutDuration)
+	t := table{head: []string{"subscribers", "event", "poller", "deliveries/s", "deliveries per server CPU-s",
+		"× floor", "frames per writev", "latency p50 / p99", "lost"}}
+	for _, row := range r.Fanout {
+		cells := []string{Thousands(row.Conns), SizeName(row.Size), "`" + row.Poller + "`"}
+		f := row.Result
+		if f == nil {
+			t.add(append(cells, noteCell(row.Entry))...)
+			continue
+		}
+		frames := "—"
+		if f.Net != nil {
+			frames = fmt.Sprintf("%.1f", f.Net.FramesPerWrite)
+		}
+		t.add(append(cells,
+			si(f.DeliveriesPerSec),
+			"**"+si(f.DeliveriesPerCPUSec)+"**",
+			fmt.Sprintf("%.1f×", f.DeliveriesPerCPUSec/fl.DeliveriesPerCPUSec),
+			frames,
+			ms(f.Latency.P50Ms)+" / "+ms(f.Latency.P99Ms),
+			lostCell(f.Lost, f.Subscribers, row.Entry),
+		)...)
+	}
+	t.write(b)
+	kind := "constant"
+	if fl.Measured {
+		kind = "measured in this run"
+	}
+	fmt.Fprintf(b, "Single-syscall floor (%s): one write per delivery costs %.1f µs of server CPU, so a server that "+
+		"writes each delivery with its own system call delivers at most **%s per CPU-second**. Source: %s. "+
+		"DESIGN §3 measured 10–13 µs per loopback write on these machines (about 80 k deliveries per core-second).\n\n",
+		kind, fl.WriteMicros, si(fl.DeliveriesPerCPUSec), fl.Source)
+}
+
+// writeExternal renders another script's runs: its note when it was not
+// run, else its JSON as it printed it.
+func writeExternal(b *bytes.Buffer, title string, runs []ExternalRun) {
+	if len(runs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## %s\n\n", title)
+	for _, run := range runs {
+		if run.Command != "" {
+			fmt.Fprintf(b, "`%s`", run.Command)
+			if run.Seconds > 0 {
+				fmt.Fprintf(b, " (%s)", minutes(run.Seconds))
+			}
+			fmt.Fprintf(b, "\n\n")
+		}
+		if run.Note != "" || run.Failed() {
+			fmt.Fprintf(b, "%s\n\n", noteCell(run.Entry))
+		}
+		if len(run.Result) > 0 {
+			var out bytes.Buffer
+			if json.Indent(&out, run.Result, "", "  ") == nil {
+				fmt.Fprintf(b, "```json\n%s\n```\n\n", strings.TrimSpace(out.String()))
+			}
+		}
+	}
+}
+
+// noteCell says why a row has no figures, or what went wrong.
+func noteCell(e Entry) string {
+	s := e.Note
+	if e.Failed() {
+		s = joinNote(fmt.Sprintf("failed (exit status %d)", e.ExitCode), s)
+	}
+	if e.Failed() && e.Log != "" {
+		s += ", log `" + e.Log + "`"
+	}
+	if s == "" {
+		s = "no result"
+	}
+	return "*" + s + "*"
+}
+
+// lostCell is the loss column, with a failure or a partial session count
+// appended.
+func lostCell(lost uint64, subscribers int, e Entry) string {
+	s := Thousands(int(lost))
+	if subscribers < e.Conns {
+		s += fmt.Sprintf(" (%s of %s subscribed)", Thousands(subscribers), Thousands(e.Conns))
+	}
+	if e.Failed() || e.Note != "" {
+		s += "; " + noteCell(e)
+	}
+	return s
+}
+
+// table is a Markdown table under construction.
+type table struct {
+	head []string
+	rows [][]string
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(b *bytes.Buffer) {
+	line := func(cells []string) {
+		full := make([]string, len(t.head))
+		copy(full, cells)
+		fmt.Fprintf(b, "| %s |\n", strings.Join(full, " | "))
+	}
+	line(t.head)
+	fmt.Fprintf(b, "|%s\n", strings.Repeat("---|", len(t.head)))
+	for _, r := range t.rows {
+		line(r)
+	}
+	b.WriteString("\n")
+}

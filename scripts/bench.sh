@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# bench.sh: the benchmark kit. Builds the binaries, runs every benchmark of
+# the README's tables with bounded durations, each single-node row on a
+# freshly started node stopped by its PID, and writes
+# bench/results/<date>-<host>.json, .md (the tables) and -*.png (the plots).
+#
+#   scripts/bench.sh                       # everything, about 12 minutes here
+#   scripts/bench.sh --quick               # smoke test: tiny counts, ~2 minutes
+#   scripts/bench.sh --only backends,fanout
+#
+# Sections (--only, or BENCH_ONLY; default all, in this order):
+#   backends  wampbench backend: 100 … 19,000 subscribed sessions at a fixed
+#             deliveries/s budget, per poller (epoll, goroutine, easygo)
+#   fanout    wampbench fanout at full speed: 1,000 and 10,000 subscribers,
+#             128 B and 4 KiB events, epoll and goroutine
+#   scaling   scripts/bench-wrk.sh (wrk through nginx, 1–3 nodes), if present
+#   cluster   wampbench cluster against scripts/cluster.sh start 1, then
+#             start 3 (full speed; and 100 publications/s for relay latency)
+#
+# Options: --quick, --only LIST, --out DIR (default bench/results; with
+# --quick bench/results/tmp), --name STEM (default <date>-<host>, with
+# --quick <date>-<host>-quick), --no-plots, -h.
+# Environment: PORT (single-node port, default 8095), BIN (binaries, default
+# ./bin), BACKEND_CONNS, BACKEND_POLLERS, BACKEND_DURATION, DELIVERIES,
+# FANOUT_SUBS, FANOUT_SIZES, FANOUT_POLLERS, FANOUT_DURATION, CLUSTER_SUBS,
+# CLUSTER_DURATION, CLUSTER_FLAGS (extra flags for wampbench cluster),
+# BUSY_WAIT (seconds to wait for a busy port, default 120).
+set -euo pipefail
+
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
+
+quick=0
+only=${BENCH_ONLY:-backends,fanout,scaling,cluster}
+out=""
+name=""
+plots=1
+invocation="scripts/bench.sh${*:+ $*}"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--only)
+		[ $# -ge 2 ] || { echo "bench: --only needs a list" >&2; exit 2; }
+		only=$2
+		shift
+		;;
+	--only=*) only=${1#--only=} ;;
+	--out)
+		[ $# -ge 2 ] || { echo "bench: --out needs a directory" >&2; exit 2; }
+		out=$2
+		shift
+		;;
+	--name)
+		[ $# -ge 2 ] || { echo "bench: --name needs a value" >&2; exit 2; }
+		name=$2
+		shift
+		;;
+	--no-plots) plots=0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+sections=()
+IFS=, read -r -a wanted <<<"$only"
+for s in backends fanout scaling cluster; do
+	for w in "${wanted[@]}"; do
+		[ "$w" = "$s" ] && sections+=("$s")
+	done
+done
+for w in "${wanted[@]}"; do
+	case $w in
+	backends | fanout | scaling | cluster) ;;
+	*) echo "bench: unknown section $w (backends, fanout, scaling, cluster)" >&2; exit 2 ;;
+	esac
+done
+[ ${#sections[@]} -gt 0 ] || { echo "bench: no section selected" >&2; exit 2; }
+
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+for tool in go jq ss timeout; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
+done
+
+port=${PORT:-8095}
+bin=${BIN:-./bin}
+busy_wait=${BUSY_WAIT:-120}
+if [ "$quick" = 1 ]; then
+	backend_conns=${BACKEND_CONNS:-"100 1000"}
+	backend_duration=${BACKEND_DURATION:-2s}
+	fanout_subs=${FANOUT_SUBS:-"100 1000"}
+	fanout_duration=${FANOUT_DURATION:-2s}
+	cluster_subs=${CLUSTER_SUBS:-300}
+	cluster_duration=${CLUSTER_DURATION:-2s}
+else
+	backend_conns=${BACKEND_CONNS:-"100 1000 5000 10000 19000"}
+	backend_duration=${BACKEND_DURATION:-10s}
+	fanout_subs=${FANOUT_SUBS:-"1000 10000"}
+	fanout_duration=${FANOUT_DURATION:-8s}
+	cluster_subs=${CLUSTER_SUBS:-3000}
+	cluster_duration=${CLUSTER_DURATION:-8s}
+fi
+backend_pollers=${BACKEND_POLLERS:-"epoll goroutine easygo"}
+fanout_pollers=${FANOUT_POLLERS:-"epoll goroutine"}
+fanout_sizes=${FANOUT_SIZES:-"128 4096"}
+deliveries=${DELIVERIES:-20000}
+
+started=$(date +%s)
+host=$(hostname -s 2>/dev/null || hostname)
+if [ "$quick" = 1 ]; then
+	# A smoke test: kept out of the committed results.
+	out=${out:-bench/results/tmp}
+	name=${name:-$(date +%Y-%m-%d)-$host-quick}
+else
+	out=${out:-bench/results}
+	name=${name:-$(date +%Y-%m-%d)-$host}
+fi
+# Raw results and logs, never committed (bench/results/tmp is ignored).
+run=bench/results/tmp/run-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$bin" "$run"
+manifest=$run/manifest.jsonl
+cluster_dir=$PWD/$run/cluster
+: >"$manifest"
+echo "bench: sections ${sections[*]}; run directory $run" >&2
+
+# --- limits -----------------------------------------------------------------
+nofile=$(ulimit -n)
+if [ "$nofile" = unlimited ]; then nofile=1048576; fi
+if [ "$nofile" -lt 20000 ]; then
+	echo "bench: ulimit -n is $nofile: rows needing more descriptors are marked n/a." >&2
+	echo "bench: what scripts/tune-linux.sh would change (nothing is changed without --apply):" >&2
+	bash scripts/tune-linux.sh >&2 || true
+fi
+if pgrep -x 'wampgate|wampbench|nginx' >/dev/null; then
+	echo "bench: warning: other wampgate, wampbench or nginx processes are running; figures will be noisy:" >&2
+	pgrep -a -x 'wampgate|wampbench|nginx' | sed 's/^/bench:   /' >&2 || true
+fi
+
+# --- build ------------------------------------------------------------------
+echo "bench: building" >&2
+timeout 600 go build -o "$bin/wampgate" ./cmd/wampgate
+timeout 600 go build -o "$bin/wampbench" ./cmd/wampbench
+timeout 600 go build -o "$bin/bench-tables" ./bench/tables
+if [ "$plots" = 1 ]; then timeout 600 go build -o "$bin/bench-plot" ./bench/plot; fi
+
+# --- processes this script started, stopped by PID on any exit ------------
+node=""
+client=""
+cluster_up=0
+stop_all() {
+	if [ -n "$client" ]; then stop_pid "$client"; fi
+	client=""
+	if [ -n "$node" ]; then stop_pid "$node"; fi
+	node=""
+	if [ "$cluster_up" = 1 ]; then cluster_stop; fi
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+# record KEY=VALUE...: append one manifest line (numbers for conns, size,
+# nodes, exit_code and seconds; strings for the rest; empty values left out).
+record() {
+	local args=() kv k v
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		[ -n "$v" ] || continue
+		case $k in
+		conns | size | nodes | exit_code | seconds) args+=(--argjson "$k" "$v") ;;
+		*) args+=(--arg "$k" "$v") ;;
+		esac
+	done
+	jq -cn "${args[@]}" '$ARGS.named' >>"$manifest"
+}
+
+# run_node_bench SECTION POLLER CONNS SIZE STEM WAMPBENCH-ARGS...: start a
+# node with POLLER, run wampbench against it into STEM.json, stop the node,
+# and record the run.
+run_node_bench() {
+	local section=$1 poller=$2 conns=$3 size=$4 stem=$5
+	shift 5
+	local t0 rc=0 note=""
+	t0=$(date +%s.%N)
+	if ! wait_port_free "$port" "$busy_wait" bench; then
+		record section="$section" poller="$poller" conns="$conns" size="$size" exit_code=1 seconds=0 note="port $port busy"
+		return
+	fi
+	"$bin/wampgate" run --host 127.0.0.1 --port "$port" --poller "$poller" --log-level warn >"$run/$stem.node.log" 2>&1 &
+	node=$!
+	for _ in $(seq 1 200); do
+		listening "$port" && break
+		kill -0 "$node" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! listening "$port"; then
+		stop_pid "$node"
+		node=""
+		record section="$section" poller="$poller" conns="$conns" size="$size" exit_code=1 seconds=0 \
+			log="$stem.node.log" note="node did not start"
+		return
+	fi
+	echo "bench: $section $poller ($conns, node pid $node): wampbench $*" >&2
+	# In the background, so that a signal to this script is handled at once.
+	timeout -k 15 300 "$bin/wampbench" "$@" --url "ws://127.0.0.1:$port/" --server-pid "$node" \
+		--label "$poller" --json >"$run/$stem.json" 2>"$run/$stem.log" &
+	client=$!
+	wait "$client" || rc=$?
+	client=""
+	stop_pid "$node"
+	node=""
+	[ "$rc" -eq 0 ] || note="see $stem.log"
+	record section="$section" poller="$poller" conns="$conns" size="$size" \
+		command="wampbench $*" file="$stem.json" log="$stem.log" exit_code="$rc" \
+		seconds="$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" note="$note"
+	sleep 1 # let the workers' sockets go
+}
+
+declare -A section_seconds
+section_start=0
+begin_section() {
+	section_start=$(date +%s)
+	echo "bench: == $1" >&2
+}
+end_section() { section_seconds[$1]=$(($(date +%s) - section_start)); }
+
+# fds_per_conn POLLER: descriptors a node holds per connection.
+fds_per_conn() { if [ "$1" = easygo ]; then echo 2; else echo 1; fi; }
+
+# --- sections ---------------------------------------------------------------
+section_backends() {
+	local n p need
+	for n in $backend_conns; do
+		for p in $backend_pollers; do
+			need=$(($(fds_per_conn "$p") * (n + 1) + 16))
+			if [ "$need" -gt "$nofile" ]; then
+				local why="n/a: ulimit -n $nofile"
+				[ "$p" = easygo ] && why="n/a: 2 fds per connection"
+				record section=backends poller="$p" conns="$n" exit_code=0 seconds=0 \
+					note="$why ($need needed, ulimit -n $nofile)"
+				continue
+			fi
+			run_node_bench backends "$p" "$n" 128 "backends-$p-$n" \
+				backend --conns "$n" --deliveries "$deliveries" --duration "$backend_duration"
+		done
+	done
+}
+
+section_fanout() {
+	local n s p need
+	for n in $fanout_subs; do
+		for s in $fanout_sizes; do
+			for p in $fanout_pollers; do
+				need=$(($(fds_per_conn "$p") * (n + 1) + 16))
+				if [ "$need" -gt "$nofile" ]; then
+					record section=fanout poller="$p" conns="$n" size="$s" exit_code=0 seconds=0 \
+						note="n/a: $need descriptors needed, ulimit -n $nofile"
+					continue
+				fi
+				run_node_bench fanout "$p" "$n" "$s" "fanout-$p-$n-$s" \
+					fanout --subs "$n" --size "$s" --duration "$fanout_duration"
+			done
+		done
+	done
+}
+
+# run_external SECTION STEM NODES COMMAND...: run another script's
+# benchmark (NODES: the cluster's size, or empty), keeping the JSON it
+# prints on stdout.
+run_external() {
+	local section=$1 stem=$2 nodes=$3 rc=0 t0 note="" shown
+	shift 3
+	shown=$*
+	shown=${shown#"$bin/"}
+	t0=$(date +%s)
+	echo "bench: $section: $shown" >&2
+	timeout -k 15 900 "$@" >"$run/$stem.json" 2>"$run/$stem.log" &
+	client=$!
+	wait "$client" || rc=$?
+	client=""
+	[ "$rc" -eq 0 ] || note="see $stem.log"
+	record section="$section" nodes="$nodes" command="$shown" file="$stem.json" log="$stem.log" exit_code="$rc" \
+		seconds="$(($(date +%s) - t0))" note="$note"
+}
+
+section_scaling() {
+	if [ ! -f scripts/bench-wrk.sh ]; then
+		record section=scaling exit_code=0 seconds=0 note="not available: scripts/bench-wrk.sh is not in this tree"
+		return
+	fi
+	local args=()
+	[ "$quick" = 1 ] && args+=(--quick)
+	QUICK=$quick BIN=$bin run_external scaling scaling "" bash scripts/bench-wrk.sh "${args[@]}"
+}
+
+# cluster_start N: scripts/cluster.sh start N, its state (PIDs, logs,
+# nginx) in the run directory.
+cluster_start() {
+	local p
+	for p in 8090 8095 8097 8099; do
+		wait_port_free "$p" "$busy_wait" bench || return 1
+	done
+	cluster_up=1
+	WAMPGATE_CLUSTER_DIR=$cluster_dir bash scripts/cluster.sh start "$1" >>"$run/cluster.log" 2>&1
+}
+
+cluster_stop() {
+	WAMPGATE_CLUSTER_DIR=$cluster_dir bash scripts/cluster.sh stop >>"$run/cluster.log" 2>&1 || true
+	cluster_up=0
+}
+
+section_cluster() {
+	if [ ! -f scripts/cluster.sh ]; then
+		record section=cluster exit_code=0 seconds=0 note="not available: scripts/cluster.sh is not in this tree"
+		return
+	fi
+	if ! "$bin/wampbench" cluster --help >/dev/null 2>&1; then
+		record section=cluster exit_code=0 seconds=0 note="not available: this wampbench has no cluster mode"
+		return
+	fi
+	local n urls i
+	for n in 1 3; do
+		urls=""
+		for ((i = 0; i < n; i++)); do urls+="${urls:+,}ws://127.0.0.1:$((8095 + 2 * i))/"; done
+		if ! cluster_start "$n"; then
+			cluster_stop
+			record section=cluster nodes="$n" exit_code=1 seconds=0 log=cluster.log note="scripts/cluster.sh start $n failed"
+			continue
+		fi
+		# shellcheck disable=SC2086 # CLUSTER_FLAGS is a list of flags
+		run_external cluster "cluster-$n-full" "$n" "$bin/wampbench" cluster --urls "$urls" \
+			--subs "$cluster_subs" --duration "$cluster_duration" --json ${CLUSTER_FLAGS:-}
+		if [ "$n" -gt 1 ]; then
+			# shellcheck disable=SC2086
+			run_external cluster "cluster-$n-rate" "$n" "$bin/wampbench" cluster --urls "$urls" \
+				--subs "$cluster_subs" --rate 100 --duration "$cluster_duration" --json ${CLUSTER_FLAGS:-}
+		fi
+		cluster_stop
+	done
+}
+
+for s in "${sections[@]}"; do
+	begin_section "$s"
+	"section_$s"
+	end_section "$s"
+done
+
+# --- report -----------------------------------------------------------------
+secs=$(for s in "${!section_seconds[@]}"; do printf '%s\t%s\n' "$s" "${section_seconds[$s]}"; done |
+	jq -R 'split("\t") | {(.[0]): (.[1] | tonumber)}' | jq -s 'add // {}')
+jq -n \
+	--arg date "$(date -u -d "@$started" +%Y-%m-%dT%H:%M:%SZ)" \
+	--arg host "$host" \
+	--arg cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+	--argjson cores "$(nproc)" \
+	--argjson mem "$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)" \
+	--arg kernel "$(uname -r)" \
+	--argjson nofile "$nofile" \
+	--arg go "$(go env GOVERSION)" \
+	--arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo '+dirty')" \
+	--arg command "$invocation" \
+	--argjson quick "$([ "$quick" = 1 ] && echo true || echo false)" \
+	--arg sections "${sections[*]}" \
+	--arg bd "$backend_duration" --arg fd "$fanout_duration" \
+	--argjson deliveries "$deliveries" \
+	--argjson seconds "$(($(date +%s) - started))" \
+	--argjson secs "$secs" \
+	'{date: $date, host: $host, cpu: $cpu, cores: $cores, memory_mib: $mem, kernel: $kernel, ulimit_n: $nofile,
+	  go: $go, commit: $commit, command: $command, quick: $quick, sections: ($sections | split(" ")),
+	  backend_duration: $bd, fanout_duration: $fd, deliveries_budget: $deliveries,
+	  seconds: $seconds, section_seconds: $secs}' >"$run/meta.json"
+
+"$bin/bench-tables" -run "$run" -json "$out/$name.json" -md "$out/$name.md"
+if [ "$plots" = 1 ]; then "$bin/bench-plot" -in "$out/$name.json" -out "$out"; fi
+echo "bench: wrote $out/$name.json and $out/$name.md in $(($(date +%s) - started)) s (raw results and logs: $run)" >&2
+cat "$out/$name.md"
+failed=$(jq '[.backends[], .fanout[], .scaling[], .cluster[] | select(.exit_code != 0)] | length' "$out/$name.json")
+if [ "$failed" -gt 0 ]; then
+	echo "bench: $failed benchmark(s) failed" >&2
+	exit 1
+fi
