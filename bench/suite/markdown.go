@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+
+	"github.com/wampgate/wampgate/bench"
 )
 
 // WriteMarkdown renders the report as Markdown: the machine, then one
@@ -16,7 +19,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	writeBackends(&b, r)
 	writeFanout(&b, r)
 	writeExternal(&b, "Scaling through nginx (wrk)", r.Scaling)
-	writeExternal(&b, "Cluster", r.Cluster)
+	writeCluster(&b, r.Cluster)
 	if n := r.Failures(); n > 0 {
 		fmt.Fprintf(&b, "**%d benchmark(s) failed**; their logs are named above.\n", n)
 	}
@@ -118,6 +121,65 @@ func writeFanout(b *bytes.Buffer, r *Report) {
 		"writes each delivery with its own system call delivers at most **%s per CPU-second**. Source: %s. "+
 		"DESIGN §3 measured 10–13 µs per loopback write on these machines (about 80 k deliveries per core-second).\n\n",
 		kind, fl.WriteMicros, si(fl.DeliveriesPerCPUSec), fl.Source)
+}
+
+func writeCluster(b *bytes.Buffer, rows []ClusterRow) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Cluster\n\n")
+	fmt.Fprintf(b, "`scripts/cluster.sh start N` (N nodes with full-mesh peer links, nginx in front); `wampbench cluster` "+
+		"spreads the subscribers evenly over the nodes and publishes 128-byte events on the first node, at full speed "+
+		"(at most 64 publications in flight) or at a fixed rate. Relayed: events that crossed a peer link. Server CPU: "+
+		"all nodes' utime+stime while publishing, per delivery anywhere.\n\n")
+	t := table{head: []string{"nodes", "publishing", "subscribers", "deliveries/s", "deliveries per server CPU-s",
+		"server µs per delivery", "p99 local / relayed", "relay adds (p99)", "busiest link (publications/s)", "lost / extra"}}
+	var one, three, rated *bench.ClusterResult
+	for _, row := range rows {
+		cells := []string{strconv.Itoa(row.Nodes)}
+		c := row.Result
+		if c == nil {
+			t.add(append(cells, noteCell(row.Entry))...)
+			continue
+		}
+		mode := "full speed"
+		if c.RateTarget > 0 {
+			mode = fmt.Sprintf("%.0f/s", c.RateTarget)
+			if row.Nodes > 1 && !row.Failed() && c.Relayed.Count > 0 {
+				rated = c
+			}
+		} else if !row.Failed() {
+			switch row.Nodes {
+			case 1:
+				one = c
+			case 3:
+				three = c
+			}
+		}
+		relayAdds, link := "—", "—"
+		if c.Local.Count > 0 && c.Relayed.Count > 0 {
+			relayAdds = fmt.Sprintf("%+.1f ms", c.RelayAddedP99Ms)
+		}
+		if c.MaxLinkEventsPerSec > 0 {
+			link = si(c.MaxLinkEventsPerSec)
+		}
+		lost := Thousands(int(c.Deliveries.Lost)) + " / " + Thousands(int(c.Deliveries.Extra))
+		if row.Failed() || row.Note != "" {
+			lost += "; " + noteCell(row.Entry)
+		}
+		t.add(append(cells, mode, Thousands(c.Subscribers), si(c.DeliveriesPerSec), "**"+si(c.DeliveriesPerCPUSec)+"**",
+			fmt.Sprintf("%.2f", c.ServerCPUMicrosPerDelivery), ms(c.Local.P99Ms)+" / "+ms(c.Relayed.P99Ms),
+			relayAdds, link, lost)...)
+	}
+	t.write(b)
+	if one != nil && three != nil && one.ServerCPUMicrosPerDelivery > 0 {
+		fmt.Fprintf(b, "At full speed, 3 nodes spend **%.2f×** the server CPU per delivery of 1 node (DESIGN §5: ≤ 1.3×).\n\n",
+			three.ServerCPUMicrosPerDelivery/one.ServerCPUMicrosPerDelivery)
+	}
+	if rated != nil {
+		fmt.Fprintf(b, "At %.0f publications/s, the relay adds **%.1f ms** at p99 (relayed %s against local %s; DESIGN §5: ≤ 2 ms).\n\n",
+			rated.RateTarget, rated.RelayAddedP99Ms, ms(rated.Relayed.P99Ms), ms(rated.Local.P99Ms))
+	}
 }
 
 // writeExternal renders another script's runs: its note when it was not

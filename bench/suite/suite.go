@@ -77,8 +77,14 @@ type FanoutRow struct {
 	Result *bench.FanoutResult `json:"result,omitempty"`
 }
 
-// ExternalRun is the output of another script (bench-wrk.sh, wampbench
-// cluster), kept as it printed it.
+// ClusterRow is one run of wampbench cluster.
+type ClusterRow struct {
+	Entry
+	Result *bench.ClusterResult `json:"result,omitempty"`
+}
+
+// ExternalRun is the output of another script (bench-wrk.sh), kept as it
+// printed it.
 type ExternalRun struct {
 	Entry
 	Result json.RawMessage `json:"result,omitempty"`
@@ -91,7 +97,7 @@ type Report struct {
 	Fanout   []FanoutRow   `json:"fanout"`
 	Floor    Floor         `json:"floor"`
 	Scaling  []ExternalRun `json:"scaling"`
-	Cluster  []ExternalRun `json:"cluster"`
+	Cluster  []ClusterRow  `json:"cluster"`
 }
 
 // Failures counts the entries that ran and failed.
@@ -103,7 +109,10 @@ func (r *Report) Failures() int {
 	for _, e := range r.Fanout {
 		n += btoi(e.Failed())
 	}
-	for _, e := range append(append([]ExternalRun(nil), r.Scaling...), r.Cluster...) {
+	for _, e := range r.Scaling {
+		n += btoi(e.Failed())
+	}
+	for _, e := range r.Cluster {
 		n += btoi(e.Failed())
 	}
 	return n
@@ -120,7 +129,7 @@ func btoi(b bool) int {
 // the manifest names) into a report. A result file that is missing or
 // unreadable leaves its row without a result and says so in its note.
 func Assemble(dir string) (*Report, error) {
-	r := &Report{Backends: []BackendRow{}, Fanout: []FanoutRow{}, Scaling: []ExternalRun{}, Cluster: []ExternalRun{}}
+	r := &Report{Backends: []BackendRow{}, Fanout: []FanoutRow{}, Scaling: []ExternalRun{}, Cluster: []ClusterRow{}}
 	meta, err := os.ReadFile(filepath.Join(dir, "meta.json"))
 	if err != nil {
 		return nil, fmt.Errorf("reading run metadata: %w", err)
@@ -174,7 +183,8 @@ func (r *Report) add(e Entry, raw json.RawMessage) error {
 	case SectionScaling:
 		r.Scaling = append(r.Scaling, ExternalRun{Entry: e, Result: raw})
 	case SectionCluster:
-		r.Cluster = append(r.Cluster, ExternalRun{Entry: e, Result: raw})
+		res := decodeResult[bench.ClusterResult](&e, raw, "cluster")
+		r.Cluster = append(r.Cluster, ClusterRow{Entry: e, Result: res})
 	default:
 		return fmt.Errorf("manifest: unknown section %q", e.Section)
 	}
