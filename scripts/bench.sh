@@ -4,7 +4,7 @@
 # freshly started node stopped by its PID, and writes
 # bench/results/<date>-<host>.json, .md (the tables) and -*.png (the plots).
 #
-#   scripts/bench.sh                       # everything, about 12 minutes here
+#   scripts/bench.sh                       # everything, 10-12 minutes here
 #   scripts/bench.sh --quick               # smoke test: tiny counts, ~2 minutes
 #   scripts/bench.sh --only backends,fanout
 #
@@ -97,9 +97,9 @@ else
 	backend_conns=${BACKEND_CONNS:-"100 1000 5000 10000 19000"}
 	backend_duration=${BACKEND_DURATION:-10s}
 	fanout_subs=${FANOUT_SUBS:-"1000 10000"}
-	fanout_duration=${FANOUT_DURATION:-8s}
+	fanout_duration=${FANOUT_DURATION:-10s}
 	cluster_subs=${CLUSTER_SUBS:-3000}
-	cluster_duration=${CLUSTER_DURATION:-8s}
+	cluster_duration=${CLUSTER_DURATION:-10s}
 fi
 backend_pollers=${BACKEND_POLLERS:-"epoll goroutine easygo"}
 fanout_pollers=${FANOUT_POLLERS:-"epoll goroutine"}
@@ -118,7 +118,7 @@ else
 fi
 # Raw results and logs, never committed (bench/results/tmp is ignored).
 run=bench/results/tmp/run-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$bin" "$run"
+mkdir -p "$bin" "$run" "$out"
 manifest=$run/manifest.jsonl
 cluster_dir=$PWD/$run/cluster
 : >"$manifest"
