@@ -289,17 +289,26 @@ section_scaling() {
 		return
 	fi
 	local args=()
+	if ! cluster_ports_free; then
+		record section=scaling exit_code=1 seconds=0 note="the cluster's ports stayed busy"
+		return
+	fi
 	[ "$quick" = 1 ] && args+=(--quick)
-	QUICK=$quick BIN=$bin run_external scaling scaling "" bash scripts/bench-wrk.sh "${args[@]}"
+	run_external scaling scaling "" bash scripts/bench-wrk.sh "${args[@]}"
+}
+
+# cluster_ports_free: wait until the ports scripts/cluster.sh uses are free.
+cluster_ports_free() {
+	local p
+	for p in 8090 8095 8097 8099; do
+		wait_port_free "$p" "$busy_wait" bench || return 1
+	done
 }
 
 # cluster_start N: scripts/cluster.sh start N, its state (PIDs, logs,
 # nginx) in the run directory.
 cluster_start() {
-	local p
-	for p in 8090 8095 8097 8099; do
-		wait_port_free "$p" "$busy_wait" bench || return 1
-	done
+	cluster_ports_free || return 1
 	cluster_up=1
 	WAMPGATE_CLUSTER_DIR=$cluster_dir bash scripts/cluster.sh start "$1" >>"$run/cluster.log" 2>&1
 }

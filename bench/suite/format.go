@@ -62,3 +62,11 @@ func minutes(s float64) string {
 	}
 	return fmt.Sprintf("%.1f min", s/60)
 }
+
+// micros formats an optional figure in µs; "—" when unknown.
+func micros(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", *v)
+}

@@ -2,7 +2,6 @@ package suite
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,7 +17,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	writeHeader(&b, &r.Meta)
 	writeBackends(&b, r)
 	writeFanout(&b, r)
-	writeExternal(&b, "Scaling through nginx (wrk)", r.Scaling)
+	writeScaling(&b, r.Scaling)
 	writeCluster(&b, r.Cluster)
 	if n := r.Failures(); n > 0 {
 		fmt.Fprintf(&b, "**%d benchmark(s) failed**; their logs are named above.\n", n)
@@ -182,30 +181,46 @@ func writeCluster(b *bytes.Buffer, rows []ClusterRow) {
 	}
 }
 
-// writeExternal renders another script's runs: its note when it was not
-// run, else its JSON as it printed it.
-func writeExternal(b *bytes.Buffer, title string, runs []ExternalRun) {
+func writeScaling(b *bytes.Buffer, runs []ScalingRun) {
 	if len(runs) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "## %s\n\n", title)
+	fmt.Fprintf(b, "## Scaling through nginx (wrk)\n\n")
 	for _, run := range runs {
-		if run.Command != "" {
-			fmt.Fprintf(b, "`%s`", run.Command)
-			if run.Seconds > 0 {
-				fmt.Fprintf(b, " (%s)", minutes(run.Seconds))
-			}
-			fmt.Fprintf(b, "\n\n")
+		w := run.Result
+		if w == nil {
+			fmt.Fprintf(b, "%s\n\n", noteCell(run.Entry))
+			continue
 		}
-		if run.Note != "" || run.Failed() {
+		fmt.Fprintf(b, "`%s`: for 1, 2 and 3 nodes (`scripts/cluster.sh`), wrk -t%d -c%d -d%s through nginx, and against "+
+			"one node directly. Each script checks every response: `upgrade` a WebSocket upgrade to WAMP v1 (101 with the "+
+			"right accept and subprotocol) on a new connection; `healthz` plain HTTP `GET /healthz`; `session` a short WAMP "+
+			"session (upgrade, SUBSCRIBE, PUBLISH to itself, close). Server CPU: the nodes' and nginx's utime+stime ÷ valid "+
+			"responses.\n\n", run.Command, w.Wrk.Threads, w.Wrk.Connections, w.Wrk.Duration)
+		if run.Failed() || run.Note != "" {
 			fmt.Fprintf(b, "%s\n\n", noteCell(run.Entry))
 		}
-		if len(run.Result) > 0 {
-			var out bytes.Buffer
-			if json.Indent(&out, run.Result, "", "  ") == nil {
-				fmt.Fprintf(b, "```json\n%s\n```\n\n", strings.TrimSpace(out.String()))
+		t := table{head: []string{"script", "nodes", "via", "valid/s", "invalid", "latency p50 / p99",
+			"node CPU µs per valid", "nginx CPU µs per valid"}}
+		for _, r := range w.Runs {
+			script := "—"
+			if r.Script != "" {
+				script = "`" + r.Script + "`"
 			}
+			cells := []string{script, strconv.Itoa(r.Nodes), r.Target}
+			if r.Wrk == nil {
+				t.add(append(cells, fmt.Sprintf("*failed (exit status %d) %s*", r.ExitCode, r.Note))...)
+				continue
+			}
+			invalid := Thousands(int(r.Wrk.Invalid))
+			if r.Wrk.UnexpectedReadErrors > 0 {
+				invalid += fmt.Sprintf(" (+%s read errors)", Thousands(int(r.Wrk.UnexpectedReadErrors)))
+			}
+			t.add(append(cells, "**"+Thousands(int(r.Wrk.ValidPerSec+0.5))+"**", invalid,
+				ms(r.Wrk.Latency.P50)+" / "+ms(r.Wrk.Latency.P99), micros(r.NodeCPUMicrosPerValid),
+				micros(r.NginxCPUMicrosPerValid))...)
 		}
+		t.write(b)
 	}
 }
 

@@ -83,11 +83,10 @@ type ClusterRow struct {
 	Result *bench.ClusterResult `json:"result,omitempty"`
 }
 
-// ExternalRun is the output of another script (bench-wrk.sh), kept as it
-// printed it.
-type ExternalRun struct {
+// ScalingRun is one run of scripts/bench-wrk.sh.
+type ScalingRun struct {
 	Entry
-	Result json.RawMessage `json:"result,omitempty"`
+	Result *WrkReport `json:"result,omitempty"`
 }
 
 // Report is everything one run of bench.sh measured.
@@ -96,7 +95,7 @@ type Report struct {
 	Backends []BackendRow  `json:"backends"`
 	Fanout   []FanoutRow   `json:"fanout"`
 	Floor    Floor         `json:"floor"`
-	Scaling  []ExternalRun `json:"scaling"`
+	Scaling  []ScalingRun  `json:"scaling"`
 	Cluster  []ClusterRow  `json:"cluster"`
 }
 
@@ -129,7 +128,7 @@ func btoi(b bool) int {
 // the manifest names) into a report. A result file that is missing or
 // unreadable leaves its row without a result and says so in its note.
 func Assemble(dir string) (*Report, error) {
-	r := &Report{Backends: []BackendRow{}, Fanout: []FanoutRow{}, Scaling: []ExternalRun{}, Cluster: []ClusterRow{}}
+	r := &Report{Backends: []BackendRow{}, Fanout: []FanoutRow{}, Scaling: []ScalingRun{}, Cluster: []ClusterRow{}}
 	meta, err := os.ReadFile(filepath.Join(dir, "meta.json"))
 	if err != nil {
 		return nil, fmt.Errorf("reading run metadata: %w", err)
@@ -175,15 +174,16 @@ func readResult(dir string, e *Entry) json.RawMessage {
 func (r *Report) add(e Entry, raw json.RawMessage) error {
 	switch e.Section {
 	case SectionBackends:
-		res := decodeResult[bench.BackendResult](&e, raw, "backend")
+		res := decodeResult[bench.BackendResult](&e, raw, "wampbench backend")
 		r.Backends = append(r.Backends, BackendRow{Entry: e, Result: res})
 	case SectionFanout:
-		res := decodeResult[bench.FanoutResult](&e, raw, "fanout")
+		res := decodeResult[bench.FanoutResult](&e, raw, "wampbench fanout")
 		r.Fanout = append(r.Fanout, FanoutRow{Entry: e, Result: res})
 	case SectionScaling:
-		r.Scaling = append(r.Scaling, ExternalRun{Entry: e, Result: raw})
+		res := decodeResult[WrkReport](&e, raw, "bench-wrk.sh")
+		r.Scaling = append(r.Scaling, ScalingRun{Entry: e, Result: res})
 	case SectionCluster:
-		res := decodeResult[bench.ClusterResult](&e, raw, "cluster")
+		res := decodeResult[bench.ClusterResult](&e, raw, "wampbench cluster")
 		r.Cluster = append(r.Cluster, ClusterRow{Entry: e, Result: res})
 	default:
 		return fmt.Errorf("manifest: unknown section %q", e.Section)
@@ -191,15 +191,15 @@ func (r *Report) add(e Entry, raw json.RawMessage) error {
 	return nil
 }
 
-// decodeResult decodes a wampbench result of the given mode, or returns
-// nil (with a note on e when raw was not one).
-func decodeResult[T any](e *Entry, raw json.RawMessage, mode string) *T {
+// decodeResult decodes a result of the given tool, or returns nil (with
+// a note on e when raw was not one).
+func decodeResult[T any](e *Entry, raw json.RawMessage, what string) *T {
 	if raw == nil {
 		return nil
 	}
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
-		e.Note = joinNote(e.Note, "result is not a wampbench "+mode+" result")
+		e.Note = joinNote(e.Note, "result is not a "+what+" result")
 		return nil
 	}
 	return &v

@@ -13,7 +13,7 @@ func TestAssembleFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Backends) != 5 || len(r.Fanout) != 2 || len(r.Scaling) != 1 || len(r.Cluster) != 3 {
+	if len(r.Backends) != 5 || len(r.Fanout) != 2 || len(r.Scaling) != 2 || len(r.Cluster) != 3 {
 		t.Fatalf("rows: %d backends, %d fanout, %d scaling, %d cluster", len(r.Backends), len(r.Fanout), len(r.Scaling), len(r.Cluster))
 	}
 	if r.Meta.Host != "devbox" || !r.Meta.Quick || r.Meta.SectionSeconds["backends"] != 40 {
@@ -31,8 +31,11 @@ func TestAssembleFixture(t *testing.T) {
 	if f := r.Fanout[0].Result; f == nil || f.Net == nil || f.Net.FramesPerWrite != 22.8 {
 		t.Fatalf("fanout row %+v", r.Fanout[0])
 	}
-	if c := r.Cluster[1]; c.Nodes != 3 || c.Result == nil || c.Result.MaxLinkEventsPerSec != 9000 || r.Scaling[0].Result != nil {
-		t.Fatalf("cluster row %+v, scaling %+v", c, r.Scaling[0])
+	if c := r.Cluster[1]; c.Nodes != 3 || c.Result == nil || c.Result.MaxLinkEventsPerSec != 9000 {
+		t.Fatalf("cluster row %+v", c)
+	}
+	if s := r.Scaling; s[0].Result != nil || s[1].Result == nil || len(s[1].Result.Runs) != 3 || s[1].Result.Runs[0].Wrk.ValidPerSec != 5000.4 {
+		t.Fatalf("scaling %+v", s)
 	}
 	if r.Failures() != 1 {
 		t.Fatalf("failures %d", r.Failures())
@@ -73,6 +76,10 @@ func TestMarkdownFixture(t *testing.T) {
 		"| 1,000 | 4 KiB | `goroutine` |",
 		"Single-syscall floor (measured in this run): one write per delivery costs 12.0 µs",
 		"*not available: scripts/bench-wrk.sh not found*",
+		"`bash scripts/bench-wrk.sh --quick`: for 1, 2 and 3 nodes (`scripts/cluster.sh`), wrk -t4 -c100 -d3s",
+		"| `upgrade` | 1 | nginx | **5,000** | 0 | 12.5 ms / 41.2 ms | 100.0 | 140.0 |",
+		"| `upgrade` | 1 | direct | **7,000** | 3 (+2 read errors) | 8.0 ms / 30.0 ms | 85.7 | — |",
+		"| — | 2 | nginx | *failed (exit status 1) scripts/cluster.sh start failed* |",
 		"| 1 | full speed | 300 | 1.50 M | **1.40 M** | 0.71 | 40.0 ms / — | — | — | 0 / 0 |",
 		"| 3 | full speed | 300 | 1.20 M | **1.00 M** | 1.00 | 45.0 ms / 52.0 ms | +7.0 ms | 9.0 k | 0 / 0 |",
 		"| 3 | 100/s | 300 | 30.0 k |",
