@@ -91,12 +91,12 @@ type ScalingRun struct {
 
 // Report is everything one run of bench.sh measured.
 type Report struct {
-	Meta     Meta          `json:"meta"`
-	Backends []BackendRow  `json:"backends"`
-	Fanout   []FanoutRow   `json:"fanout"`
-	Floor    Floor         `json:"floor"`
-	Scaling  []ScalingRun  `json:"scaling"`
-	Cluster  []ClusterRow  `json:"cluster"`
+	Meta     Meta         `json:"meta"`
+	Backends []BackendRow `json:"backends"`
+	Fanout   []FanoutRow  `json:"fanout"`
+	Floor    Floor        `json:"floor"`
+	Scaling  []ScalingRun `json:"scaling"`
+	Cluster  []ClusterRow `json:"cluster"`
 }
 
 // Failures counts the entries that ran and failed.
