@@ -164,6 +164,11 @@ func efficiencyChart(r *suite.Report) (*plot.Plot, error) {
 		p.Legend.Add(poller, bars)
 	}
 	floor := r.Floor.DeliveriesPerCPUSec / 1e6
+	top := floor
+	for _, v := range value {
+		top = max(top, v)
+	}
+	p.Y.Max = 1.3 * top // room for the legend above the bars
 	if floor > 0 {
 		line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: floor}, {X: float64(len(configs)) - 0.5, Y: floor}})
 		if err != nil {
