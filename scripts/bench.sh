@@ -14,17 +14,17 @@
 #   fanout    wampbench fanout at full speed: 1,000 and 10,000 subscribers,
 #             128 B and 4 KiB events, epoll and goroutine
 #   scaling   scripts/bench-wrk.sh (wrk through nginx, 1–3 nodes), if present
-#   cluster   wampbench cluster against scripts/cluster.sh start 1, then
-#             start 3 (full speed; and 100 publications/s for relay latency)
+#   cluster   scripts/bench-cluster.sh (wampbench cluster, 1 node against 3),
+#             if present
 #
 # Options: --quick, --only LIST, --out DIR (default bench/results; with
 # --quick bench/results/tmp), --name STEM (default <date>-<host>, with
 # --quick <date>-<host>-quick), --no-plots, -h.
 # Environment: PORT (single-node port, default 8095), BIN (binaries, default
 # ./bin), BACKEND_CONNS, BACKEND_POLLERS, BACKEND_DURATION, DELIVERIES,
-# FANOUT_SUBS, FANOUT_SIZES, FANOUT_POLLERS, FANOUT_DURATION, CLUSTER_SUBS,
-# CLUSTER_DURATION, CLUSTER_FLAGS (extra flags for wampbench cluster),
-# BUSY_WAIT (seconds to wait for a busy port, default 120).
+# FANOUT_SUBS, FANOUT_SIZES, FANOUT_POLLERS, FANOUT_DURATION, BUSY_WAIT
+# (seconds to wait for a busy port, default 120); the scaling and cluster
+# scripts read their own (WRK_*, SUBS, DURATION, ...: see their --help).
 set -euo pipefail
 
 usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -91,15 +91,11 @@ if [ "$quick" = 1 ]; then
 	backend_duration=${BACKEND_DURATION:-2s}
 	fanout_subs=${FANOUT_SUBS:-"100 1000"}
 	fanout_duration=${FANOUT_DURATION:-2s}
-	cluster_subs=${CLUSTER_SUBS:-300}
-	cluster_duration=${CLUSTER_DURATION:-2s}
 else
 	backend_conns=${BACKEND_CONNS:-"100 1000 5000 10000 19000"}
 	backend_duration=${BACKEND_DURATION:-10s}
 	fanout_subs=${FANOUT_SUBS:-"1000 10000"}
 	fanout_duration=${FANOUT_DURATION:-10s}
-	cluster_subs=${CLUSTER_SUBS:-3000}
-	cluster_duration=${CLUSTER_DURATION:-10s}
 fi
 backend_pollers=${BACKEND_POLLERS:-"epoll goroutine easygo"}
 fanout_pollers=${FANOUT_POLLERS:-"epoll goroutine"}
@@ -120,7 +116,6 @@ fi
 run=bench/results/tmp/run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$bin" "$run" "$out"
 manifest=$run/manifest.jsonl
-cluster_dir=$PWD/$run/cluster
 : >"$manifest"
 echo "bench: sections ${sections[*]}; run directory $run" >&2
 
@@ -147,19 +142,17 @@ if [ "$plots" = 1 ]; then timeout 600 go build -o "$bin/bench-plot" ./bench/plot
 # --- processes this script started, stopped by PID on any exit ------------
 node=""
 client=""
-cluster_up=0
 stop_all() {
 	if [ -n "$client" ]; then stop_pid "$client"; fi
 	client=""
 	if [ -n "$node" ]; then stop_pid "$node"; fi
 	node=""
-	if [ "$cluster_up" = 1 ]; then cluster_stop; fi
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 # record KEY=VALUE...: append one manifest line (numbers for conns, size,
-# nodes, exit_code and seconds; strings for the rest; empty values left out).
+# exit_code and seconds; strings for the rest; empty values left out).
 record() {
 	local args=() kv k v
 	for kv in "$@"; do
@@ -167,7 +160,7 @@ record() {
 		v=${kv#*=}
 		[ -n "$v" ] || continue
 		case $k in
-		conns | size | nodes | exit_code | seconds) args+=(--argjson "$k" "$v") ;;
+		conns | size | exit_code | seconds) args+=(--argjson "$k" "$v") ;;
 		*) args+=(--arg "$k" "$v") ;;
 		esac
 	done
@@ -264,37 +257,20 @@ section_fanout() {
 	done
 }
 
-# run_external SECTION STEM NODES COMMAND...: run another script's
-# benchmark (NODES: the cluster's size, or empty), keeping the JSON it
-# prints on stdout.
+# run_external SECTION STEM COMMAND...: run another script's benchmark,
+# keeping the JSON it prints on stdout.
 run_external() {
-	local section=$1 stem=$2 nodes=$3 rc=0 t0 note="" shown
-	shift 3
-	shown=$*
-	shown=${shown#"$bin/"}
+	local section=$1 stem=$2 rc=0 t0 note=""
+	shift 2
 	t0=$(date +%s)
-	echo "bench: $section: $shown" >&2
+	echo "bench: $section: $*" >&2
 	timeout -k 15 900 "$@" >"$run/$stem.json" 2>"$run/$stem.log" &
 	client=$!
 	wait "$client" || rc=$?
 	client=""
 	[ "$rc" -eq 0 ] || note="see $stem.log"
-	record section="$section" nodes="$nodes" command="$shown" file="$stem.json" log="$stem.log" exit_code="$rc" \
+	record section="$section" command="$*" file="$stem.json" log="$stem.log" exit_code="$rc" \
 		seconds="$(($(date +%s) - t0))" note="$note"
-}
-
-section_scaling() {
-	if [ ! -f scripts/bench-wrk.sh ]; then
-		record section=scaling exit_code=0 seconds=0 note="not available: scripts/bench-wrk.sh is not in this tree"
-		return
-	fi
-	local args=()
-	if ! cluster_ports_free; then
-		record section=scaling exit_code=1 seconds=0 note="the cluster's ports stayed busy"
-		return
-	fi
-	[ "$quick" = 1 ] && args+=(--quick)
-	run_external scaling scaling "" bash scripts/bench-wrk.sh "${args[@]}"
 }
 
 # cluster_ports_free: wait until the ports scripts/cluster.sh uses are free.
@@ -305,48 +281,26 @@ cluster_ports_free() {
 	done
 }
 
-# cluster_start N: scripts/cluster.sh start N, its state (PIDs, logs,
-# nginx) in the run directory.
-cluster_start() {
-	cluster_ports_free || return 1
-	cluster_up=1
-	WAMPGATE_CLUSTER_DIR=$cluster_dir bash scripts/cluster.sh start "$1" >>"$run/cluster.log" 2>&1
-}
-
-cluster_stop() {
-	WAMPGATE_CLUSTER_DIR=$cluster_dir bash scripts/cluster.sh stop >>"$run/cluster.log" 2>&1 || true
-	cluster_up=0
-}
-
-section_cluster() {
-	if [ ! -f scripts/cluster.sh ]; then
-		record section=cluster exit_code=0 seconds=0 note="not available: scripts/cluster.sh is not in this tree"
+# run_cluster_script SECTION SCRIPT: run scripts/SCRIPT (--quick in a
+# quick run), which starts and stops its own clusters, if it is present.
+run_cluster_script() {
+	local section=$1 script=$2 args=()
+	if [ ! -f "scripts/$script" ]; then
+		record section="$section" exit_code=0 seconds=0 note="not available: scripts/$script is not in this tree"
 		return
 	fi
-	if ! "$bin/wampbench" cluster --help >/dev/null 2>&1; then
-		record section=cluster exit_code=0 seconds=0 note="not available: this wampbench has no cluster mode"
+	if ! cluster_ports_free; then
+		record section="$section" exit_code=1 seconds=0 note="the cluster's ports stayed busy"
 		return
 	fi
-	local n urls i
-	for n in 1 3; do
-		urls=""
-		for ((i = 0; i < n; i++)); do urls+="${urls:+,}ws://127.0.0.1:$((8095 + 2 * i))/"; done
-		if ! cluster_start "$n"; then
-			cluster_stop
-			record section=cluster nodes="$n" exit_code=1 seconds=0 log=cluster.log note="scripts/cluster.sh start $n failed"
-			continue
-		fi
-		# shellcheck disable=SC2086 # CLUSTER_FLAGS is a list of flags
-		run_external cluster "cluster-$n-full" "$n" "$bin/wampbench" cluster --urls "$urls" \
-			--subs "$cluster_subs" --duration "$cluster_duration" --json ${CLUSTER_FLAGS:-}
-		if [ "$n" -gt 1 ]; then
-			# shellcheck disable=SC2086
-			run_external cluster "cluster-$n-rate" "$n" "$bin/wampbench" cluster --urls "$urls" \
-				--subs "$cluster_subs" --rate 100 --duration "$cluster_duration" --json ${CLUSTER_FLAGS:-}
-		fi
-		cluster_stop
-	done
+	[ "$quick" = 1 ] && args+=(--quick)
+	run_external "$section" "$section" bash "scripts/$script" "${args[@]}"
 }
+
+section_scaling() { run_cluster_script scaling bench-wrk.sh; }
+
+# WAMPBENCH: bench-cluster.sh uses this run's wampbench instead of building one.
+section_cluster() { WAMPBENCH=$(realpath "$bin/wampbench") run_cluster_script cluster bench-cluster.sh; }
 
 for s in "${sections[@]}"; do
 	begin_section "$s"
@@ -383,7 +337,9 @@ jq -n \
 if [ "$plots" = 1 ]; then "$bin/bench-plot" -in "$out/$name.json" -out "$out"; fi
 echo "bench: wrote $out/$name.json and $out/$name.md in $(($(date +%s) - started)) s (raw results and logs: $run)" >&2
 cat "$out/$name.md"
-failed=$(jq '[.backends[], .fanout[], .scaling[], .cluster[] | select(.exit_code != 0)] | length' "$out/$name.json")
+# Runs that failed: ours, and those the scaling and cluster scripts count.
+failed=$(jq '([.backends[], .fanout[], .scaling[], .cluster[] | select(.exit_code != 0)] | length)
+	+ ([.scaling[], .cluster[] | .result.failed // 0] | add // 0)' "$out/$name.json")
 if [ "$failed" -gt 0 ]; then
 	echo "bench: $failed benchmark(s) failed" >&2
 	exit 1

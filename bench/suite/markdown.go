@@ -20,7 +20,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	writeScaling(&b, r.Scaling)
 	writeCluster(&b, r.Cluster)
 	if n := r.Failures(); n > 0 {
-		fmt.Fprintf(&b, "**%d benchmark(s) failed**; their logs are named above.\n", n)
+		fmt.Fprintf(&b, "**%d benchmark(s) failed**: see the notes above, and the logs in the run directory (bench/results/tmp/run-*).\n", n)
 	}
 	_, err := w.Write(b.Bytes())
 	return err
@@ -127,58 +127,71 @@ func writeCluster(b *bytes.Buffer, rows []ClusterRow) {
 		return
 	}
 	fmt.Fprintf(b, "## Cluster\n\n")
-	fmt.Fprintf(b, "`scripts/cluster.sh start N` (N nodes with full-mesh peer links, nginx in front); `wampbench cluster` "+
-		"spreads the subscribers evenly over the nodes and publishes 128-byte events on the first node, at full speed "+
-		"(at most 64 publications in flight) or at a fixed rate. Relayed: events that crossed a peer link. Server CPU: "+
-		"all nodes' utime+stime while publishing, per delivery anywhere.\n\n")
-	t := table{head: []string{"nodes", "publishing", "subscribers", "deliveries/s", "deliveries per server CPU-s",
-		"server µs per delivery", "p99 local / relayed", "relay adds (p99)", "busiest link (publications/s)", "lost / extra"}}
-	var one, three, rated *bench.ClusterResult
 	for _, row := range rows {
-		cells := []string{strconv.Itoa(row.Nodes)}
 		c := row.Result
 		if c == nil {
-			t.add(append(cells, noteCell(row.Entry))...)
+			fmt.Fprintf(b, "%s\n\n", noteCell(row.Entry))
 			continue
 		}
-		mode := "full speed"
-		if c.RateTarget > 0 {
-			mode = fmt.Sprintf("%.0f/s", c.RateTarget)
-			if row.Nodes > 1 && !row.Failed() && c.Relayed.Count > 0 {
-				rated = c
-			}
-		} else if !row.Failed() {
-			switch row.Nodes {
-			case 1:
-				one = c
-			case 3:
-				three = c
-			}
-		}
-		relayAdds, link := "—", "—"
-		if c.Local.Count > 0 && c.Relayed.Count > 0 {
-			relayAdds = fmt.Sprintf("%+.1f ms", c.RelayAddedP99Ms)
-		}
-		if c.MaxLinkEventsPerSec > 0 {
-			link = si(c.MaxLinkEventsPerSec)
-		}
-		lost := Thousands(int(c.Deliveries.Lost)) + " / " + Thousands(int(c.Deliveries.Extra))
+		fmt.Fprintf(b, "`%s`: `scripts/cluster.sh start 1`, then `start %d` (full-mesh peer links, nginx in front); "+
+			"`wampbench cluster` spreads the subscribers evenly over the nodes and publishes 128-byte events on the first "+
+			"node for %s: `one_node` and `cluster` at full speed with %s subscribers, `relay_latency` at %.0f publications/s "+
+			"to %s, `link_capacity` with one subscriber per node and up to 4,096 publications in flight. Relayed: events "+
+			"that crossed a peer link. Server CPU: all nodes' utime+stime while publishing, per delivery anywhere.\n\n",
+			row.Command, c.Nodes, c.Duration, Thousands(c.Subs), c.Rate, Thousands(c.RateSubs))
 		if row.Failed() || row.Note != "" {
-			lost += "; " + noteCell(row.Entry)
+			fmt.Fprintf(b, "%s\n\n", noteCell(row.Entry))
 		}
-		t.add(append(cells, mode, Thousands(c.Subscribers), si(c.DeliveriesPerSec), "**"+si(c.DeliveriesPerCPUSec)+"**",
-			fmt.Sprintf("%.2f", c.ServerCPUMicrosPerDelivery), ms(c.Local.P99Ms)+" / "+ms(c.Relayed.P99Ms),
-			relayAdds, link, lost)...)
+		t := table{head: []string{"run", "nodes", "subscribers", "deliveries/s", "deliveries per server CPU-s",
+			"server µs per delivery", "p99 local / relayed", "relay adds (p99)", "busiest link (publications/s)", "lost / extra"}}
+		for _, name := range ClusterRunNames {
+			run, ok := c.Runs[name]
+			if !ok {
+				continue
+			}
+			cells := []string{"`" + name + "`", strconv.Itoa(run.Nodes)}
+			res := run.Result
+			if res == nil {
+				t.add(append(cells, fmt.Sprintf("*failed (exit status %d) %s*", run.ExitCode, run.Note))...)
+				continue
+			}
+			t.add(append(cells, clusterCells(res)...)...)
+		}
+		t.write(b)
+		writeClusterSummary(b, c)
 	}
-	t.write(b)
-	if one != nil && three != nil && one.ServerCPUMicrosPerDelivery > 0 {
-		fmt.Fprintf(b, "At full speed, 3 nodes spend **%.2f×** the server CPU per delivery of 1 node (DESIGN §5: ≤ 1.3×).\n\n",
-			three.ServerCPUMicrosPerDelivery/one.ServerCPUMicrosPerDelivery)
+}
+
+// clusterCells are a wampbench cluster result's cells after run and nodes.
+func clusterCells(c *bench.ClusterResult) []string {
+	relayAdds, link := "—", "—"
+	if c.Local.Count > 0 && c.Relayed.Count > 0 {
+		relayAdds = fmt.Sprintf("%+.1f ms", c.RelayAddedP99Ms)
 	}
-	if rated != nil {
-		fmt.Fprintf(b, "At %.0f publications/s, the relay adds **%.1f ms** at p99 (relayed %s against local %s; DESIGN §5: ≤ 2 ms).\n\n",
-			rated.RateTarget, rated.RelayAddedP99Ms, ms(rated.Relayed.P99Ms), ms(rated.Local.P99Ms))
+	if c.MaxLinkEventsPerSec > 0 {
+		link = si(c.MaxLinkEventsPerSec)
 	}
+	return []string{Thousands(c.Subscribers), si(c.DeliveriesPerSec), "**" + si(c.DeliveriesPerCPUSec) + "**",
+		fmt.Sprintf("%.2f", c.ServerCPUMicrosPerDelivery), ms(c.Local.P99Ms) + " / " + ms(c.Relayed.P99Ms),
+		relayAdds, link, Thousands(int(c.Deliveries.Lost)) + " / " + Thousands(int(c.Deliveries.Extra))}
+}
+
+// writeClusterSummary states the figures against DESIGN §5's targets.
+func writeClusterSummary(b *bytes.Buffer, c *ClusterReport) {
+	s := c.Summary
+	var parts []string
+	if s.CPUPerDeliveryRatio != nil {
+		parts = append(parts, fmt.Sprintf("%d nodes spend **%.2f×** the server CPU per delivery of one node (target ≤ 1.3×)",
+			c.Nodes, *s.CPUPerDeliveryRatio))
+	}
+	if s.RelayAddedP99Ms != nil {
+		parts = append(parts, fmt.Sprintf("the relay adds **%.1f ms** at p99 (target ≤ 2 ms)", *s.RelayAddedP99Ms))
+	}
+	if s.MaxLinkEventsPerSec > 0 {
+		parts = append(parts, fmt.Sprintf("the busiest peer link carried **%s publications/s** (target ≥ 500 k)", si(s.MaxLinkEventsPerSec)))
+	}
+	parts = append(parts, fmt.Sprintf("%s deliveries lost and %s extra in all runs", Thousands(int(s.Lost)), Thousands(int(s.Extra))))
+	fmt.Fprintf(b, "Against DESIGN §5: %s.\n\n", strings.Join(parts, "; "))
 }
 
 func writeScaling(b *bytes.Buffer, runs []ScalingRun) {

@@ -31,7 +31,6 @@ type Entry struct {
 	Poller   string  `json:"poller,omitempty"`
 	Conns    int     `json:"conns,omitempty"` // sessions (backends) or subscribers (fanout)
 	Size     int     `json:"size,omitempty"`  // event JSON bytes (fanout)
-	Nodes    int     `json:"nodes,omitempty"` // cluster size (cluster)
 	Command  string  `json:"command,omitempty"`
 	File     string  `json:"file,omitempty"` // the tool's JSON output, relative to the run directory
 	Log      string  `json:"log,omitempty"`  // its stderr and the server's log
@@ -77,10 +76,10 @@ type FanoutRow struct {
 	Result *bench.FanoutResult `json:"result,omitempty"`
 }
 
-// ClusterRow is one run of wampbench cluster.
+// ClusterRow is one run of scripts/bench-cluster.sh.
 type ClusterRow struct {
 	Entry
-	Result *bench.ClusterResult `json:"result,omitempty"`
+	Result *ClusterReport `json:"result,omitempty"`
 }
 
 // ScalingRun is one run of scripts/bench-wrk.sh.
@@ -99,7 +98,8 @@ type Report struct {
 	Cluster  []ClusterRow `json:"cluster"`
 }
 
-// Failures counts the entries that ran and failed.
+// Failures counts the entries that ran and failed, and the runs the
+// scaling and cluster scripts report as failed.
 func (r *Report) Failures() int {
 	n := 0
 	for _, e := range r.Backends {
@@ -110,9 +110,15 @@ func (r *Report) Failures() int {
 	}
 	for _, e := range r.Scaling {
 		n += btoi(e.Failed())
+		if e.Result != nil {
+			n += e.Result.Failed
+		}
 	}
 	for _, e := range r.Cluster {
 		n += btoi(e.Failed())
+		if e.Result != nil {
+			n += e.Result.Failed
+		}
 	}
 	return n
 }
@@ -183,7 +189,7 @@ func (r *Report) add(e Entry, raw json.RawMessage) error {
 		res := decodeResult[WrkReport](&e, raw, "bench-wrk.sh")
 		r.Scaling = append(r.Scaling, ScalingRun{Entry: e, Result: res})
 	case SectionCluster:
-		res := decodeResult[bench.ClusterResult](&e, raw, "wampbench cluster")
+		res := decodeResult[ClusterReport](&e, raw, "bench-cluster.sh")
 		r.Cluster = append(r.Cluster, ClusterRow{Entry: e, Result: res})
 	default:
 		return fmt.Errorf("manifest: unknown section %q", e.Section)
