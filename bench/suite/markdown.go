@@ -136,7 +136,7 @@ func writeCluster(b *bytes.Buffer, rows []ClusterRow) {
 		fmt.Fprintf(b, "`%s`: `scripts/cluster.sh start 1`, then `start %d` (full-mesh peer links, nginx in front); "+
 			"`wampbench cluster` spreads the subscribers evenly over the nodes and publishes 128-byte events on the first "+
 			"node for %s: `one_node` and `cluster` at full speed with %s subscribers, `relay_latency` at %.0f publications/s "+
-			"to %s, `link_capacity` with one subscriber per node and up to 4,096 publications in flight. Relayed: events "+
+			"to %s subscribers, `link_capacity` with one subscriber per node and up to 4,096 publications in flight. Relayed: events "+
 			"that crossed a peer link. Server CPU: all nodes' utime+stime while publishing, per delivery anywhere.\n\n",
 			row.Command, c.Nodes, c.Duration, Thousands(c.Subs), c.Rate, Thousands(c.RateSubs))
 		if row.Failed() || row.Note != "" {
