@@ -60,7 +60,7 @@ base_port=${WAMPGATE_BASE_PORT:-8095}
 for v in "$nodes" "$subs" "$rate_subs" "$base_port"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "bench-cluster: $v is not a positive number" >&2; exit 2; }
 done
-command -v jq >/dev/null || { echo "bench-cluster: jq not found" >&2; exit 1; }
+command -v jq >/dev/null || { echo "bench-cluster: jq not found (apt-get install -y jq)" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/bench-cluster.XXXXXX)
 if [ -z "${WAMPGATE_CLUSTER_DIR:-}" ]; then

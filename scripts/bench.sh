@@ -80,7 +80,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench-lib.sh
 . scripts/bench-lib.sh
 for tool in go jq ss timeout; do
-	command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
+	command -v "$tool" >/dev/null || { echo "bench: $tool not found (Debian: apt-get install -y jq iproute2; the scaling and cluster sections also need wrk and nginx)" >&2; exit 1; }
 done
 
 port=${PORT:-8095}
@@ -127,9 +127,11 @@ if [ "$nofile" -lt 20000 ]; then
 	echo "bench: what scripts/tune-linux.sh would change (nothing is changed without --apply):" >&2
 	bash scripts/tune-linux.sh >&2 || true
 fi
-if pgrep -x 'wampgate|wampbench|nginx' >/dev/null; then
+# pgrep matches at most 15 characters of a name: one name per call.
+others=$(for name in wampgate wampbench nginx; do pgrep -a -x "$name" || true; done)
+if [ -n "$others" ]; then
 	echo "bench: warning: other wampgate, wampbench or nginx processes are running; figures will be noisy:" >&2
-	pgrep -a -x 'wampgate|wampbench|nginx' | sed 's/^/bench:   /' >&2 || true
+	echo "$others" | sed 's/^/bench:   /' >&2
 fi
 
 # --- build ------------------------------------------------------------------
