@@ -77,10 +77,9 @@ type Conn struct {
 	inReadSet    bool // epoll backend: registered in the read set
 	inWriteSet   bool // epoll backend: registered in the write set
 	released     bool
-	finish       bool      // close without lingering once the queue is flushed
-	outOff       int32     // bytes of out[0] already written
-	out          [][]byte  // queued frames; out[0][outOff:] is next
-	outArray     *[][]byte // the recycled array under out after a burst, if any
+	finish       bool     // close without lingering once the queue is flushed
+	outOff       int32    // bytes of out[0] already written
+	out          [][]byte // queued frames; out[0][outOff:] is next
 	outBytes     int
 	closeErr     error
 	closingSince int64 // unix nanoseconds
@@ -132,44 +131,8 @@ func (c *Conn) Send(b []byte) error {
 }
 
 func (c *Conn) enqueueLocked(b []byte) {
-	if len(c.out) == cap(c.out) && len(c.out) >= smallQueue && len(c.out) < maxIovecs {
-		c.growQueueLocked()
-	}
 	c.out = append(c.out, b)
 	c.outBytes += len(b)
-}
-
-// smallQueue is the longest queue kept in an array of its own. A burst
-// beyond it moves to a recycled array of maxIovecs frames, which goes back
-// to burstArrays once drained: a connection under fan-out does not
-// reallocate its queue after every burst, and an idle one holds no big
-// array.
-const smallQueue = 8
-
-// burstArrays recycles the queue arrays of bursts.
-var burstArrays = sync.Pool{New: func() any {
-	a := make([][]byte, 0, maxIovecs)
-	return &a
-}}
-
-// growQueueLocked moves the queue into a recycled burst array.
-func (c *Conn) growQueueLocked() {
-	a := burstArrays.Get().(*[][]byte)
-	grown := append((*a)[:0], c.out...)
-	c.recycleQueueLocked()
-	c.out, c.outArray = grown, a
-}
-
-// recycleQueueLocked gives the connection's burst array back, cleared.
-func (c *Conn) recycleQueueLocked() {
-	if c.outArray == nil {
-		return
-	}
-	full := (*c.outArray)[:cap(*c.outArray)]
-	clear(full)
-	*c.outArray = full[:0]
-	burstArrays.Put(c.outArray)
-	c.outArray = nil
 }
 
 // needFlushLocked marks the connection for flushing and reports whether the
@@ -245,7 +208,6 @@ func (c *Conn) Closing() (bool, time.Time) {
 
 func (c *Conn) dropQueueLocked() {
 	clear(c.out)
-	c.recycleQueueLocked()
 	c.out = nil
 	c.outOff = 0
 	c.outBytes = 0

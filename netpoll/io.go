@@ -235,13 +235,9 @@ func (c *Conn) consumeLocked(n int) {
 	}
 	c.srv.stats.framesOut.Add(uint64(frames))
 	if i == len(c.out) {
-		switch {
-		case c.outArray != nil:
-			c.recycleQueueLocked()
-			c.out = nil
-		case cap(c.out) > smallQueue:
-			c.out = nil // a slow consumer's oversized array: let it go
-		default:
+		if cap(c.out) > 64 {
+			c.out = nil // give a burst's backing array back
+		} else {
 			c.out = c.out[:0]
 		}
 		return
