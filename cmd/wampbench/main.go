@@ -82,30 +82,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			{
 				Name:  "fanout",
 				Usage: "S subscribers, P publishers on one topic: deliveries/s, per server CPU-second, loss, latency",
-				Flags: append(commonFlags(),
-					&cli.IntFlag{Name: "subs", Value: 1000, Usage: "subscriber sessions"},
-					&cli.IntFlag{Name: "pubs", Value: 1, Usage: "publisher sessions"},
-					&cli.IntFlag{Name: "size", Value: 128, Usage: "bytes of event JSON (a string carrying send time and sequence number)"},
-					&cli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "publishing time"},
-					&cli.Float64Flag{Name: "rate", Usage: "publications per second over all publishers; 0 = as fast as the window allows"},
-					&cli.IntFlag{Name: "window", Usage: "publications in flight at most (default 64 at full speed: each subscriber then has at most 64 events queued; 1000 at a fixed rate)"},
-					&cli.IntFlag{Name: "batch", Value: 8, Usage: "publications per write at full speed"},
-					&cli.StringFlag{Name: "topic", Value: "bench/fanout", Usage: "topic"},
-					&cli.DurationFlag{Name: "drain", Value: 3 * time.Second, Usage: "after publishing, stop waiting once nothing arrived for this long"},
-				),
+				Flags: append(commonFlags(), publishingFlags(1000, "bench/fanout")...),
 				Action: func(c *cli.Context) error {
-					opts := bench.FanoutOptions{
-						Common:   common(c, stderr),
-						Subs:     c.Int("subs"),
-						Pubs:     c.Int("pubs"),
-						Size:     c.Int("size"),
-						Duration: c.Duration("duration"),
-						Rate:     c.Float64("rate"),
-						Window:   c.Int("window"),
-						Batch:    c.Int("batch"),
-						Topic:    c.String("topic"),
-						Drain:    c.Duration("drain"),
-					}
+					opts := fanoutOptions(c, stderr)
 					return run(c, stdout, func(ctx context.Context) (result, error) {
 						return bench.RunFanout(ctx, opts)
 					})
