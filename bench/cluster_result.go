@@ -134,7 +134,7 @@ func (r *ClusterResult) WriteText(w io.Writer) {
 		p.line("publish error", "%s", r.PublishError)
 	}
 	p.deliveries("deliveries", r.Deliveries)
-	p.line("throughput", "%s deliveries/s over %.2f s", si(r.DeliveriesPerSec), r.MeasureSeconds)
+	p.line("throughput", "%s deliveries/s over %.2f s", FormatRate(r.DeliveriesPerSec), r.MeasureSeconds)
 	p.latency("latency", r.Latency)
 	p.latency("  local", r.Local)
 	p.latency("  relayed", r.Relayed)
@@ -143,7 +143,7 @@ func (r *ClusterResult) WriteText(w io.Writer) {
 	}
 	if r.ServerCPUSeconds > 0 {
 		p.line("server CPU", "%.2f s in all → %s deliveries per CPU-second (%.3f µs per delivery)",
-			r.ServerCPUSeconds, si(r.DeliveriesPerCPUSec), r.ServerCPUMicrosPerDelivery)
+			r.ServerCPUSeconds, FormatRate(r.DeliveriesPerCPUSec), r.ServerCPUMicrosPerDelivery)
 	}
 	for _, n := range r.Nodes {
 		role := "relayed"
@@ -151,7 +151,7 @@ func (r *ClusterResult) WriteText(w io.Writer) {
 			role = "local"
 		}
 		p.line("node", "%s (%s, pid %d): %d subscribers, %s/s, CPU %.2f s, p50 %s p99 %s",
-			n.URL, role, n.PID, n.Subscribers, si(n.DeliveriesPerSec), n.CPUSeconds, ms(n.Latency.P50Ms), ms(n.Latency.P99Ms))
+			n.URL, role, n.PID, n.Subscribers, FormatRate(n.DeliveriesPerSec), n.CPUSeconds, ms(n.Latency.P50Ms), ms(n.Latency.P99Ms))
 		p.deliveries("", n.Deliveries)
 	}
 	if len(r.Links) == 0 {
@@ -162,10 +162,10 @@ func (r *ClusterResult) WriteText(w io.Writer) {
 			continue // idle direction; the JSON keeps it
 		}
 		p.line("peer link", "%s → %s: %d sent (%s/s, %.1f per frame), %d received, %d dropped, %d lost, %d duplicates",
-			l.From, l.Peer, l.Sent, si(l.EventsPerSec), l.EventsPerFrame, l.Received, l.Dropped, l.Lost, l.Duplicates)
+			l.From, l.Peer, l.Sent, FormatRate(l.EventsPerSec), l.EventsPerFrame, l.Received, l.Dropped, l.Lost, l.Duplicates)
 	}
 	if len(r.Links) > 0 {
-		p.line("busiest link", "%s publications/s", si(r.MaxLinkEventsPerSec))
+		p.line("busiest link", "%s publications/s", FormatRate(r.MaxLinkEventsPerSec))
 	}
 	p.line("client CPU", "%.2f s", r.ClientCPUSeconds)
 	p.line("lost sessions", "%d", r.Disconnected)

@@ -50,11 +50,11 @@ func (r *FanoutResult) WriteText(w io.Writer) {
 		p.line("publish error", "%s", r.PublishError)
 	}
 	p.line("deliveries", "%d expected, %d received, %d lost, %d extra", r.Expected, r.Received, r.Lost, r.Extra)
-	p.line("throughput", "%s deliveries/s over %.2f s", si(r.DeliveriesPerSec), r.MeasureSeconds)
+	p.line("throughput", "%s deliveries/s over %.2f s", FormatRate(r.DeliveriesPerSec), r.MeasureSeconds)
 	p.latency("latency", r.Latency)
 	if r.Server.PID != 0 {
 		p.line("server CPU", "%.2f s (%.0f %% of one core) → %s deliveries per CPU-second",
-			r.Server.CPUSeconds, r.ServerCPUPercent, si(r.DeliveriesPerCPUSec))
+			r.Server.CPUSeconds, r.ServerCPUPercent, FormatRate(r.DeliveriesPerCPUSec))
 		p.line("server RSS", "%s before setup, %s connected, %s peak, %s after",
 			kib(r.Server.RSSBeforeKiB), kib(r.RSSConnectedKiB), kib(r.Server.RSSPeakKiB), kib(r.Server.RSSAfterKiB))
 	}
@@ -93,7 +93,7 @@ func (r *BackendResult) WriteText(w io.Writer) {
 	p.line("connect phase", "%.2f s, %.0f sessions/s", f.ConnectSeconds, f.HandshakesPerSec)
 	budget := ""
 	if r.DeliveriesBudget > 0 {
-		budget = fmt.Sprintf(" (%s deliveries/s ÷ %d sessions)", si(r.DeliveriesBudget), r.Conns)
+		budget = fmt.Sprintf(" (%s deliveries/s ÷ %d sessions)", FormatRate(r.DeliveriesBudget), r.Conns)
 	}
 	p.line("publishing", "%.3g publications/s%s for %.1f s: %d published, %d delivered, %d lost",
 		r.Rate, budget, f.PublishSeconds, f.Published, f.Received, f.Lost)
@@ -168,7 +168,9 @@ func kib(v int64) string {
 	return fmt.Sprintf("%d KiB", v)
 }
 
-func si(v float64) string {
+// FormatRate formats a rate or count for reports: 1580000 → "1.58 M",
+// 92700 → "92.7 k".
+func FormatRate(v float64) string {
 	switch {
 	case v >= 1e6:
 		return fmt.Sprintf("%.2f M", v/1e6)

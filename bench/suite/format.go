@@ -18,18 +18,6 @@ func Thousands(n int) string {
 	return neg + s
 }
 
-// si formats a rate: 1580000 → "1.58 M", 92700 → "92.7 k".
-func si(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2f M", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1f k", v/1e3)
-	default:
-		return fmt.Sprintf("%.0f", v)
-	}
-}
-
 // ms formats a latency given in milliseconds.
 func ms(v float64) string {
 	switch {

@@ -103,8 +103,8 @@ func writeFanout(b *bytes.Buffer, r *Report) {
 			frames = fmt.Sprintf("%.1f", f.Net.FramesPerWrite)
 		}
 		t.add(append(cells,
-			si(f.DeliveriesPerSec),
-			"**"+si(f.DeliveriesPerCPUSec)+"**",
+			bench.FormatRate(f.DeliveriesPerSec),
+			"**"+bench.FormatRate(f.DeliveriesPerCPUSec)+"**",
 			fmt.Sprintf("%.1f×", f.DeliveriesPerCPUSec/fl.DeliveriesPerCPUSec),
 			frames,
 			ms(f.Latency.P50Ms)+" / "+ms(f.Latency.P99Ms),
@@ -119,7 +119,7 @@ func writeFanout(b *bytes.Buffer, r *Report) {
 	fmt.Fprintf(b, "Single-syscall floor (%s): one write per delivery costs %.1f µs of server CPU, so a server that "+
 		"writes each delivery with its own system call delivers at most **%s per CPU-second**. Source: %s. "+
 		"DESIGN §3 measured 10–13 µs per loopback write on these machines (about 80 k deliveries per core-second).\n\n",
-		kind, fl.WriteMicros, si(fl.DeliveriesPerCPUSec), fl.Source)
+		kind, fl.WriteMicros, bench.FormatRate(fl.DeliveriesPerCPUSec), fl.Source)
 }
 
 func writeCluster(b *bytes.Buffer, rows []ClusterRow) {
@@ -169,9 +169,9 @@ func clusterCells(c *bench.ClusterResult) []string {
 		relayAdds = fmt.Sprintf("%+.1f ms", c.RelayAddedP99Ms)
 	}
 	if c.MaxLinkEventsPerSec > 0 {
-		link = si(c.MaxLinkEventsPerSec)
+		link = bench.FormatRate(c.MaxLinkEventsPerSec)
 	}
-	return []string{Thousands(c.Subscribers), si(c.DeliveriesPerSec), "**" + si(c.DeliveriesPerCPUSec) + "**",
+	return []string{Thousands(c.Subscribers), bench.FormatRate(c.DeliveriesPerSec), "**" + bench.FormatRate(c.DeliveriesPerCPUSec) + "**",
 		fmt.Sprintf("%.2f", c.ServerCPUMicrosPerDelivery), ms(c.Local.P99Ms) + " / " + ms(c.Relayed.P99Ms),
 		relayAdds, link, Thousands(int(c.Deliveries.Lost)) + " / " + Thousands(int(c.Deliveries.Extra))}
 }
@@ -188,7 +188,7 @@ func writeClusterSummary(b *bytes.Buffer, c *ClusterReport) {
 		parts = append(parts, fmt.Sprintf("the relay adds **%.1f ms** at p99 (target ≤ 2 ms)", *s.RelayAddedP99Ms))
 	}
 	if s.MaxLinkEventsPerSec > 0 {
-		parts = append(parts, fmt.Sprintf("the busiest peer link carried **%s publications/s** (target ≥ 500 k)", si(s.MaxLinkEventsPerSec)))
+		parts = append(parts, fmt.Sprintf("the busiest peer link carried **%s publications/s** (target ≥ 500 k)", bench.FormatRate(s.MaxLinkEventsPerSec)))
 	}
 	parts = append(parts, fmt.Sprintf("%s deliveries lost and %s extra in all runs", Thousands(int(s.Lost)), Thousands(int(s.Extra))))
 	fmt.Fprintf(b, "Against DESIGN §5: %s.\n\n", strings.Join(parts, "; "))

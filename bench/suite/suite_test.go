@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wampgate/wampgate/bench"
 )
 
 func TestAssembleFixture(t *testing.T) {
@@ -119,7 +121,7 @@ func TestAssembleRejectsBadInput(t *testing.T) {
 func TestFormats(t *testing.T) {
 	for _, c := range [][2]string{
 		{Thousands(0), "0"}, {Thousands(999), "999"}, {Thousands(19000), "19,000"}, {Thousands(-1234567), "-1,234,567"},
-		{si(1.58e6), "1.58 M"}, {si(92700), "92.7 k"}, {si(12), "12"},
+		{bench.FormatRate(1.58e6), "1.58 M"}, {bench.FormatRate(92700), "92.7 k"}, {bench.FormatRate(12), "12"},
 		{ms(0), "—"}, {ms(0.25), "250 µs"}, {ms(30.44), "30.4 ms"}, {ms(604), "604 ms"},
 		{mib(26726), "26.1 MiB"}, {SizeName(128), "128 B"}, {SizeName(4096), "4 KiB"},
 		{minutes(48), "48 s"}, {minutes(690), "11.5 min"},
