@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"context"
+	"encoding/binary"
 	"strings"
 	"testing"
 
 	"github.com/wampgate/wampgate/internal/nginxtest"
+	"github.com/wampgate/wampgate/internal/wstest"
 )
 
 // TestClusterBehindNginx runs the production layout: three nodes joined
@@ -71,5 +74,63 @@ func TestReplayNginxTranscripts(t *testing.T) {
 	}
 	if ran == 0 {
 		t.Fatal("no *_via_nginx transcript found")
+	}
+}
+
+// TestClusterBehindNginxBurstAndOutage puts a burst of 10,000 publications
+// from two publishers through nginx (exactly once, in order), then takes a
+// node away and brings it back while clients keep using nginx.
+func TestClusterBehindNginxBurstAndOutage(t *testing.T) {
+	pool := freeAddrs(t, 3)
+	nodes := startCluster(t, pool)
+	front := nginxtest.Start(t, pool...)
+	subs := make([]*wampClient, 6)
+	for i := range subs {
+		subs[i] = dialWAMP(t, front)
+		subs[i].subscribe("burst")
+	}
+	checkBurst(t, "burst", 10000, []*wampClient{dialWAMP(t, front), dialWAMP(t, front)}, subs)
+
+	// Node 2 goes away: its clients get 1001 through nginx, everyone else
+	// keeps receiving, and new clients are routed to the live nodes.
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if err := nodes[2].Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitLinksUp(t, nodes[0], 1)
+	pub := dialWAMP(t, front)
+	pub.publish("burst", `"after the outage"`)
+	var live []*wampClient
+	for _, s := range subs {
+		f, err := s.ReadFrame(waitLong)
+		switch {
+		case err != nil:
+			t.Fatalf("subscriber %s: %v", s.ID, err)
+		case f.Op == wstest.OpClose:
+			if code := binary.BigEndian.Uint16(f.Payload); code != 1001 {
+				t.Fatalf("subscriber %s on the stopped node: close %d, want 1001", s.ID, code)
+			}
+		case f.Text() == `[8,"burst","after the outage"]`:
+			live = append(live, s)
+		default:
+			t.Fatalf("subscriber %s: unexpected %q", s.ID, f.Text())
+		}
+	}
+	if len(live) == 0 || len(live) == len(subs) {
+		t.Fatalf("%d of %d subscribers kept receiving; least_conn should have put some on every node", len(live), len(subs))
+	}
+
+	// It comes back and rejoins; its new subscribers get what is
+	// published through nginx.
+	back := startNode(t, clusterConfig(pool, 2, testSecret))
+	waitLinksUp(t, back, 2)
+	waitLinksUp(t, nodes[0], 2)
+	late := dialWAMP(t, back.Addr())
+	late.subscribe("burst")
+	pub.publish("burst", `"rejoined"`)
+	late.expectEvent("burst", `"rejoined"`)
+	for _, s := range live {
+		s.expectEvent("burst", `"rejoined"`)
 	}
 }
