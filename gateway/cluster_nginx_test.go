@@ -14,9 +14,7 @@ import (
 // by peer links, a real nginx in front (config from `wampgate
 // nginx-config`), every client connected through nginx.
 func TestClusterBehindNginx(t *testing.T) {
-	pool := freeAddrs(t, 3)
-	nodes := startCluster(t, pool)
-	front := nginxtest.Start(t, pool...)
+	_, nodes, front := startClusterBehindNginx(t)
 	subs := make([]*wampClient, 6)
 	for i := range subs {
 		subs[i] = dialWAMP(t, front)
@@ -52,9 +50,7 @@ func TestClusterBehindNginx(t *testing.T) {
 // original nginx through a real nginx in front of a three-node cluster.
 func TestReplayNginxTranscripts(t *testing.T) {
 	tf := loadTranscripts(t)
-	pool := freeAddrs(t, 3)
-	startCluster(t, pool)
-	front := nginxtest.Start(t, pool...)
+	_, _, front := startClusterBehindNginx(t)
 	ran := 0
 	for _, tc := range tf.Cases {
 		if !strings.HasSuffix(tc.Name, "_via_nginx") {
@@ -81,9 +77,7 @@ func TestReplayNginxTranscripts(t *testing.T) {
 // from two publishers through nginx (exactly once, in order), then takes a
 // node away and brings it back while clients keep using nginx.
 func TestClusterBehindNginxBurstAndOutage(t *testing.T) {
-	pool := freeAddrs(t, 3)
-	nodes := startCluster(t, pool)
-	front := nginxtest.Start(t, pool...)
+	pool, nodes, front := startClusterBehindNginx(t)
 	subs := make([]*wampClient, 6)
 	for i := range subs {
 		subs[i] = dialWAMP(t, front)
@@ -133,4 +127,14 @@ func TestClusterBehindNginxBurstAndOutage(t *testing.T) {
 	for _, s := range live {
 		s.expectEvent("burst", `"rejoined"`)
 	}
+}
+
+// startClusterBehindNginx starts three nodes joined by peer links and a
+// real nginx in front of them; it returns the pool, the nodes and nginx's
+// address.
+func startClusterBehindNginx(t *testing.T) ([]string, []*Node, string) {
+	t.Helper()
+	pool := freeAddrs(t, 3)
+	nodes := startCluster(t, pool)
+	return pool, nodes, nginxtest.Start(t, pool...)
 }
