@@ -583,6 +583,12 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 			reader.subscribe("flood")
 			pub := dialWAMP(t, n.Addr())
 
+			// The stalled subscriber starts reading as soon as the node
+			// has cut it, within the linger time the node gives its close
+			// frame: it must see complete frames, then close 1008.
+			stalledDone := make(chan stalledResult, 1)
+			go func() { stalledDone <- readWhenCut(n, 1, []*wampClient{stalled})[0] }()
+
 			runtime.GC()
 			var base runtime.MemStats
 			runtime.ReadMemStats(&base)
@@ -635,26 +641,17 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 			}
 			t.Logf("heap: base %d, peak sampled %d, after flood %d", base.HeapAlloc, peak, end.HeapAlloc)
 
-			// The stalled subscriber now reads: what the node had written
-			// before giving up, maybe a close 1008, then the end.
-			frames, err := stalled.Drain(waitLong)
-			if err != nil {
-				t.Fatalf("the stalled subscriber was never disconnected: %v (after %d frames)", err, len(frames))
+			res := <-stalledDone
+			if res.err != nil {
+				t.Fatalf("the stalled subscriber: %v", res.err)
 			}
-			var evs int
-			for _, f := range frames {
-				if f.Op == wstest.OpClose {
-					if code, _, _ := f.CloseCode(); code != 1008 {
-						t.Errorf("slow consumer closed with %s, want 1008", f)
-					}
-					continue
-				}
-				evs++
+			if err := checkFlood(res.frames, "flood", filler); err != nil {
+				t.Error(err)
 			}
-			if evs >= events {
-				t.Errorf("the stalled subscriber got all %d events: never treated as a slow consumer", evs)
+			if len(res.frames) >= events {
+				t.Errorf("the stalled subscriber got all %d events: never treated as a slow consumer", len(res.frames))
 			}
-			t.Logf("stalled subscriber got %d events before the close", evs)
+			t.Logf("stalled subscriber got %d events before close 1008", len(res.frames))
 			pub.sync()
 			assertNodeServes(t, n.Addr())
 		})
@@ -873,16 +870,16 @@ func TestIdleTimeout(t *testing.T) {
 			active.sync()
 			time.Sleep(cfg.IdleTimeout / 4)
 		}
-		frames, err := silent.Drain(waitLong)
+		frames, code, reason, err := silent.ReadUntilClose(waitLong)
 		if err != nil {
 			t.Fatalf("silent client not reaped after IdleTimeout %v: %v", cfg.IdleTimeout, err)
 		}
-		for _, f := range frames {
-			if f.Op != wstest.OpClose {
-				t.Errorf("silent client got %s before being reaped", f)
-			}
+		if code != 1001 || reason != "idle timeout" {
+			t.Errorf("silent client closed with %d %q, want 1001 \"idle timeout\"", code, reason)
 		}
-		t.Logf("silent client reaped with %v", frames)
+		if len(frames) > 0 {
+			t.Errorf("silent client got %v before being reaped", frames)
+		}
 		active.sync()
 		assertNodeServes(t, n.Addr())
 	})

@@ -137,10 +137,11 @@ func (c *conn) refuse(response []byte) {
 	c.nc.Close(response)
 }
 
-// abort closes the connection at once; safe from any goroutine.
+// abort drops what is queued and closes the connection with a FIN, no
+// close frame (a handshake that never completed); safe from any goroutine.
 func (c *conn) abort(err error) {
 	c.phase.Store(phaseClosing)
-	c.nc.CloseNow(nil, err)
+	c.nc.Abort(nil, err)
 }
 
 // Message implements wsframe.Sink: one complete WAMP message.
@@ -192,7 +193,7 @@ func (c *conn) answerClose(payload []byte) {
 	}
 	// The close handshake is complete: close TCP once the answer is out.
 	if c.phase.Swap(phaseClosing) != phaseClosing {
-		c.nc.Finish(answer)
+		c.nc.CloseAfterPeer(answer)
 	}
 }
 
@@ -233,8 +234,10 @@ func (c *conn) send(b []byte) {
 	}
 }
 
-// slowConsumer closes a connection whose peer does not read fast enough.
-// The close frame is attempted once; its socket buffer is likely full.
+// slowConsumer closes a connection whose peer does not read fast enough:
+// the events queued for it are dropped (the one being written is
+// finished), and the close frame 1008 follows at that frame boundary; it
+// reaches the peer if the peer reads within the linger timeout.
 func (c *conn) slowConsumer() {
 	if c.phase.Swap(phaseClosing) == phaseClosing {
 		return
@@ -242,7 +245,7 @@ func (c *conn) slowConsumer() {
 	c.node.stats.slowConsumers.Add(1)
 	c.node.log.Warn("closing slow consumer", "remote", c.nc.RemoteAddr(),
 		"queued_bytes", c.nc.QueuedBytes(), "limit", c.node.cfg.WriteQueueLimit)
-	c.nc.CloseNow(wsframe.AppendClose(nil, ws.StatusPolicyViolation, "slow consumer"), netpoll.ErrQueueFull)
+	c.nc.Abort(wsframe.AppendClose(nil, ws.StatusPolicyViolation, "slow consumer"), netpoll.ErrQueueFull)
 }
 
 // SendText implements wamp.Conn.

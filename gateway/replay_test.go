@@ -590,7 +590,7 @@ func (r *replayer) barrier(i int, first string) {
 		}
 		switch {
 		case err == nil:
-		case wstest.IsClosed(err):
+		case wstest.IsEOF(err): // a clean FIN; a reset is an error below
 			rc.got = append(rc.got, observed{step: i, eof: true})
 			rc.done = true
 		default:

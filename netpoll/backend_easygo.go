@@ -79,7 +79,7 @@ func keepNonblocking(fd int) error {
 
 func (b *easygoBackend) waitWritable(c *Conn) { waitWritableRuntime(c) }
 
-func (b *easygoBackend) unregister(c *Conn) {
+func (b *easygoBackend) closeSocket(c *Conn) {
 	if desc := c.rt.desc; desc != nil {
 		_ = b.poller.Stop(desc)
 		_ = desc.Close()

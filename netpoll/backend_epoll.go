@@ -163,13 +163,14 @@ func (b *epollBackend) waitWritable(c *Conn) {
 	}
 	if err := unix.EpollCtl(b.writeSet, op, c.fd, &ev); err != nil {
 		// Cannot wait for writability: treat the socket as broken.
-		c.killLocked(fmt.Errorf("epoll_ctl write set: %w", err))
+		c.abandonLocked(fmt.Errorf("epoll_ctl write set: %w", err))
 	}
 }
 
-// unregister closes the descriptor; closing removes it from both epoll sets
-// (it was never duplicated), which saves two epoll_ctl calls per connection.
-func (b *epollBackend) unregister(c *Conn) { _ = unix.Close(c.fd) }
+// closeSocket closes the descriptor; closing removes it from both epoll
+// sets (it was never duplicated), which saves two epoll_ctl calls per
+// connection.
+func (b *epollBackend) closeSocket(c *Conn) { _ = unix.Close(c.fd) }
 
 // loop waits on one epoll set and hands each ready connection to onReady.
 func (b *epollBackend) loop(set int, onReady func(*Conn)) {

@@ -48,7 +48,7 @@ func (b *goroutineBackend) armRead(*Conn) error { return nil }
 
 func (b *goroutineBackend) waitWritable(c *Conn) { waitWritableRuntime(c) }
 
-func (b *goroutineBackend) unregister(c *Conn) { _ = c.rt.nc.Close() }
+func (b *goroutineBackend) closeSocket(c *Conn) { _ = c.rt.nc.Close() }
 
 func (b *goroutineBackend) stopAccepting() {}
 
@@ -83,7 +83,7 @@ func acceptNet(s *Server, ln *net.TCPListener, started func(*Conn) error) error 
 		}
 		c := s.adopt(fd, remoteOf(nc.RemoteAddr()), nc)
 		if err := started(c); err != nil {
-			c.CloseNow(nil, err)
+			c.Abort(nil, err)
 		}
 	}
 }
@@ -95,12 +95,12 @@ func acceptNet(s *Server, ln *net.TCPListener, started func(*Conn) error) error 
 func waitWritableRuntime(c *Conn) {
 	sc, ok := c.rt.nc.(syscall.Conn)
 	if !ok {
-		c.killLocked(errors.New("connection exposes no descriptor"))
+		c.abandonLocked(errors.New("connection exposes no descriptor"))
 		return
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		c.killLocked(err)
+		c.abandonLocked(err)
 		return
 	}
 	go func() {
@@ -113,7 +113,7 @@ func waitWritableRuntime(c *Conn) {
 			return false
 		})
 		if err != nil {
-			c.CloseNow(nil, err)
+			c.abandon(err)
 			return
 		}
 		c.writable()

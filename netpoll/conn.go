@@ -9,6 +9,7 @@ import (
 	"time"
 
 	enetpoll "github.com/mailru/easygo/netpoll"
+	"golang.org/x/sys/unix"
 )
 
 // Handler receives the events of one connection. OnData and OnClose are
@@ -26,13 +27,14 @@ type Handler interface {
 
 // Errors reported by Conn.
 var (
-	// ErrClosed is returned by Send on a connection that is closing.
+	// ErrClosed is returned by Send on a connection that is closing, and
+	// reported to OnClose for connections the server closed when it stopped.
 	ErrClosed = errors.New("netpoll: connection closed")
 	// ErrQueueFull is returned by Send when the outbound queue would pass
 	// the configured limit: the peer does not read fast enough.
 	ErrQueueFull = errors.New("netpoll: outbound queue limit exceeded")
 	// ErrLingerTimeout closes a connection whose peer did not finish the
-	// close handshake in time.
+	// close in time.
 	ErrLingerTimeout = errors.New("netpoll: close linger timeout")
 )
 
@@ -41,9 +43,9 @@ type connState uint8
 
 const (
 	stateOpen    connState = iota // reading and writing
-	stateClosing                  // final bytes queued; flush, then half-close
-	stateDrained                  // write side shut down; reading until EOF
-	stateDead                     // fd must be released as soon as it is idle
+	stateClosing                  // no more Sends; writing the rest, then the FIN
+	stateDrained                  // FIN sent; reading until the peer's FIN
+	stateDead                     // socket released as soon as no worker uses it
 )
 
 // runtimeConn is the state of a connection the Go runtime accepted, for
@@ -55,6 +57,12 @@ type runtimeConn struct {
 
 // Conn is one accepted connection. Its methods are safe for concurrent use.
 // The zero value is what an Acceptor hands out; a Conn must not be copied.
+//
+// Every close the server starts ends the same way for the peer: the bytes
+// it is owed, then FIN, never a reset. Unread input is discarded before
+// the descriptor is closed (closing a socket with unread input sends an
+// RST, which can destroy what is still in flight), and the whole close
+// is bounded by Config.LingerTimeout.
 type Conn struct {
 	fd     int
 	seq    uint32 // distinguishes reuse of the same fd number
@@ -77,10 +85,15 @@ type Conn struct {
 	inReadSet    bool // epoll backend: registered in the read set
 	inWriteSet   bool // epoll backend: registered in the write set
 	released     bool
-	finish       bool     // close without lingering once the queue is flushed
+	lingerForFIN bool     // closing: once the FIN is out, wait for the peer's
+	aborted      bool     // Abort was called
+	cutPending   bool     // Abort met a writev in flight: cut the queue after it
+	wroteFIN     bool     // shutdown(SHUT_WR) done
+	readEOF      bool     // the peer's FIN was read: no input can be left unread
 	outOff       int32    // bytes of out[0] already written
-	out          [][]byte // queued frames; out[0][outOff:] is next
+	out          [][]byte // queued units; out[0][outOff:] is next
 	outBytes     int
+	final        []byte // Abort's final bytes, until the queue is cut
 	closeErr     error
 	closingSince int64 // unix nanoseconds
 
@@ -106,11 +119,13 @@ func (c *Conn) QueuedBytes() int {
 	return c.outBytes
 }
 
-// Send queues bytes for the peer. b must not be modified afterwards; the
-// same slice may be queued to many connections. Send never blocks on the
-// network. It fails with ErrClosed once the connection is closing, and with
-// ErrQueueFull when the outbound queue would pass its limit (the caller
-// decides what a slow consumer deserves, typically CloseNow).
+// Send queues b for the peer. Each b is a unit the peer receives whole or
+// not at all (for WebSocket, one or more complete frames): Abort never
+// cuts one in the middle. b must not be modified afterwards; the same
+// slice may be queued to many connections. Send never blocks on the
+// network. It fails with ErrClosed once the connection is closing, and
+// with ErrQueueFull when the outbound queue would pass its limit (the
+// caller decides what a slow consumer deserves, typically Abort).
 func (c *Conn) Send(b []byte) error {
 	c.mu.Lock()
 	if c.state != stateOpen {
@@ -145,25 +160,28 @@ func (c *Conn) needFlushLocked() bool {
 	return true
 }
 
-// Close queues final (for example a WebSocket close frame; may be nil),
-// flushes what is queued, shuts down the write side and keeps reading until
-// the peer closes too or the linger timeout passes. Later Sends fail.
-func (c *Conn) Close(final []byte) { c.close(final, false) }
+// Close closes gracefully. The peer receives everything queued, then
+// final (for example a WebSocket close frame; may be nil), then FIN; the
+// server keeps reading (OnData still runs) until the peer's FIN arrives,
+// at most Config.LingerTimeout after this call, and then closes the
+// socket. Later Sends fail.
+func (c *Conn) Close(final []byte) { c.beginClose(final, true) }
 
-// Finish is Close for a peer that has already said goodbye (it sent its
-// WebSocket close frame): once final is flushed, the socket is closed at
-// once, without half-closing and waiting for the peer's FIN, as RFC 6455
-// asks of the server.
-func (c *Conn) Finish(final []byte) { c.close(final, true) }
+// CloseAfterPeer is Close for a peer that has already said goodbye (it
+// sent its WebSocket close frame): the peer receives everything queued,
+// final and FIN, and the socket is closed as soon as they are written,
+// without waiting for the peer's FIN (RFC 6455 §7.1.1: the server closes
+// the TCP connection first).
+func (c *Conn) CloseAfterPeer(final []byte) { c.beginClose(final, false) }
 
-func (c *Conn) close(final []byte, finish bool) {
+func (c *Conn) beginClose(final []byte, lingerForFIN bool) {
 	c.mu.Lock()
 	if c.state != stateOpen {
 		c.mu.Unlock()
 		return
 	}
 	c.state = stateClosing
-	c.finish = finish
+	c.lingerForFIN = lingerForFIN
 	c.closingSince = time.Now().UnixNano()
 	if len(final) > 0 {
 		c.enqueueLocked(final)
@@ -175,53 +193,111 @@ func (c *Conn) close(final []byte, finish bool) {
 	}
 }
 
-// CloseNow drops everything queued, makes one non-blocking attempt to write
-// final, and closes the socket with err as the reason. The socket is
-// released and OnClose runs on a worker, never inside this call, so CloseNow
-// is safe to call from code that holds locks OnClose may need (a broker in
-// the middle of a fan-out).
-func (c *Conn) CloseNow(final []byte, err error) {
+// Abort closes a connection the server gives up on (a slow consumer, a
+// handshake that timed out). The queued units not yet started are
+// dropped; one already partly written is finished, so the peer never
+// sees a unit cut short; then the peer receives final (may be nil) and
+// FIN, and the socket is closed without waiting for the peer. If the peer
+// does not take those bytes within Config.LingerTimeout of the first
+// close request, the socket is closed anyway. OnClose receives err. It
+// runs on a worker, never inside this call, so Abort is safe to call
+// while holding locks OnClose may need (a broker in the middle of a
+// fan-out).
+func (c *Conn) Abort(final []byte, err error) {
+	c.mu.Lock()
+	if c.aborted || c.state == stateDead {
+		c.mu.Unlock()
+		return
+	}
+	c.aborted = true
+	if c.closeErr == nil {
+		c.closeErr = err
+	}
+	if c.closingSince == 0 {
+		c.closingSince = time.Now().UnixNano()
+	}
+	if c.state == stateDrained {
+		// FIN already sent: nothing more can reach the peer.
+		c.abandonLocked(err)
+		c.flushQueued = true
+	} else {
+		c.state = stateClosing
+		c.lingerForFIN = false
+		if c.flushing {
+			// A writev is in flight: which units it finishes is known
+			// only when it returns.
+			c.cutPending, c.final = true, final
+		} else {
+			c.cutQueueLocked(final)
+			if c.outBytes == 0 {
+				c.writeBlocked = false // only the FIN is left: no need to wait
+			}
+		}
+		if !c.needFlushLocked() {
+			c.mu.Unlock()
+			return
+		}
+	}
+	c.mu.Unlock()
+	c.srv.pool.scheduleFlush(c)
+}
+
+// cutQueueLocked keeps only the unit being written (if its first bytes
+// are out) and appends final: what Abort leaves to send.
+func (c *Conn) cutQueueLocked(final []byte) {
+	keep := 0
+	if c.outOff > 0 {
+		keep = 1
+	}
+	clear(c.out[keep:])
+	c.out = c.out[:keep]
+	c.outBytes = 0
+	if keep == 1 {
+		c.outBytes = len(c.out[0]) - int(c.outOff)
+	}
+	if len(final) > 0 {
+		c.enqueueLocked(final)
+	}
+}
+
+// closeStarted reports when the connection was first asked to close
+// (false while it is open).
+func (c *Conn) closeStarted() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closingSince == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, c.closingSince), true
+}
+
+// abandon stops all I/O on the connection at once and has a worker close
+// the socket (the linger timeout, a server shutting down).
+func (c *Conn) abandon(err error) {
 	c.mu.Lock()
 	if c.state == stateDead {
 		c.mu.Unlock()
 		return
 	}
-	c.dropQueueLocked()
-	if len(final) > 0 && !c.flushing && !c.writeBlocked {
-		_, _ = writeOnce(c.fd, final)
-	}
-	c.killLocked(err)
+	c.abandonLocked(err)
 	c.flushQueued = true // the flush task releases dead connections
 	c.mu.Unlock()
 	c.srv.pool.scheduleFlush(c)
 }
 
-// Closing reports whether the connection has been asked to close, and since when.
-func (c *Conn) Closing() (bool, time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state == stateOpen {
-		return false, time.Time{}
+// abandonLocked marks the connection dead: no more reads or writes.
+// releasableLocked then decides whether the socket can be closed now. The
+// first reason given is the one OnClose receives.
+func (c *Conn) abandonLocked(err error) {
+	if c.state == stateDead {
+		return
 	}
-	return true, time.Unix(0, c.closingSince)
-}
-
-func (c *Conn) dropQueueLocked() {
-	clear(c.out)
-	c.out = nil
-	c.outOff = 0
-	c.outBytes = 0
-}
-
-// killLocked marks the connection dead; releasableLocked then decides
-// whether the socket can be closed now.
-func (c *Conn) killLocked(err error) {
-	if c.state != stateDead {
-		c.state = stateDead
+	c.state = stateDead
+	if c.closeErr == nil {
 		c.closeErr = err
-		if c.closingSince == 0 {
-			c.closingSince = time.Now().UnixNano()
-		}
+	}
+	if c.closingSince == 0 {
+		c.closingSince = time.Now().UnixNano()
 	}
 }
 
@@ -231,13 +307,22 @@ func (c *Conn) releasableLocked() bool {
 		return false
 	}
 	c.released = true
-	c.dropQueueLocked()
+	clear(c.out)
+	c.out, c.outOff, c.outBytes, c.final = nil, 0, 0, nil
 	return true
 }
 
-// release unregisters and closes the socket, then tells the handler.
+// release closes the socket the way every close ends: FIN first, then
+// the unread input discarded (so that close(2) sends no reset), then the
+// descriptor closed; then it tells the handler.
 func (c *Conn) release() {
-	c.srv.forget(c)
+	if !c.readEOF {
+		if !c.wroteFIN {
+			_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		}
+		drainInput(c.fd)
+	}
+	c.srv.release(c)
 	if h := c.handler; h != nil {
 		h.OnClose(c.closeErr)
 	}

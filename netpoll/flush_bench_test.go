@@ -21,7 +21,7 @@ func (inertBackend) serve(*net.TCPListener) error { return nil }
 func (inertBackend) stopAccepting()               {}
 func (inertBackend) armRead(*Conn) error          { return nil }
 func (inertBackend) waitWritable(*Conn)           {}
-func (inertBackend) unregister(*Conn)             {}
+func (inertBackend) closeSocket(*Conn)            {}
 func (inertBackend) close()                       {}
 
 // tcpPair returns both ends of a loopback TCP connection: the accepted

@@ -21,6 +21,8 @@ const (
 	// readBudget bounds the bytes one read pass consumes before the socket
 	// is re-armed and other connections get their turn.
 	readBudget = 256 << 10
+	// drainLimit bounds the unread input discarded when a socket closes.
+	drainLimit = 1 << 20
 )
 
 // worker holds the buffers one pool goroutine reuses for every connection:
@@ -64,15 +66,19 @@ func (c *Conn) endRead(err error) {
 		}
 	}
 	if err != nil {
-		if errors.Is(err, io.EOF) && c.state != stateDead {
-			// The peer is gone for reading but may still take our last
-			// bytes (a close frame echo): one non-blocking attempt.
-			c.writeQueueOnceLocked()
-			if c.state != stateOpen {
-				err = nil // the close handshake completed
+		if errors.Is(err, io.EOF) {
+			c.readEOF = true
+			if c.state != stateDead {
+				// The peer is gone for reading but may still take our
+				// last bytes (a close frame echo): one non-blocking
+				// attempt.
+				c.writeQueueOnceLocked()
+				if c.state != stateOpen {
+					err = nil // the close handshake completed
+				}
 			}
 		}
-		c.killLocked(err)
+		c.abandonLocked(err)
 	}
 	release := c.releasableLocked()
 	c.mu.Unlock()
@@ -123,8 +129,9 @@ func (c *Conn) readPass(w *worker) {
 	c.endRead(err)
 }
 
-// flush writes queued bytes, many frames per writev, until the queue is
-// empty, the socket would block, or the task's budget is spent.
+// flush writes queued bytes, many units per writev, until the queue is
+// empty, the socket would block, or the task's budget is spent. A closing
+// connection whose queue is empty sends its FIN.
 func (c *Conn) flush(w *worker) {
 	c.mu.Lock()
 	waitWrite := false
@@ -147,6 +154,11 @@ func (c *Conn) flush(w *worker) {
 		if n > 0 && c.state != stateDead {
 			c.consumeLocked(n)
 		}
+		if c.cutPending {
+			c.cutPending = false
+			c.cutQueueLocked(c.final)
+			c.final = nil
+		}
 		if err == unix.EAGAIN {
 			c.writeBlocked = true
 			c.srv.stats.writeBlocked.Add(1)
@@ -155,7 +167,7 @@ func (c *Conn) flush(w *worker) {
 		}
 		if err != nil && err != unix.EINTR {
 			c.flushQueued = false
-			c.killLocked(err)
+			c.abandonLocked(err)
 			release := c.releasableLocked()
 			c.mu.Unlock()
 			if release {
@@ -169,11 +181,12 @@ func (c *Conn) flush(w *worker) {
 		c.srv.backend.waitWritable(c)
 	}
 	if c.state == stateClosing && c.outBytes == 0 && !c.released {
-		if c.finish {
-			c.killLocked(nil)
-		} else {
-			_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		c.wroteFIN = true
+		if c.lingerForFIN {
 			c.state = stateDrained
+		} else {
+			c.abandonLocked(nil)
 		}
 	}
 	release := c.releasableLocked()
@@ -194,7 +207,7 @@ func (c *Conn) writable() {
 	}
 }
 
-// gatherLocked fills iov with the queued frames, front first.
+// gatherLocked fills iov with the queued units, front first.
 func (c *Conn) gatherLocked(iov []unix.Iovec) []unix.Iovec {
 	total := 0
 	off := int(c.outOff)
@@ -257,11 +270,17 @@ func (c *Conn) writeQueueOnceLocked() {
 	}
 }
 
-// drainInput discards what has arrived on fd, without waiting; bounded.
+// drainInput discards the input that has arrived on fd, without waiting,
+// so that closing the socket sends FIN rather than RST. Bounded: a peer
+// that keeps more than drainLimit bytes coming still gets a reset.
 func drainInput(fd int) {
 	var buf [4096]byte
-	for range 16 {
-		if n, err := unix.Read(fd, buf[:]); n <= 0 || err != nil {
+	for range drainLimit / len(buf) {
+		n, err := unix.Read(fd, buf[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if n <= 0 || err != nil {
 			return
 		}
 	}
@@ -277,9 +296,4 @@ func writev(fd int, iov []unix.Iovec) (int, error) {
 		return 0, errno
 	}
 	return int(n), nil
-}
-
-// writeOnce makes one non-blocking write of b.
-func writeOnce(fd int, b []byte) (int, error) {
-	return unix.Write(fd, b)
 }

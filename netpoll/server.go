@@ -73,7 +73,9 @@ type backend interface {
 	stopAccepting()
 	armRead(c *Conn) error
 	waitWritable(c *Conn)
-	unregister(c *Conn)
+	// closeSocket closes a released connection's descriptor(s), which
+	// also takes it out of the poller.
+	closeSocket(c *Conn)
 	close()
 }
 
@@ -181,7 +183,7 @@ func (s *Server) Close() {
 		s.StopAccepting()
 		close(s.stop)
 		for _, c := range s.Conns() {
-			c.CloseNow(nil, ErrClosed)
+			c.abandon(ErrClosed)
 		}
 		s.pool.close()
 		s.backend.close()
@@ -202,15 +204,10 @@ func (s *Server) adopt(fd int, remote netip.AddrPort, nc net.Conn) *Conn {
 	return c
 }
 
-// forget unregisters and closes a released connection's socket.
-func (s *Server) forget(c *Conn) {
-	if c.finish {
-		// Closing a socket with unread input sends a reset, which can
-		// destroy the close frame still in its send buffer: drain first.
-		drainInput(c.fd)
-	}
+// release forgets a released connection and closes its socket.
+func (s *Server) release(c *Conn) {
 	s.table.remove(c)
-	s.backend.unregister(c)
+	s.backend.closeSocket(c)
 	s.stats.open.Add(-1)
 }
 
@@ -227,8 +224,8 @@ func (s *Server) janitor() {
 		case now := <-tick.C:
 			conns = s.table.snapshot(conns[:0])
 			for _, c := range conns {
-				if closing, since := c.Closing(); closing && now.Sub(since) > s.cfg.LingerTimeout {
-					c.CloseNow(nil, ErrLingerTimeout)
+				if since, closing := c.closeStarted(); closing && now.Sub(since) > s.cfg.LingerTimeout {
+					c.abandon(ErrLingerTimeout)
 				}
 			}
 			clear(conns)

@@ -6,8 +6,11 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wampgate/wampgate/internal/wstest"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,7 +27,7 @@ func (h *echoHandler) OnData(data []byte) error {
 		return nil
 	}
 	if bytes.Equal(data, []byte("finish")) {
-		h.c.Finish([]byte("done"))
+		h.c.CloseAfterPeer([]byte("done"))
 		return nil
 	}
 	if bytes.Equal(data, []byte("abort")) {
@@ -123,7 +126,7 @@ func TestGracefulCloseFlushesFinalBytes(t *testing.T) {
 	}
 }
 
-func TestFinishClosesWithoutWaitingForThePeer(t *testing.T) {
+func TestCloseAfterPeerDoesNotWaitForThePeer(t *testing.T) {
 	for _, backend := range Backends {
 		t.Run(backend, func(t *testing.T) {
 			s, closed := startEcho(t, backend, Config{LingerTimeout: time.Minute})
@@ -137,7 +140,7 @@ func TestFinishClosesWithoutWaitingForThePeer(t *testing.T) {
 					t.Fatalf("OnClose(%v)", err)
 				}
 			case <-time.After(5 * time.Second):
-				t.Fatal("connection not released after Finish")
+				t.Fatal("connection not released after CloseAfterPeer")
 			}
 			got, err := io.ReadAll(nc)
 			if err != nil || string(got) != "done" {
@@ -165,12 +168,17 @@ func TestHandlerErrorClosesAtOnce(t *testing.T) {
 	}
 }
 
+// A connection that stops reading hits the queue limit; aborting it keeps
+// the unit being written whole, drops the units not started, and the
+// peer, reading afterwards, gets complete units, the final bytes and a
+// clean end of the stream (FIN, never a reset).
 func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 	for _, backend := range Backends {
 		t.Run(backend, func(t *testing.T) {
+			closed := make(chan error, 1)
 			s, err := Listen("127.0.0.1:0", Config{Backend: backend, WriteQueueLimit: 1 << 20}, func() *Conn {
 				c := new(Conn)
-				c.SetHandler(&echoHandler{c: c, closed: make(chan error, 1)})
+				c.SetHandler(&echoHandler{c: c, closed: closed})
 				return c
 			})
 			if err != nil {
@@ -178,16 +186,17 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 			}
 			s.Serve()
 			defer s.Close()
-			nc := dial(t, s)  // never reads
-			var conns []*Conn // published by the server once wired up
+			nc := dialSmallBuffer(t, s) // does not read until the abort
+			var conns []*Conn           // published by the server once wired up
 			for deadline := time.Now().Add(5 * time.Second); len(conns) == 0 && time.Now().Before(deadline); {
 				conns = s.Conns()
 				time.Sleep(time.Millisecond)
 			}
-			chunk := make([]byte, 64<<10)
+			const unit = 64 << 10
 			var sendErr error
-			for i := 0; i < 1000 && sendErr == nil; i++ { // at most 64 MiB offered
-				sendErr = conns[0].Send(chunk)
+			sent := 0
+			for ; sent < 1000 && sendErr == nil; sent++ { // at most 64 MiB offered
+				sendErr = conns[0].Send(bytes.Repeat([]byte{byte(sent)}, unit))
 				if sendErr == nil {
 					time.Sleep(100 * time.Microsecond)
 				}
@@ -198,8 +207,29 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 			if q := conns[0].QueuedBytes(); q > 1<<20 {
 				t.Fatalf("queue grew to %d bytes past the limit", q)
 			}
-			conns[0].CloseNow(nil, ErrQueueFull)
-			_ = nc
+			final := []byte("FINAL")
+			conns[0].Abort(final, ErrQueueFull)
+			_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			got, err := io.ReadAll(nc)
+			if err != nil {
+				t.Fatalf("after %d bytes: %v, want a clean EOF", len(got), err)
+			}
+			units := len(got) / unit
+			if len(got) != units*unit+len(final) || !bytes.Equal(got[units*unit:], final) {
+				t.Fatalf("got %d bytes ending in %q: want whole %d-byte units, then %q", len(got), wstest.Abbrev(string(got[max(0, len(got)-16):]), 16), unit, final)
+			}
+			for i := range units {
+				if u := got[i*unit : (i+1)*unit]; !bytes.Equal(u, bytes.Repeat([]byte{byte(i)}, unit)) {
+					t.Fatalf("unit %d is not what was sent", i)
+				}
+			}
+			if units >= sent {
+				t.Fatalf("all %d units arrived: nothing was dropped", units)
+			}
+			if err := <-closed; !errors.Is(err, ErrQueueFull) {
+				t.Fatalf("OnClose(%v), want ErrQueueFull", err)
+			}
+			t.Logf("%d of %d units arrived, then the final bytes", units, sent)
 			waitOpen(t, s, 0)
 		})
 	}
@@ -236,6 +266,27 @@ func TestBatchedWritesUseFewSyscalls(t *testing.T) {
 	if calls := after.WriteCalls - before.WriteCalls; calls == 0 || calls > 1000 {
 		t.Fatalf("write calls %d", calls)
 	}
+}
+
+// dialSmallBuffer connects with a 4 KiB receive buffer, so that the
+// server's writes stall soon when the client does not read.
+func dialSmallBuffer(t *testing.T, s *Server) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 4096)
+		}); err != nil {
+			return err
+		}
+		return serr
+	}}
+	nc, err := d.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = nc.Close() })
+	return nc
 }
 
 func waitOpen(t *testing.T, s *Server, want int64) {

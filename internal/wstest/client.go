@@ -239,15 +239,16 @@ func (c *Client) ReadBody(resp *Response, d time.Duration) ([]byte, error) {
 }
 
 // ReadAll reads raw bytes until the server closes the connection or d
-// passes; it returns what arrived (including bytes buffered before) and
-// nil on a close (EOF or reset).
+// passes; it returns what arrived (including bytes buffered before). The
+// error is nil only when the server closed cleanly (FIN): a reset is an
+// error, as is the deadline passing.
 func (c *Client) ReadAll(d time.Duration) ([]byte, error) {
 	c.setReadDeadline(d)
 	for {
 		if err := c.fill(); err != nil {
 			out := c.buf
 			c.buf = nil
-			if IsClosed(err) {
+			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
 			return out, err
@@ -321,12 +322,19 @@ func IsTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// IsClosed reports whether err means the peer closed the connection: a
-// clean EOF, EOF inside a frame, or a reset.
+// IsClosed reports whether err means the connection is gone, cleanly or
+// not: a clean EOF, EOF inside a frame, a reset or a broken pipe. It suits
+// write errors on a connection the server may have closed; it is never
+// evidence of a clean close (IsEOF is).
 func IsClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
+
+// IsEOF reports whether err is a clean end of the stream: the server sent
+// FIN after a complete frame (ReadFrame reports EOF inside a frame as
+// io.ErrUnexpectedEOF, and a reset as ECONNRESET).
+func IsEOF(err error) bool { return errors.Is(err, io.EOF) }
 
 // ReadText reads the next frame and fails unless it is a final text frame.
 func (c *Client) ReadText(d time.Duration) (string, error) {
@@ -368,62 +376,65 @@ func (c *Client) ExpectNoFrame(d time.Duration) error {
 	}
 }
 
-// ExpectEOF succeeds when the server closes the connection within d without
-// sending any further frame.
+// ExpectEOF succeeds when the server closes the connection cleanly (FIN)
+// within d without sending any further byte. A reset, a partial frame or
+// a frame is an error.
 func (c *Client) ExpectEOF(d time.Duration) error {
 	f, err := c.ReadFrame(d)
 	switch {
 	case err == nil:
 		return fmt.Errorf("wstest: want the connection closed, got %s", f)
-	case IsClosed(err):
+	case IsEOF(err):
 		return nil
 	default:
-		return fmt.Errorf("wstest: want the connection closed within %v: %w", d, err)
+		return fmt.Errorf("wstest: want a clean close (FIN) within %v: %w", d, err)
 	}
 }
 
 // ExpectClose reads frames until a close frame arrives, skipping pings and
-// pongs, and then waits for the server to close TCP. It returns the close
-// code and reason, and the frames it skipped.
+// pongs, and then requires the server to close TCP cleanly (ExpectEOF). It
+// returns the close code and reason.
 func (c *Client) ExpectClose(d time.Duration) (code uint16, reason string, err error) {
-	deadline := time.Now().Add(d)
-	for {
-		f, err := c.ReadFrame(time.Until(deadline))
-		if err != nil {
-			return 0, "", fmt.Errorf("wstest: want a close frame: %w", err)
-		}
-		switch f.Op {
-		case OpPing, OpPong:
-			continue
-		case OpClose:
-			code, reason, ok := f.CloseCode()
-			if !ok {
-				return 0, "", fmt.Errorf("wstest: malformed close frame %s", f)
-			}
-			if err := c.ExpectEOF(time.Until(deadline)); err != nil {
-				return code, reason, fmt.Errorf("after close %d: %w", code, err)
-			}
-			return code, reason, nil
-		default:
-			return 0, "", fmt.Errorf("wstest: want a close frame, got %s", f)
+	frames, code, reason, err := c.ReadUntilClose(d)
+	if err != nil {
+		return code, reason, err
+	}
+	for _, f := range frames {
+		if f.Op != OpPing && f.Op != OpPong {
+			return code, reason, fmt.Errorf("wstest: want a close frame, got %s first", f)
 		}
 	}
+	return code, reason, nil
 }
 
-// Drain reads and discards frames until the connection closes or d passes;
-// it returns the frames read and the final error (nil on a close).
-func (c *Client) Drain(d time.Duration) ([]*Frame, error) {
+// ReadUntilClose reads every frame until a close frame, then requires the
+// server to close TCP cleanly, all within d. It returns the frames before
+// the close frame and the close code and reason. Anything else is an
+// error: the connection ending without a close frame, a reset, a frame
+// cut short, a malformed close frame or bytes after it. This is what a
+// peer sees of a proper server-initiated close.
+func (c *Client) ReadUntilClose(d time.Duration) (frames []*Frame, code uint16, reason string, err error) {
 	deadline := time.Now().Add(d)
-	var got []*Frame
 	for {
 		f, err := c.ReadFrame(time.Until(deadline))
 		if err != nil {
-			if IsClosed(err) {
-				return got, nil
+			if IsEOF(err) {
+				err = fmt.Errorf("connection closed without a close frame: %w", err)
 			}
-			return got, err
+			return frames, 0, "", fmt.Errorf("wstest: want a close frame (after %d frames): %w", len(frames), err)
 		}
-		got = append(got, f)
+		if f.Op != OpClose {
+			frames = append(frames, f)
+			continue
+		}
+		code, reason, ok := f.CloseCode()
+		if !ok || !f.Fin {
+			return frames, 0, "", fmt.Errorf("wstest: malformed close frame %s", f)
+		}
+		if err := c.ExpectEOF(time.Until(deadline)); err != nil {
+			return frames, code, reason, fmt.Errorf("after close %d %q: %w", code, reason, err)
+		}
+		return frames, code, reason, nil
 	}
 }
 
@@ -441,7 +452,8 @@ const SyncPrefix = "wstest-sync-"
 // frames already queued, Sync returns everything the server had produced
 // for this connection before it read the ping. If the server closes the
 // connection instead, Sync returns the frames it got (including a close
-// frame) and an error for which IsClosed is true.
+// frame) and the read error: IsEOF for a clean close, otherwise a reset or
+// a frame cut short.
 func (c *Client) Sync(d time.Duration) ([]*Frame, error) {
 	n := <-barrierSeq
 	barrierSeq <- n + 1

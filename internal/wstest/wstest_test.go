@@ -396,3 +396,50 @@ func TestReset(t *testing.T) {
 		t.Fatal("server never saw the reset")
 	}
 }
+
+// ReadUntilClose accepts only complete frames, a close frame and then a
+// clean EOF: each other ending is an error.
+func TestReadUntilClose(t *testing.T) {
+	text := func(s string) []byte { return Encode(OutFrame{Op: OpText, Payload: []byte(s), NoMask: true}) }
+	closeFrame := Encode(OutFrame{Op: OpClose, Payload: CloseBody(1008, "slow consumer"), NoMask: true})
+	cases := []struct {
+		name  string
+		wire  []byte
+		reset bool // end with an RST instead of a FIN
+		ok    bool
+	}{
+		{"frames, close, FIN", bytes.Join([][]byte{text("a"), text("b"), closeFrame}, nil), false, true},
+		{"FIN without a close frame", bytes.Join([][]byte{text("a"), text("b")}, nil), false, false},
+		{"frame cut short", append(text("a"), text("bbbb")[:3]...), false, false},
+		{"close frame cut short", append(text("a"), closeFrame[:4]...), false, false},
+		{"close frame then RST", append(text("a"), closeFrame...), true, false},
+		{"bytes after the close frame", append(closeFrame, text("late")...), false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startServer(t, func(conn net.Conn, br *bufio.Reader, head string) {
+				conn.Write(append([]byte(head101), tc.wire...))
+				if tc.reset {
+					conn.(*net.TCPConn).SetLinger(0)
+				}
+				conn.Close()
+			})
+			c, err := Connect(s.addr(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			frames, code, reason, err := c.ReadUntilClose(time.Second)
+			if tc.ok {
+				if err != nil || code != 1008 || reason != "slow consumer" || len(frames) != 2 {
+					t.Fatalf("ReadUntilClose = %v, %d %q, %v", frames, code, reason, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("ReadUntilClose accepted %q: frames %v, close %d %q", tc.name, frames, code, reason)
+			}
+			t.Logf("%s: %v", tc.name, err)
+		})
+	}
+}
