@@ -163,9 +163,12 @@ func (n *Node) sweepEvery() time.Duration {
 	return min(max(d/4, 50*time.Millisecond), time.Second)
 }
 
-// Shutdown stops accepting, closes every session with 1001 "going away"
-// and waits for the peers to close, at most until ctx ends or
-// Config.ShutdownTimeout passes; what is left is then closed at once.
+// Shutdown closes the listening socket first, so the port refuses new
+// connections at once (ECONNREFUSED: a load balancer retries another node)
+// and connections not yet accepted are reset; then it closes the cluster
+// bus and every session with 1001 "going away", and waits for the peers
+// to close, at most until ctx ends or Config.ShutdownTimeout passes; what
+// is left is then closed at once.
 func (n *Node) Shutdown(ctx context.Context) error {
 	if n.stopping.Swap(true) {
 		return nil

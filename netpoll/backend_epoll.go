@@ -25,15 +25,21 @@ type epollBackend struct {
 	closed   atomic.Bool
 	loops    chan struct{}
 
-	listener   *os.File // duplicate of the listening socket
+	listener   *os.File // duplicate of the listening socket; nil once closed
 	listenFD   int
 	stopAccept chan struct{}
 	backoff    acceptBackoff
 	// acceptMu makes stopAccepting wait for an accept pass in progress, so
 	// no connection is adopted after StopAccepting returns.
 	acceptMu  sync.Mutex
-	accepting bool
+	accepting bool // the listener is open
 }
+
+// listenerTag marks the listener's events in the read set: connections
+// carry their sequence number there, which is never zero, so an event for
+// a connection that reuses the listener's old descriptor number is never
+// taken for the listener.
+const listenerTag = 0
 
 const readEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
@@ -97,7 +103,7 @@ func (b *epollBackend) listen(ln *net.TCPListener) error {
 	if err := unix.SetsockoptInt(b.listenFD, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 		return fmt.Errorf("listener TCP_NODELAY: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.listenFD)}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.listenFD), Pad: listenerTag}
 	if err := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
 		return fmt.Errorf("epoll_ctl listener: %w", err)
 	}
@@ -132,6 +138,8 @@ func (b *epollBackend) acceptReady() {
 	}
 }
 
+// stopAccepting closes the duplicate of the listening socket; with the
+// server's own listener closed too, the socket is gone.
 func (b *epollBackend) stopAccepting() {
 	b.acceptMu.Lock()
 	defer b.acceptMu.Unlock()
@@ -140,6 +148,8 @@ func (b *epollBackend) stopAccepting() {
 	}
 	b.accepting = false
 	_ = unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil)
+	_ = b.listener.Close()
+	b.listener = nil
 	close(b.stopAccept)
 }
 
@@ -187,7 +197,7 @@ func (b *epollBackend) loop(set int, onReady func(*Conn)) {
 		}
 		for i := range events[:n] {
 			ev := &events[i]
-			if int(ev.Fd) == b.listenFD && set == b.readSet {
+			if int(ev.Fd) == b.listenFD && ev.Pad == listenerTag && set == b.readSet {
 				b.acceptReady()
 				continue
 			}
@@ -217,7 +227,7 @@ func (b *epollBackend) close() {
 }
 
 func (b *epollBackend) closeFDs() {
-	if b.listener != nil {
+	if b.listener != nil { // only when setting up failed
 		_ = b.listener.Close()
 	}
 	for _, fd := range []int{b.readSet, b.writeSet, b.wake} {

@@ -69,7 +69,11 @@ type Acceptor func() *Conn
 // waitWritable are called with the connection's mutex held and only while
 // it is not released, so they never touch a closed or reused descriptor.
 type backend interface {
+	// serve accepts connections until stopAccepting.
 	serve(ln *net.TCPListener) error
+	// stopAccepting closes the backend's own hold on the listening
+	// socket (the server closes ln), so the kernel refuses new
+	// connections and resets those not accepted yet.
 	stopAccepting()
 	armRead(c *Conn) error
 	waitWritable(c *Conn)
@@ -166,13 +170,16 @@ func (s *Server) Conns() []*Conn { return s.table.snapshot(nil) }
 // reuse one slice.
 func (s *Server) AppendConns(dst []*Conn) []*Conn { return s.table.snapshot(dst) }
 
-// StopAccepting closes the listener; live connections stay.
+// StopAccepting closes the listening socket at once: from then on the
+// kernel refuses new connections (ECONNREFUSED) and resets those it had
+// completed but the server had not accepted yet, so a load balancer can
+// send them elsewhere. Live connections stay.
 func (s *Server) StopAccepting() {
-	s.Serve() // so that served is closed even if Serve was never called
 	s.stopOnce.Do(func() {
 		s.backend.stopAccepting()
 		_ = s.ln.Close()
 	})
+	s.Serve() // so that served is closed even if Serve was never called; accepts nothing now
 	<-s.served
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"testing"
@@ -340,6 +341,47 @@ func TestSocketsStayNonBlocking(t *testing.T) {
 			flags, err := unix.FcntlInt(uintptr(conns[0].fd), unix.F_GETFL, 0)
 			if err != nil || flags&unix.O_NONBLOCK == 0 {
 				t.Fatalf("flags %#x, %v: socket is blocking", flags, err)
+			}
+		})
+	}
+}
+
+// StopAccepting closes the listening socket at once: new connections are
+// refused and those the kernel had completed but the server had not
+// accepted yet are reset, so a load balancer retries them elsewhere.
+func TestStopAcceptingRefusesAndDropsTheBacklog(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			closed := make(chan error, 16)
+			s, err := Listen("127.0.0.1:0", Config{Backend: backend}, func() *Conn {
+				h := &echoHandler{c: new(Conn), closed: closed}
+				h.c.SetHandler(h)
+				return h.c
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			// Not serving yet: these wait in the listen backlog.
+			var waiting []net.Conn
+			for range 3 {
+				waiting = append(waiting, dial(t, s))
+			}
+			s.StopAccepting()
+			for i, nc := range waiting {
+				_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if n, err := nc.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Errorf("connection %d in the backlog still open after StopAccepting: read %d, %v", i, n, err)
+				}
+			}
+			if nc, err := net.Dial("tcp", s.Addr().String()); err == nil {
+				nc.Close()
+				t.Fatal("connection accepted after StopAccepting")
+			} else if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("dial after StopAccepting: %v, want ECONNREFUSED", err)
+			}
+			if st := s.Stats(); st.Accepted != 0 {
+				t.Fatalf("%d connections accepted", st.Accepted)
 			}
 		})
 	}

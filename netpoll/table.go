@@ -21,6 +21,9 @@ func (t *table) put(c *Conn) {
 		t.conns = grown
 	}
 	t.seq++
+	if t.seq == 0 { // zero tags the epoll listener
+		t.seq = 1
+	}
 	c.seq = t.seq
 	t.conns[c.fd] = c
 	t.mu.Unlock()

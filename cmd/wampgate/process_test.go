@@ -57,10 +57,18 @@ func (l *lockedBuffer) String() string {
 // process and kills it at the end of the test.
 func startProcess(t *testing.T, addr string, pool []string, secret string) *nodeProcess {
 	t.Helper()
-	host, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(os.Args[0], "run", "--host", host, "--port", port,
+	return startNodeProcess(t, addr, []string{"WAMPGATE_CLUSTER_SECRET=" + secret},
 		"--pool", strings.Join(pool, ","), "--node", addr, "--shutdown-timeout", "2s")
-	cmd.Env = append(os.Environ(), "WAMPGATE_TEST_AS_MAIN=1", "WAMPGATE_CLUSTER_SECRET="+secret)
+}
+
+// startNodeProcess runs `wampgate run` on addr with more flags and
+// environment variables as a child process, and kills it at the end of
+// the test.
+func startNodeProcess(t *testing.T, addr string, env []string, flags ...string) *nodeProcess {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(os.Args[0], append([]string{"run", "--host", host, "--port", port}, flags...)...)
+	cmd.Env = append(append(os.Environ(), "WAMPGATE_TEST_AS_MAIN=1"), env...)
 	p := &nodeProcess{addr: addr, cmd: cmd, logs: &lockedBuffer{}}
 	cmd.Stderr = p.logs
 	if err := cmd.Start(); err != nil {
@@ -68,6 +76,32 @@ func startProcess(t *testing.T, addr string, pool []string, secret string) *node
 	}
 	t.Cleanup(func() { p.kill(t) })
 	return p
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitHealthy polls the node's /healthz until it answers.
+func waitHealthy(t *testing.T, p *nodeProcess, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + p.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s never answered: %v; logs:\n%s", p.addr, err, p.logs.String())
+		}
+	}
 }
 
 // kill stops the process with SIGKILL (no goodbye to its peers) and reaps it.
@@ -148,12 +182,7 @@ func expectEvent(t *testing.T, c *wstest.Client, topic, event string) {
 func TestClusterOfProcessesSurvivesAKilledNode(t *testing.T) {
 	pool := make([]string, 3)
 	for i := range pool {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool[i] = ln.Addr().String()
-		ln.Close()
+		pool[i] = freeAddr(t)
 	}
 	const secret = "process-test-secret"
 	nodes := make([]*nodeProcess, len(pool))
