@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,11 +29,12 @@ type epollBackend struct {
 	listener   *os.File // duplicate of the listening socket; nil once closed
 	listenFD   int
 	stopAccept chan struct{}
-	backoff    acceptBackoff
 	// acceptMu makes stopAccepting wait for an accept pass in progress, so
-	// no connection is adopted after StopAccepting returns.
+	// no connection is adopted after StopAccepting returns; it also
+	// guards the listener's registration in the read set.
 	acceptMu  sync.Mutex
 	accepting bool // the listener is open
+	paused    bool // the listener is out of the read set after a failed accept
 }
 
 // listenerTag marks the listener's events in the read set: connections
@@ -103,32 +105,47 @@ func (b *epollBackend) listen(ln *net.TCPListener) error {
 	if err := unix.SetsockoptInt(b.listenFD, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 		return fmt.Errorf("listener TCP_NODELAY: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.listenFD), Pad: listenerTag}
-	if err := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
-		return fmt.Errorf("epoll_ctl listener: %w", err)
+	if err := b.watchListener(); err != nil {
+		return err
 	}
 	b.accepting = true
 	return nil
 }
 
-// acceptReady accepts every pending connection.
+// watchListener registers the listener in the read set, level-triggered:
+// the read loop accepts while connections are pending.
+func (b *epollBackend) watchListener() error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.listenFD), Pad: listenerTag}
+	if err := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl listener: %w", err)
+	}
+	return nil
+}
+
+// acceptReady accepts every pending connection. When accept fails for
+// lack of resources (EMFILE above all), the listener leaves the read set
+// and a goroutine puts it back after a pause (acceptThrottle): the read
+// loop never waits, so existing connections are served meanwhile.
 func (b *epollBackend) acceptReady() {
 	b.acceptMu.Lock()
 	defer b.acceptMu.Unlock()
-	for b.accepting {
+	for b.accepting && !b.paused {
 		fd, sa, err := unix.Accept4(b.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		switch {
-		case err == nil:
-			b.backoff.ok()
-		case err == unix.EAGAIN:
+		switch err {
+		case nil:
+			b.srv.accepts.succeeded()
+		case unix.EAGAIN:
 			return
-		case err == unix.EINTR || err == unix.ECONNABORTED:
+		case unix.EINTR, unix.ECONNABORTED:
 			continue
-		case err == unix.EMFILE || err == unix.ENFILE || err == unix.ENOBUFS || err == unix.ENOMEM:
-			b.backoff.fail(b.srv.log, err)
-			return
 		default:
-			b.srv.log.Error("accept4 failed", "err", err)
+			d := b.srv.accepts.failed(err)
+			if derr := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil); derr != nil {
+				b.srv.log.Error("epoll_ctl: cannot pause the listener", "err", derr)
+				return
+			}
+			b.paused = true
+			go b.resumeAfter(d)
 			return
 		}
 		// The client usually sends its request right after connecting, so
@@ -136,6 +153,21 @@ func (b *epollBackend) acceptReady() {
 		// report it; read interest is registered when that pass ends.
 		b.srv.pool.scheduleRead(b.srv.adopt(fd, sockaddrAddrPort(sa), nil))
 	}
+}
+
+// resumeAfter puts the listener back into the read set after a pause.
+func (b *epollBackend) resumeAfter(d time.Duration) {
+	b.srv.accepts.pause(d)
+	b.acceptMu.Lock()
+	defer b.acceptMu.Unlock()
+	if !b.accepting || !b.paused {
+		return
+	}
+	if err := b.watchListener(); err != nil {
+		b.srv.log.Error("cannot resume accepting", "err", err)
+		return
+	}
+	b.paused = false
 }
 
 // stopAccepting closes the duplicate of the listening socket; with the
@@ -147,7 +179,9 @@ func (b *epollBackend) stopAccepting() {
 		return
 	}
 	b.accepting = false
-	_ = unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil)
+	if !b.paused {
+		_ = unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil)
+	}
 	_ = b.listener.Close()
 	b.listener = nil
 	close(b.stopAccept)

@@ -2,7 +2,6 @@ package netpoll
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"syscall"
 )
@@ -55,26 +54,20 @@ func (b *goroutineBackend) stopAccepting() {}
 func (b *goroutineBackend) close() {}
 
 // acceptNet runs a net.Listener accept loop for the backends that keep a
-// net.Conn per connection; started is called after the acceptor.
+// net.Conn per connection; started is called after the acceptor. A failed
+// accept pauses the loop (acceptThrottle) until the backoff passes or a
+// connection is released.
 func acceptNet(s *Server, ln *net.TCPListener, started func(*Conn) error) error {
-	var backoff acceptBackoff
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			var errno syscall.Errno
-			if errors.As(err, &errno) && (errno == syscall.EMFILE || errno == syscall.ENFILE) {
-				backoff.fail(s.log, err)
-				continue
-			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
-			}
-			return fmt.Errorf("accept: %w", err)
+			s.accepts.pause(s.accepts.failed(err))
+			continue
 		}
-		backoff.ok()
+		s.accepts.succeeded()
 		fd, err := rawFD(nc)
 		if err != nil {
 			_ = nc.Close()

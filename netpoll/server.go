@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -93,12 +94,14 @@ type Server struct {
 	table   table
 	stats   counters
 	log     *slog.Logger
+	accepts acceptThrottle
 
-	served    chan struct{}
-	stop      chan struct{}
-	serveOnce sync.Once
-	stopOnce  sync.Once
-	closeOnce sync.Once
+	served     chan struct{}
+	stopAccept chan struct{} // closed by StopAccepting
+	stop       chan struct{}
+	serveOnce  sync.Once
+	stopOnce   sync.Once
+	closeOnce  sync.Once
 }
 
 // Listen starts a Server on addr ("127.0.0.1:8095"; port 0 picks one).
@@ -109,13 +112,15 @@ func Listen(addr string, cfg Config, accept Acceptor) (*Server, error) {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	s := &Server{
-		cfg:    cfg,
-		ln:     l.(*net.TCPListener),
-		accept: accept,
-		log:    cfg.Logger,
-		served: make(chan struct{}),
-		stop:   make(chan struct{}),
+		cfg:        cfg,
+		ln:         l.(*net.TCPListener),
+		accept:     accept,
+		log:        cfg.Logger,
+		served:     make(chan struct{}),
+		stopAccept: make(chan struct{}),
+		stop:       make(chan struct{}),
 	}
+	s.accepts = acceptThrottle{srv: s, freed: make(chan struct{}, 1)}
 	s.pool = newPool(cfg.Workers, cfg.ReadBufferSize, s)
 	switch cfg.Backend {
 	case BackendEpoll:
@@ -152,9 +157,6 @@ func (s *Server) Serve() {
 // Addr is the listening address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// Backend names the backend in use.
-func (s *Server) Backend() string { return s.cfg.Backend }
-
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
 	st := s.stats.snapshot()
@@ -176,6 +178,7 @@ func (s *Server) AppendConns(dst []*Conn) []*Conn { return s.table.snapshot(dst)
 // send them elsewhere. Live connections stay.
 func (s *Server) StopAccepting() {
 	s.stopOnce.Do(func() {
+		close(s.stopAccept)
 		s.backend.stopAccepting()
 		_ = s.ln.Close()
 	})
@@ -211,11 +214,13 @@ func (s *Server) adopt(fd int, remote netip.AddrPort, nc net.Conn) *Conn {
 	return c
 }
 
-// release forgets a released connection and closes its socket.
+// release forgets a released connection and closes its socket; a
+// descriptor is free again, so a paused accept loop may resume.
 func (s *Server) release(c *Conn) {
 	s.table.remove(c)
 	s.backend.closeSocket(c)
 	s.stats.open.Add(-1)
+	s.accepts.released()
 }
 
 // janitor closes connections whose close handshake outlived the linger
@@ -240,21 +245,81 @@ func (s *Server) janitor() {
 	}
 }
 
-// acceptBackoff sleeps after a failed accept (for example EMFILE) so a
-// full descriptor table does not turn the accept loop into a busy loop.
-type acceptBackoff struct{ d time.Duration }
+// acceptThrottle takes the listener out of service while accept fails
+// (typically EMFILE: no descriptor left), so a full descriptor table
+// never turns the accept loop into a busy loop nor stalls the event loop
+// that serves the existing connections. Accepting resumes after a
+// backoff (5 ms doubling to 1 s) or as soon as a connection is released,
+// whichever comes first. A run of failures is one episode: logged once
+// when it starts and once when accepting works again, and counted in
+// Stats (AcceptErrors, AcceptPauses). Its fields other than waiting and
+// freed belong to the accept loop (epoll: under acceptMu).
+type acceptThrottle struct {
+	srv         *Server
+	backoff     time.Duration
+	inEpisode   bool
+	started     time.Time // of the episode
+	lastFailure time.Time
+	failures    uint64 // in the episode
 
-func (b *acceptBackoff) fail(log *slog.Logger, err error) {
-	if b.d == 0 {
-		b.d = 5 * time.Millisecond
-	} else if b.d < time.Second {
-		b.d *= 2
-	}
-	log.Warn("accept failed; retrying", "err", err, "backoff", b.d)
-	time.Sleep(b.d)
+	waiting atomic.Bool   // an accept failed and the pause is not over
+	freed   chan struct{} // 1-buffered: a descriptor was freed during a pause
 }
 
-func (b *acceptBackoff) ok() { b.d = 0 }
+// episodeQuiet is how long accepts must go without failing for a new
+// failure to start a new episode.
+const episodeQuiet = time.Second
+
+// failed counts a failed accept and returns how long to pause; from now
+// on a released connection ends the pause.
+func (t *acceptThrottle) failed(err error) time.Duration {
+	t.waiting.Store(true)
+	now := time.Now()
+	t.srv.stats.acceptErrors.Add(1)
+	if !t.inEpisode || now.Sub(t.lastFailure) >= episodeQuiet {
+		t.inEpisode, t.started, t.failures, t.backoff = true, now, 0, 0
+		t.srv.stats.acceptPauses.Add(1)
+		t.srv.log.Warn("accept failing: pausing new connections until one is released; existing sessions are served",
+			"err", err, "open", t.srv.stats.open.Load())
+	}
+	t.failures++
+	t.lastFailure = now
+	t.backoff = min(max(2*t.backoff, 5*time.Millisecond), time.Second)
+	return t.backoff
+}
+
+// succeeded notes an accepted connection; it ends an episode once
+// accepts have not failed for episodeQuiet.
+func (t *acceptThrottle) succeeded() {
+	if t.inEpisode && time.Since(t.lastFailure) >= episodeQuiet {
+		t.inEpisode = false
+		t.srv.log.Info("accepting again", "failed_accepts", t.failures,
+			"episode", time.Since(t.started).Round(time.Millisecond))
+	}
+}
+
+// pause waits until d passes, a connection is released (since failed)
+// or accepting stops.
+func (t *acceptThrottle) pause(d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-t.freed:
+	case <-t.srv.stopAccept:
+	}
+	t.waiting.Store(false)
+}
+
+// released is called after a connection's descriptor was closed.
+func (t *acceptThrottle) released() {
+	if t.waiting.Load() {
+		select {
+		case t.freed <- struct{}{}:
+		default:
+		}
+	}
+}
 
 // rawFD returns the descriptor of a Go connection without duplicating it.
 func rawFD(nc net.Conn) (int, error) {

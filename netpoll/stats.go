@@ -5,6 +5,8 @@ import "sync/atomic"
 // counters are the reactor's atomic counters.
 type counters struct {
 	accepted     atomic.Uint64
+	acceptErrors atomic.Uint64
+	acceptPauses atomic.Uint64
 	open         atomic.Int64
 	readCalls    atomic.Uint64
 	bytesIn      atomic.Uint64
@@ -16,14 +18,21 @@ type counters struct {
 
 // Stats is a snapshot of the reactor's counters.
 type Stats struct {
-	Backend        string  `json:"backend"`
-	Workers        int     `json:"workers"`
-	Accepted       uint64  `json:"accepted"`
-	Open           int64   `json:"open"`
-	ReadCalls      uint64  `json:"read_syscalls"`
-	BytesIn        uint64  `json:"bytes_in"`
-	WriteCalls     uint64  `json:"write_syscalls"`
-	WriteBlocked   uint64  `json:"write_eagain"`
+	Backend  string `json:"backend"`
+	Workers  int    `json:"workers"`
+	Accepted uint64 `json:"accepted"`
+	// AcceptErrors counts failed accepts (EMFILE when the descriptors
+	// run out); AcceptPauses counts the episodes in which accepting was
+	// paused because of them.
+	AcceptErrors uint64 `json:"accept_errors"`
+	AcceptPauses uint64 `json:"accept_pauses"`
+	Open         int64  `json:"open"`
+	ReadCalls    uint64 `json:"read_syscalls"`
+	BytesIn      uint64 `json:"bytes_in"`
+	WriteCalls   uint64 `json:"write_syscalls"`
+	WriteBlocked uint64 `json:"write_eagain"`
+	// FramesOut counts the queued units (WebSocket frames, or a 101
+	// response with its WELCOME) fully written.
 	FramesOut      uint64  `json:"buffers_out"`
 	BytesOut       uint64  `json:"bytes_out"`
 	FramesPerWrite float64 `json:"buffers_per_write_syscall"`
@@ -32,6 +41,8 @@ type Stats struct {
 func (c *counters) snapshot() Stats {
 	s := Stats{
 		Accepted:     c.accepted.Load(),
+		AcceptErrors: c.acceptErrors.Load(),
+		AcceptPauses: c.acceptPauses.Load(),
 		Open:         c.open.Load(),
 		ReadCalls:    c.readCalls.Load(),
 		BytesIn:      c.bytesIn.Load(),
