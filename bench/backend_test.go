@@ -34,8 +34,8 @@ func TestBackendRate(t *testing.T) {
 }
 
 func TestNetBetween(t *testing.T) {
-	start := json.RawMessage(`{"status":"ok","net":{"write_syscalls":100,"buffers_out":150,"bytes_out":9000,"write_eagain":1}}`)
-	end := json.RawMessage(`{"status":"ok","net":{"write_syscalls":300,"buffers_out":1150,"bytes_out":99000,"write_eagain":3}}`)
+	start := json.RawMessage(`{"status":"ok","net":{"write_syscalls":100,"frames_out":150,"bytes_out":9000,"write_eagain":1}}`)
+	end := json.RawMessage(`{"status":"ok","net":{"write_syscalls":300,"frames_out":1150,"bytes_out":99000,"write_eagain":3}}`)
 	n := netBetween(start, end, 0.002)
 	if n == nil || n.WriteCalls != 200 || n.FramesOut != 1000 || n.BytesOut != 90000 || n.WriteBlocked != 2 {
 		t.Fatalf("%+v", n)

@@ -25,7 +25,7 @@ type healthzNet struct {
 	Net *struct {
 		WriteCalls   uint64 `json:"write_syscalls"`
 		WriteBlocked uint64 `json:"write_eagain"`
-		FramesOut    uint64 `json:"buffers_out"`
+		FramesOut    uint64 `json:"frames_out"`
 		BytesOut     uint64 `json:"bytes_out"`
 	} `json:"net"`
 }

@@ -33,9 +33,9 @@ type Stats struct {
 	WriteBlocked uint64 `json:"write_eagain"`
 	// FramesOut counts the queued units (WebSocket frames, or a 101
 	// response with its WELCOME) fully written.
-	FramesOut      uint64  `json:"buffers_out"`
+	FramesOut      uint64  `json:"frames_out"`
 	BytesOut       uint64  `json:"bytes_out"`
-	FramesPerWrite float64 `json:"buffers_per_write_syscall"`
+	FramesPerWrite float64 `json:"frames_per_write_syscall"`
 }
 
 func (c *counters) snapshot() Stats {
