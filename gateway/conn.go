@@ -29,12 +29,14 @@ type conn struct {
 	nc    netpoll.Conn // embedded: one allocation per connection
 	node  *Node
 	phase atomic.Int32
-	// timer is when the connection was accepted (phaseHandshake), then
-	// when the node last pinged it (phaseOpen); unix nanoseconds.
-	timer   atomic.Int64
-	head    []byte // request head bytes while in phaseHandshake
-	parser  wsframe.Parser
-	session wamp.ProtocolSession
+	// acceptedAt is when the connection was accepted (set before the
+	// connection is published); lastPing is when the node last pinged it
+	// (the sweeper's own). Unix nanoseconds.
+	acceptedAt int64
+	lastPing   int64
+	head       []byte // request head bytes while in phaseHandshake
+	parser     wsframe.Parser
+	session    wamp.ProtocolSession
 }
 
 var errHandshakeTimeout = errors.New("handshake timeout")
@@ -270,7 +272,7 @@ func (c *conn) sweep(now time.Time) {
 	cfg := &c.node.cfg
 	switch c.phase.Load() {
 	case phaseHandshake:
-		if now.UnixNano()-c.timer.Load() > int64(cfg.HandshakeTimeout) {
+		if now.UnixNano()-c.acceptedAt > int64(cfg.HandshakeTimeout) {
 			c.node.stats.handshakeTimeouts.Add(1)
 			c.abort(errHandshakeTimeout)
 		}
@@ -282,8 +284,8 @@ func (c *conn) sweep(now time.Time) {
 			return
 		}
 		if cfg.PingInterval > 0 && silent >= cfg.PingInterval &&
-			now.UnixNano()-c.timer.Load() >= int64(cfg.PingInterval) {
-			c.timer.Store(now.UnixNano())
+			now.UnixNano()-c.lastPing >= int64(cfg.PingInterval) {
+			c.lastPing = now.UnixNano()
 			c.node.stats.pingsSent.Add(1)
 			c.send(pingFrame)
 		}

@@ -122,8 +122,7 @@ func (n *Node) status() string {
 
 // accept installs a connection handler on each new socket.
 func (n *Node) accept() *netpoll.Conn {
-	c := &conn{node: n}
-	c.timer.Store(time.Now().UnixNano())
+	c := &conn{node: n, acceptedAt: time.Now().UnixNano()}
 	c.nc.SetHandler(c)
 	return &c.nc
 }

@@ -46,14 +46,10 @@ type CloseError struct {
 
 // Close codes used by the WAMP layer.
 const (
-	CloseNormal          uint16 = 1000
-	CloseGoingAway       uint16 = 1001
 	CloseProtocolError   uint16 = 1002
 	CloseInvalidPayload  uint16 = 1007
 	ClosePolicyViolation uint16 = 1008
-	CloseMessageTooBig   uint16 = 1009
 	CloseInternalError   uint16 = 1011
-	CloseTryAgainLater   uint16 = 1013
 )
 
 func (e *CloseError) Error() string {
