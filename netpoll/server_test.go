@@ -386,3 +386,61 @@ func TestStopAcceptingRefusesAndDropsTheBacklog(t *testing.T) {
 		})
 	}
 }
+
+// stallHandler holds its first OnData until proceed is closed, so input
+// sent meanwhile stays unread in the kernel.
+type stallHandler struct {
+	c         *Conn
+	inHandler chan struct{}
+	proceed   chan struct{}
+	closed    chan error
+	calls     int
+}
+
+func (h *stallHandler) OnData([]byte) error {
+	if h.calls++; h.calls == 1 {
+		close(h.inHandler)
+		<-h.proceed
+	}
+	return nil
+}
+
+func (h *stallHandler) OnClose(err error) { h.closed <- err }
+
+// A connection closed with input it has not read yet still ends with FIN:
+// closing a socket with unread input would send an RST, and the peer would
+// read a reset where the stream should end.
+func TestAbortWithUnreadInputEndsWithFIN(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			h := &stallHandler{inHandler: make(chan struct{}), proceed: make(chan struct{}), closed: make(chan error, 1)}
+			s, err := Listen("127.0.0.1:0", Config{Backend: backend}, func() *Conn {
+				h.c = new(Conn)
+				h.c.SetHandler(h)
+				return h.c
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Serve()
+			defer s.Close()
+			nc := dial(t, s)
+			if _, err := nc.Write([]byte("first")); err != nil {
+				t.Fatal(err)
+			}
+			<-h.inHandler
+			if _, err := nc.Write(make([]byte, 10<<10)); err != nil { // unread: the handler is busy
+				t.Fatal(err)
+			}
+			h.c.Abort([]byte("FINAL"), ErrQueueFull)
+			close(h.proceed)
+			if err := <-h.closed; !errors.Is(err, ErrQueueFull) {
+				t.Fatalf("OnClose(%v)", err)
+			}
+			got, err := io.ReadAll(nc)
+			if err != nil || string(got) != "FINAL" {
+				t.Fatalf("peer read %q, %v; want FINAL and a clean EOF", got, err)
+			}
+		})
+	}
+}
