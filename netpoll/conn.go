@@ -48,6 +48,15 @@ const (
 	stateDead                     // socket released as soon as no worker uses it
 )
 
+// cutKind is a queue cut Abort left for the writev in flight to finish.
+type cutKind uint8
+
+const (
+	cutNone      cutKind = iota
+	cutAll               // keep only the unit being written
+	cutKeepFinal         // the same, and the last unit: Abort's final bytes
+)
+
 // runtimeConn is the state of a connection the Go runtime accepted, for
 // the backends that keep one.
 type runtimeConn struct {
@@ -87,13 +96,12 @@ type Conn struct {
 	released     bool
 	lingerForFIN bool     // closing: once the FIN is out, wait for the peer's
 	aborted      bool     // Abort was called
-	cutPending   bool     // Abort met a writev in flight: cut the queue after it
+	cut          cutKind  // Abort met a writev in flight: cut the queue after it
 	wroteFIN     bool     // shutdown(SHUT_WR) done
 	readEOF      bool     // the peer's FIN was read: no input can be left unread
 	outOff       int32    // bytes of out[0] already written
 	out          [][]byte // queued units; out[0][outOff:] is next
 	outBytes     int
-	final        []byte // Abort's final bytes, until the queue is cut
 	closeErr     error
 	closingSince int64 // unix nanoseconds
 
@@ -225,8 +233,13 @@ func (c *Conn) Abort(final []byte, err error) {
 		c.lingerForFIN = false
 		if c.flushing {
 			// A writev is in flight: which units it finishes is known
-			// only when it returns.
-			c.cutPending, c.final = true, final
+			// only when it returns. final waits at the end of the queue
+			// (it is not in that writev).
+			c.cut = cutAll
+			if len(final) > 0 {
+				c.enqueueLocked(final)
+				c.cut = cutKeepFinal
+			}
 		} else {
 			c.cutQueueLocked(final)
 			if c.outBytes == 0 {
@@ -308,7 +321,7 @@ func (c *Conn) releasableLocked() bool {
 	}
 	c.released = true
 	clear(c.out)
-	c.out, c.outOff, c.outBytes, c.final = nil, 0, 0, nil
+	c.out, c.outOff, c.outBytes = nil, 0, 0
 	return true
 }
 

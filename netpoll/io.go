@@ -151,14 +151,7 @@ func (c *Conn) flush(w *worker) {
 		c.mu.Lock()
 		c.flushing = false
 		c.srv.stats.writeCalls.Add(1)
-		if n > 0 && c.state != stateDead {
-			c.consumeLocked(n)
-		}
-		if c.cutPending {
-			c.cutPending = false
-			c.cutQueueLocked(c.final)
-			c.final = nil
-		}
+		c.wroteLocked(n)
 		if err == unix.EAGAIN {
 			c.writeBlocked = true
 			c.srv.stats.writeBlocked.Add(1)
@@ -193,6 +186,23 @@ func (c *Conn) flush(w *worker) {
 	c.mu.Unlock()
 	if release {
 		c.release()
+	}
+}
+
+// wroteLocked accounts for n bytes a writev wrote, then applies the cut an
+// Abort left while that writev was in flight: only now is it known which
+// unit is partly written.
+func (c *Conn) wroteLocked(n int) {
+	if n > 0 && c.state != stateDead {
+		c.consumeLocked(n)
+	}
+	if c.cut != cutNone {
+		var final []byte
+		if c.cut == cutKeepFinal {
+			final = c.out[len(c.out)-1]
+		}
+		c.cut = cutNone
+		c.cutQueueLocked(final)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -440,6 +441,58 @@ func TestAbortWithUnreadInputEndsWithFIN(t *testing.T) {
 			got, err := io.ReadAll(nc)
 			if err != nil || string(got) != "FINAL" {
 				t.Fatalf("peer read %q, %v; want FINAL and a clean EOF", got, err)
+			}
+		})
+	}
+}
+
+// An Abort while a writev is in flight cuts the queue only once the
+// writev has returned: the unit it left partly written is finished, the
+// units after it are dropped, the final bytes follow.
+func TestAbortDuringAWritevCutsAfterIt(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		written int      // by the writev in flight
+		want    []string // the queue after the cut
+		off     int32
+	}{
+		{"inside the second unit", 150, []string{"bbbb", "FINAL"}, 50},
+		{"at a unit boundary", 100, []string{"FINAL"}, 0},
+		{"inside the first unit", 10, []string{"aaaa", "FINAL"}, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := &Server{cfg: Config{}.withDefaults(), backend: inertBackend{}, pool: &pool{}}
+			c := &Conn{srv: srv}
+			c.mu.Lock()
+			for _, u := range "abc" {
+				c.enqueueLocked(bytes.Repeat([]byte{byte(u)}, 100))
+			}
+			c.flushQueued, c.flushing = true, true // a flush task is inside writev
+			c.mu.Unlock()
+
+			c.Abort([]byte("FINAL"), ErrQueueFull)
+
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.flushing = false
+			c.wroteLocked(tc.written)
+			var got []string
+			for _, b := range c.out {
+				if string(b) == "FINAL" {
+					got = append(got, "FINAL")
+				} else {
+					got = append(got, strings.Repeat(string(b[:1]), 4))
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") || c.outOff != tc.off {
+				t.Fatalf("queue %v from offset %d, want %v from %d", got, c.outOff, tc.want, tc.off)
+			}
+			wantBytes := len("FINAL")
+			if len(tc.want) == 2 {
+				wantBytes += 100 - int(tc.off)
+			}
+			if c.outBytes != wantBytes {
+				t.Fatalf("outBytes %d, want %d", c.outBytes, wantBytes)
 			}
 		})
 	}
