@@ -75,7 +75,9 @@ func TestAuctionValidatesRewritesAndAnswers(t *testing.T) {
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = node.Shutdown(context.Background()) }()
+	// Registered before the clients' cleanups, so it runs after them: a
+	// shutdown with the clients still open waits for their close replies.
+	t.Cleanup(func() { _ = node.Shutdown(context.Background()) })
 
 	watcher, _ := dial(t, node.Addr())
 	bidder, welcome := dial(t, node.Addr())
