@@ -1,5 +1,5 @@
 // Package bench is wampbench's load generator for a WAMP v1 gateway
-// (cmd/wampbench is its command line). It measures, against one server
+// (bench/cmd/wampbench is its command line). It measures, against one server
 // process on this machine:
 //
 //   - idle: N subscribed sessions held open; server RSS per session,

@@ -30,18 +30,27 @@ func BenchmarkPeerLink(b *testing.B) {
 			base := bc.to.Stats().Cluster.Links[0].Received
 			frames := bc.from.Stats().Cluster.Links[0].FramesSent
 			start := time.Now()
+			// A stalled link fails the benchmark instead of hanging it.
+			deadline := start.Add(time.Minute)
 			for i := range b.N {
 				bc.from.Router().Publish(&wamp.Publication{Topic: "bench/link", Event: event})
 				// Stay under the queue limit: this measures throughput,
-				// not the drop policy.
+				// not the drop policy. The sleep paces the publisher
+				// while the link drains; it orders nothing.
 				if i%4096 == 0 {
 					for bc.from.Stats().Cluster.Links[0].Queued > 32768 {
+						if time.Now().After(deadline) {
+							b.Fatalf("link queue stuck: %+v", bc.from.Stats().Cluster.Links[0])
+						}
 						time.Sleep(100 * time.Microsecond)
 					}
 				}
 			}
 			for bc.to.Stats().Cluster.Links[0].Received < base+uint64(b.N) {
-				time.Sleep(100 * time.Microsecond)
+				if time.Now().After(deadline) {
+					b.Fatalf("received %d of %d: %+v", bc.to.Stats().Cluster.Links[0].Received-base, b.N, bc.to.Stats().Cluster.Links[0])
+				}
+				time.Sleep(100 * time.Microsecond) // poll interval
 			}
 			elapsed := time.Since(start)
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+	"github.com/wampgate/wampgate/internal/wstest"
 	"github.com/wampgate/wampgate/netpoll"
 )
 
@@ -73,15 +74,21 @@ func TestSubscribePublishEveryPoller(t *testing.T) {
 			if err := wsutil.WriteClientText(sub, []byte(`[5,"price/channel"]`)); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(50 * time.Millisecond) // SUBSCRIBE has no reply in WAMP v1
+			// SUBSCRIBE has no reply in WAMP v1; the node handles a
+			// connection's frames in order, so the pong to a ping sent
+			// after it proves the subscription is registered.
+			subc := wstest.NewClient(sub) // nothing is buffered after WELCOME
+			if extra, err := subc.Sync(5 * time.Second); err != nil || len(extra) != 0 {
+				t.Fatalf("barrier after SUBSCRIBE: %d frames, %v", len(extra), err)
+			}
 			if err := wsutil.WriteClientText(pub, []byte(`[7,"price/channel",{"bid":101}]`)); err != nil {
 				t.Fatal(err)
 			}
-			ev, err := wsutil.ReadServerText(sub)
+			ev, err := subc.ReadText(5 * time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := string(ev), `[8,"price\/channel",{"bid":101}]`; got != want {
+			if got, want := ev, `[8,"price\/channel",{"bid":101}]`; got != want {
 				t.Fatalf("EVENT %s, want %s", got, want)
 			}
 			st := n.Stats()

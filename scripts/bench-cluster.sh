@@ -80,7 +80,7 @@ wampbench=${WAMPBENCH:-}
 if [ -z "$wampbench" ]; then
 	wampbench=$tmp/wampbench
 	echo "bench-cluster: building wampbench" >&2
-	go build -o "$wampbench" ./cmd/wampbench
+	go build -C bench -o "$wampbench" ./cmd/wampbench # its own module; $wampbench is absolute
 fi
 
 # urls N: the first N nodes' WebSocket URLs, comma-separated.

@@ -44,7 +44,7 @@ run_timeout=${RUN_TIMEOUT:-900}
 busy_wait=${BUSY_WAIT:-600}
 mkdir -p "$bin" "$out"
 timeout 600 go build -o "$bin/wampgate" ./cmd/wampgate
-timeout 600 go build -o "$bin/wampbench" ./cmd/wampbench
+timeout 600 go build -C bench -o "$(realpath "$bin")/wampbench" ./cmd/wampbench # its own module
 
 limit=$(ulimit -n)
 if [ "$limit" -lt 20000 ]; then

@@ -25,7 +25,7 @@ port=${PORT:-8095}
 bin=${BIN:-./bin}
 mkdir -p "$bin"
 go build -o "$bin/wampgate" ./cmd/wampgate
-go build -o "$bin/wampbench" ./cmd/wampbench
+go build -C bench -o "$(realpath "$bin")/wampbench" ./cmd/wampbench # its own module
 
 if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 	echo "bench-node: 127.0.0.1:$port is already in use" >&2

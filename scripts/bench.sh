@@ -137,9 +137,11 @@ fi
 # --- build ------------------------------------------------------------------
 echo "bench: building" >&2
 timeout 600 go build -o "$bin/wampgate" ./cmd/wampgate
-timeout 600 go build -o "$bin/wampbench" ./cmd/wampbench
-timeout 600 go build -o "$bin/bench-tables" ./bench/tables
-if [ "$plots" = 1 ]; then timeout 600 go build -o "$bin/bench-plot" ./bench/plot; fi
+# The benchmark kit is its own module (bench/go.mod): built from there.
+abs_bin=$(realpath "$bin")
+timeout 600 go build -C bench -o "$abs_bin/wampbench" ./cmd/wampbench
+timeout 600 go build -C bench -o "$abs_bin/bench-tables" ./tables
+if [ "$plots" = 1 ]; then timeout 600 go build -C bench -o "$abs_bin/bench-plot" ./plot; fi
 
 # --- processes this script started, stopped by PID on any exit ------------
 node=""

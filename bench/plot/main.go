@@ -1,7 +1,7 @@
 // Command plot draws the charts of a scripts/bench.sh report (the JSON
 // bench/tables writes) as PNG files:
 //
-//	go run ./bench/plot -in bench/results/X.json -out bench/results/
+//	cd bench && go run ./plot -in results/X.json -out results/
 //
 // writes X-latency.png (publish→event p99 against sessions, per poller),
 // X-rss.png (server RSS against sessions, per poller) and

@@ -2,7 +2,7 @@
 // it reads the run directory (meta.json, manifest.jsonl and the results
 // the manifest names) and writes the report as JSON and as Markdown.
 //
-//	go run ./bench/tables -run bench/results/tmp/run-X -json bench/results/X.json -md bench/results/X.md
+//	cd bench && go run ./tables -run results/tmp/run-X -json results/X.json -md results/X.md
 //
 // bench/plot draws the JSON.
 package main

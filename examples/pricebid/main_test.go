@@ -39,6 +39,25 @@ func send(t *testing.T, nc net.Conn, msg string) {
 	}
 }
 
+// barrier returns once the node has handled every frame sent on nc before
+// it: the node answers a connection's frames in order, so the pong to a
+// ping sent now comes after them. WAMP v1 has no reply to SUBSCRIBE; this
+// is how a client knows its subscription is registered.
+func barrier(t *testing.T, nc net.Conn) {
+	t.Helper()
+	const payload = "pricebid-barrier"
+	if err := wsutil.WriteClientMessage(nc, ws.OpPing, []byte(payload)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ws.ReadFrame(nc) // reads exactly one frame, nothing beyond it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Header.OpCode != ws.OpPong || string(f.Payload) != payload {
+		t.Fatalf("barrier: got opcode %d %q, want the pong %q", f.Header.OpCode, f.Payload, payload)
+	}
+}
+
 func read(t *testing.T, nc net.Conn) string {
 	t.Helper()
 	b, err := wsutil.ReadServerText(nc)
@@ -56,13 +75,15 @@ func TestAuctionValidatesRewritesAndAnswers(t *testing.T) {
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = node.Shutdown(context.Background()) }()
+	// Registered before the clients' cleanups, so it runs after them: a
+	// shutdown with the clients still open waits for their close replies.
+	t.Cleanup(func() { _ = node.Shutdown(context.Background()) })
 
 	watcher, _ := dial(t, node.Addr())
 	bidder, welcome := dial(t, node.Addr())
 	bidderID := welcome[4 : 4+len(welcome[4:])-len(`",1,"wampgate\/0.1.0"]`)]
 	send(t, watcher, `[5,"price/channel"]`)
-	time.Sleep(50 * time.Millisecond)
+	barrier(t, watcher)
 
 	send(t, bidder, `[7,"price/channel",{"price":100}]`)
 	if got, want := read(t, watcher), `[8,"price\/channel",{"price":100,"bidder":"`+bidderID+`"}]`; got != want {

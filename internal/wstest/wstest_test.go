@@ -296,9 +296,12 @@ func TestHandshakeWithFrameInSameWrite(t *testing.T) {
 func TestHandshakeFrameInLaterWrite(t *testing.T) {
 	s := startServer(t, func(conn net.Conn, br *bufio.Reader, head string) {
 		conn.Write([]byte(head101))
-		time.Sleep(50 * time.Millisecond)
+		// The frame goes out only after the client, back from Connect,
+		// sent one: it cannot be in the read that completed the head.
+		if f, err := readClientFrame(br); err != nil || f.Text() != "head read" {
+			return
+		}
 		conn.Write(Encode(OutFrame{Op: OpText, Payload: []byte("late"), NoMask: true}))
-		time.Sleep(50 * time.Millisecond)
 	})
 	c, err := Connect(s.addr(), nil)
 	if err != nil {
@@ -306,7 +309,10 @@ func TestHandshakeFrameInLaterWrite(t *testing.T) {
 	}
 	defer c.Close()
 	if c.Response.FrameWithHead {
-		t.Fatal("FrameWithHead true for a frame written 50 ms after the head")
+		t.Fatal("FrameWithHead true before the server wrote a frame")
+	}
+	if err := c.SendText("head read"); err != nil {
+		t.Fatal(err)
 	}
 	if got, err := c.ReadText(time.Second); err != nil || got != "late" {
 		t.Fatalf("%q %v", got, err)
@@ -318,12 +324,22 @@ func TestHandshakeFrameInLaterWrite(t *testing.T) {
 
 func TestPartialFrameAcrossDeadlines(t *testing.T) {
 	wire := Encode(OutFrame{Op: OpText, Payload: bytes.Repeat([]byte("z"), 300), NoMask: true})
+	// Cuts inside the first header byte pair, inside the 16-bit length
+	// and inside the payload.
+	cuts := []int{1, 3, 150}
 	s := startServer(t, func(conn net.Conn, br *bufio.Reader, head string) {
 		conn.Write([]byte(head101))
-		for _, b := range wire {
-			conn.Write([]byte{b})
-			time.Sleep(time.Millisecond)
+		from := 0
+		for _, to := range cuts {
+			conn.Write(wire[from:to])
+			from = to
+			// The next part goes out only once the client has read this
+			// one and timed out holding it.
+			if _, err := readClientFrame(br); err != nil {
+				return
+			}
 		}
+		conn.Write(wire[from:])
 		// A frame cut short by the close.
 		conn.Write(wire[:5])
 	})
@@ -332,15 +348,28 @@ func TestPartialFrameAcrossDeadlines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var f *Frame
-	for f == nil {
-		f, err = c.ReadFrame(5 * time.Millisecond)
-		if err != nil && !IsTimeout(err) {
+	deadline := time.Now().Add(5 * time.Second)
+	for _, to := range cuts {
+		// At most until the deadline: each call reads what has arrived
+		// and times out, as the frame cannot be complete yet.
+		for c.Buffered() < to {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d bytes buffered, want %d", c.Buffered(), to)
+			}
+			if f, err := c.ReadFrame(10 * time.Millisecond); !IsTimeout(err) {
+				t.Fatalf("ReadFrame with %d of %d bytes sent = %v, %v; want a timeout", to, len(wire), f, err)
+			}
+		}
+		if c.Buffered() != to {
+			t.Fatalf("%d bytes buffered, want %d", c.Buffered(), to)
+		}
+		if err := c.SendText("next"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(f.Payload) != 300 {
-		t.Fatalf("frame %s", f)
+	f, err := c.ReadFrame(time.Second)
+	if err != nil || len(f.Payload) != 300 || f.Text() != strings.Repeat("z", 300) {
+		t.Fatalf("frame %v, %v", f, err)
 	}
 	if _, err := c.ReadFrame(time.Second); !errors.Is(err, io.ErrUnexpectedEOF) || !IsClosed(err) {
 		t.Fatalf("want unexpected EOF, got %v", err)
