@@ -858,17 +858,18 @@ func TestOriginPolicy(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	forEachPoller(t, func(t *testing.T, poller string) {
 		cfg := testConfig(poller)
-		cfg.IdleTimeout = 400 * time.Millisecond
+		cfg.IdleTimeout = time.Second
 		cfg.PingInterval = 0 // never
 		n := startNode(t, cfg)
 		silent := dialWAMP(t, n.Addr())
 		active := dialWAMP(t, n.Addr())
 		start := time.Now()
-		// The active client speaks every quarter of the timeout, for three
-		// timeouts.
-		for time.Since(start) < 3*cfg.IdleTimeout {
+		// The active client speaks every tenth of the timeout (pacing, not
+		// a barrier: a starved test process still has 900 ms of slack),
+		// for two timeouts.
+		for time.Since(start) < 2*cfg.IdleTimeout {
 			active.sync()
-			time.Sleep(cfg.IdleTimeout / 4)
+			time.Sleep(cfg.IdleTimeout / 10)
 		}
 		frames, code, reason, err := silent.ReadUntilClose(waitLong)
 		if err != nil {

@@ -189,11 +189,7 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 			s.Serve()
 			defer s.Close()
 			nc := dialSmallBuffer(t, s) // does not read until the abort
-			var conns []*Conn           // published by the server once wired up
-			for deadline := time.Now().Add(5 * time.Second); len(conns) == 0 && time.Now().Before(deadline); {
-				conns = s.Conns()
-				time.Sleep(time.Millisecond)
-			}
+			conns := []*Conn{waitConn(t, s)}
 			const unit = 64 << 10
 			var sendErr error
 			sent := 0
@@ -305,11 +301,7 @@ func waitOpen(t *testing.T, s *Server, want int64) {
 func TestAcceptedSocketsHaveNoDelay(t *testing.T) {
 	s, _ := startEcho(t, BackendEpoll, Config{})
 	dial(t, s)
-	var conns []*Conn
-	for deadline := time.Now().Add(5 * time.Second); len(conns) == 0 && time.Now().Before(deadline); {
-		conns = s.Conns()
-		time.Sleep(time.Millisecond)
-	}
+	conns := []*Conn{waitConn(t, s)}
 	if len(conns) != 1 {
 		t.Fatal("connection not accepted")
 	}
@@ -496,4 +488,17 @@ func TestAbortDuringAWritevCutsAfterIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitConn returns the server's only connection once it is published
+// (adopted and wired up), failing the test after 5 s.
+func waitConn(t *testing.T, s *Server) *Conn {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if conns := s.Conns(); len(conns) > 0 {
+			return conns[0]
+		}
+	}
+	t.Fatal("no connection was published within 5 s")
+	return nil
 }
