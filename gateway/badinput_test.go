@@ -951,6 +951,9 @@ func TestShutdownClosesSessions(t *testing.T) {
 		}
 		defer half.Close()
 		half.WriteRaw([]byte(stuckHead))
+		// Shutdown resets connections still waiting in the backlog; this
+		// one must have been accepted to be owed an orderly close.
+		waitOpenConns(t, n, int64(len(clients)+1))
 
 		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 		defer cancel()

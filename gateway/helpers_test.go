@@ -213,3 +213,16 @@ func assertNodeServes(t testing.TB, addr string) {
 	sub.expectEvent(topic, `{"alive":true}`)
 	pub.sync()
 }
+
+// waitOpenConns waits until the node has accepted want connections,
+// failing the test after waitLong.
+func waitOpenConns(t testing.TB, n *Node, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for n.Stats().Net.Open < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("the node holds %d connections after %v, want %d", n.Stats().Net.Open, waitLong, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
