@@ -2,6 +2,7 @@ package netpoll
 
 import (
 	"errors"
+	"math"
 	"net"
 	"net/netip"
 	"sync"
@@ -79,6 +80,7 @@ type Conn struct {
 	released     bool
 	finish       bool     // close without lingering once the queue is flushed
 	outOff       int32    // bytes of out[0] already written
+	queueLimit   int32    // SetWriteQueueLimit; 0: the server's
 	out          [][]byte // queued frames; out[0][outOff:] is next
 	outBytes     int
 	closeErr     error
@@ -106,6 +108,16 @@ func (c *Conn) QueuedBytes() int {
 	return c.outBytes
 }
 
+// SetWriteQueueLimit sets this connection's outbound queue bound in place
+// of Config.WriteQueueLimit (0: the server's again; negative: none), for
+// connections whose protocol bounds its own output, like a cluster's peer
+// links.
+func (c *Conn) SetWriteQueueLimit(n int) {
+	c.mu.Lock()
+	c.queueLimit = int32(max(min(n, math.MaxInt32), -1))
+	c.mu.Unlock()
+}
+
 // Send queues bytes for the peer. b must not be modified afterwards; the
 // same slice may be queued to many connections. Send never blocks on the
 // network. It fails with ErrClosed once the connection is closing, and with
@@ -117,7 +129,11 @@ func (c *Conn) Send(b []byte) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	if limit := c.srv.cfg.WriteQueueLimit; limit > 0 && c.outBytes+len(b) > limit && c.outBytes > 0 {
+	limit := c.srv.cfg.WriteQueueLimit
+	if c.queueLimit != 0 {
+		limit = int(c.queueLimit)
+	}
+	if limit > 0 && c.outBytes+len(b) > limit && c.outBytes > 0 {
 		c.mu.Unlock()
 		return ErrQueueFull
 	}
