@@ -75,7 +75,7 @@ type ackState struct {
 
 // Acknowledgement coalescing and the dead-peer bound.
 const (
-	ackBytes = 256 << 10
+	ackBytes = 1 << 20
 	ackDelay = 5 * time.Millisecond
 	// ackTimeout is how long records may stay in flight without any
 	// acknowledgement before the link is considered dead.

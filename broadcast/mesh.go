@@ -112,8 +112,8 @@ func (m *Mesh) MaxLinkMessage() int { return m.maxMessage }
 
 // LinkWriteQueueLimit bounds the gateway's outbound queue of an accepted
 // link connection in place of the clients' slow-consumer limit. A link
-// keeps at most Config.MaxInFlightBytes unacknowledged (or one batch),
-// plus small control frames, so a working link never reaches it.
+// keeps at most Config.MaxInFlightBytes plus one batch unacknowledged,
+// and small control frames besides, so a working link never reaches it.
 func (m *Mesh) LinkWriteQueueLimit() int { return m.cfg.MaxInFlightBytes + m.maxMessage + 64<<10 }
 
 // Close implements Bus: it stops dialing and writing and closes every

@@ -86,7 +86,7 @@ type batchLimits struct {
 	room       int // headroom before the message (frameRoom)
 	maxBatch   int // bytes of records in one batch (at least one record)
 	maxMessage int // the peer's message bound: header plus records
-	window     int // bytes in flight after this batch, unless none were
+	window     int // no batch starts with this many bytes in flight
 }
 
 // batch is what queue.next took for the writer.
@@ -99,7 +99,7 @@ type batch struct {
 }
 
 // next takes the records after the cursor, as many as lim allows (at
-// least one unless the window is full), and copies them into a new batch
+// least one), unless the window is full, and copies them into a new batch
 // message after lim.room bytes of headroom, advancing the cursor. A record
 // that can never fit the peer's message bound is dropped (counted in
 // tooLarge; the receiver sees a gap) and the batch stops before it or
@@ -114,6 +114,9 @@ func (q *queue) next(gen uint64, lim batchLimits) (b batch) {
 		return b
 	}
 	b.inFlight = q.sentBytes
+	if q.sentBytes >= lim.window && q.sentBytes > 0 {
+		return b // full batches only: the window is checked before one starts
+	}
 	size := 0
 	for q.sent+b.count < q.n {
 		i := q.sent + b.count
@@ -132,9 +135,6 @@ func (q *queue) next(gen uint64, lim batchLimits) (b batch) {
 			continue
 		}
 		if b.count > 0 && (size+len(rec) > lim.maxBatch || batchHeaderRoom+size+len(rec) > lim.maxMessage) {
-			break
-		}
-		if q.sentBytes+size > 0 && q.sentBytes+size+len(rec) > lim.window {
 			break
 		}
 		size += len(rec)

@@ -146,29 +146,33 @@ func TestQueueWindowAndMessageBound(t *testing.T) {
 		q.push([]byte(r))
 	}
 	lim := batchLimits{maxBatch: 4, maxMessage: 1 << 10, window: 6}
-	// One record always goes when nothing is in flight, even past the
-	// window; then the window holds the rest back until an ack.
+	// A whole batch goes while the window has room, even past it; then
+	// the window holds the rest back until an ack.
 	if b := q.next(1, lim); records(t, b) != "aaaa" {
 		t.Fatalf("first %+v", b)
 	}
-	if b := q.next(1, lim); b.count != 0 || b.inFlight != 4 {
+	if b := q.next(1, lim); records(t, b) != "bbbb" || b.inFlight != 4 {
+		t.Fatalf("second %+v", b)
+	}
+	if b := q.next(1, lim); b.count != 0 || b.inFlight != 8 {
 		t.Fatalf("window full, got %+v", b)
 	}
-	q.ack(1)
-	if b := q.next(1, lim); records(t, b) != "bbbb" {
+	q.ack(1) // 4 in flight, fewer than the window: the next batch goes
+	if b := q.next(1, lim); records(t, b) != "cccc" || b.first != 3 {
 		t.Fatalf("after ack %+v", b)
 	}
 	// A record that can never fit the peer's bound is dropped, counted,
 	// and leaves a gap the receiver counts; the batch goes on after it.
+	q.push([]byte("ee"))
 	q.push(bytes.Repeat([]byte("z"), 100))
 	q.push([]byte("dd"))
 	small := batchLimits{maxBatch: 1 << 10, maxMessage: batchHeaderRoom + 50, window: 1 << 10}
 	b := q.next(1, small)
-	if b.first != 3 || records(t, b) != "cccc" || b.tooLarge != 0 {
+	if b.first != 4 || records(t, b) != "ee" || b.tooLarge != 0 {
 		t.Fatalf("before the large record: %+v", b)
 	}
 	b = q.next(1, small)
-	if b.first != 5 || records(t, b) != "dd" || b.tooLarge != 100 {
+	if b.first != 6 || records(t, b) != "dd" || b.tooLarge != 100 {
 		t.Fatalf("after the large record: %+v", b)
 	}
 	if st := q.stats(); st.tooLarge != 1 {
@@ -176,10 +180,10 @@ func TestQueueWindowAndMessageBound(t *testing.T) {
 	}
 	// Resent after a rewind, the dropped record stays dropped.
 	q.rewind(2)
-	if b := q.next(2, small); b.first != 2 || records(t, b) != "bbbbcccc" {
+	if b := q.next(2, small); b.first != 2 || records(t, b) != "bbbbccccee" {
 		t.Fatalf("resend %+v", b)
 	}
-	if b := q.next(2, small); b.first != 5 || records(t, b) != "dd" || b.tooLarge != 0 {
+	if b := q.next(2, small); b.first != 6 || records(t, b) != "dd" || b.tooLarge != 0 {
 		t.Fatalf("resend after the gap %+v", b)
 	}
 }
