@@ -54,12 +54,14 @@ func (l *lockedBuffer) String() string {
 }
 
 // startProcess runs `wampgate run` for node addr of pool as a child
-// process and kills it at the end of the test.
-func startProcess(t *testing.T, addr string, pool []string, secret string) *nodeProcess {
+// process, with extra flags after the defaults, and kills it at the end of
+// the test.
+func startProcess(t *testing.T, addr string, pool []string, secret string, extra ...string) *nodeProcess {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(os.Args[0], "run", "--host", host, "--port", port,
-		"--pool", strings.Join(pool, ","), "--node", addr, "--shutdown-timeout", "2s")
+	args := []string{"run", "--host", host, "--port", port,
+		"--pool", strings.Join(pool, ","), "--node", addr, "--shutdown-timeout", "2s"}
+	cmd := exec.Command(os.Args[0], append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "WAMPGATE_TEST_AS_MAIN=1", "WAMPGATE_CLUSTER_SECRET="+secret)
 	p := &nodeProcess{addr: addr, cmd: cmd, logs: &lockedBuffer{}}
 	cmd.Stderr = p.logs
