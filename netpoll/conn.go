@@ -59,6 +59,7 @@ type runtimeConn struct {
 type Conn struct {
 	fd     int
 	seq    uint32 // distinguishes reuse of the same fd number
+	qlimit int32  // SetWriteQueueLimit's bound, 0: the server's; guarded by mu (here it fills padding)
 	remote netip.AddrPort
 	srv    *Server
 	rt     *runtimeConn // goroutine and easygo backends only
@@ -80,7 +81,6 @@ type Conn struct {
 	released     bool
 	finish       bool     // close without lingering once the queue is flushed
 	outOff       int32    // bytes of out[0] already written
-	queueLimit   int32    // SetWriteQueueLimit; 0: the server's
 	out          [][]byte // queued frames; out[0][outOff:] is next
 	outBytes     int
 	closeErr     error
@@ -114,7 +114,7 @@ func (c *Conn) QueuedBytes() int {
 // links.
 func (c *Conn) SetWriteQueueLimit(n int) {
 	c.mu.Lock()
-	c.queueLimit = int32(max(min(n, math.MaxInt32), -1))
+	c.qlimit = int32(max(min(n, math.MaxInt32), -1))
 	c.mu.Unlock()
 }
 
@@ -130,8 +130,8 @@ func (c *Conn) Send(b []byte) error {
 		return ErrClosed
 	}
 	limit := c.srv.cfg.WriteQueueLimit
-	if c.queueLimit != 0 {
-		limit = int(c.queueLimit)
+	if c.qlimit != 0 {
+		limit = int(c.qlimit)
 	}
 	if limit > 0 && c.outBytes+len(b) > limit && c.outBytes > 0 {
 		c.mu.Unlock()
