@@ -1,26 +1,54 @@
 package broadcast
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/wampgate/wampgate/wamp"
 )
 
 // Accept starts the accepting side of a peer link on a WebSocket
 // connection that negotiated Protocol; the gateway calls it from its
-// subprotocol table. Until the peer has proved the cluster secret, the
-// only message it may send is the handshake: anything else closes the
-// connection and nothing reaches the broker.
+// subprotocol table, with the connection's messages bounded by
+// MaxLinkMessage and its outbound queue by LinkWriteQueueLimit. Until the
+// peer has proved the cluster secret, the only message it may send is the
+// handshake: anything else closes the connection and nothing reaches the
+// broker.
 func (m *Mesh) Accept(c wamp.Conn) wamp.ProtocolSession {
-	a := &accepted{m: m, conn: c, nonce: newNonce()}
-	if q, ok := c.(interface{ QueuedBytes() int }); ok {
-		a.queued = q.QueuedBytes
-	}
-	return a
+	return &accepted{m: m, conn: c, nonce: newNonce()}
+}
+
+// RefuseOld answers a peer that negotiated one of OldProtocols: its first
+// message is refused with 1008, counted and logged as a version mismatch.
+func (m *Mesh) RefuseOld(c wamp.Conn, protocol string) wamp.ProtocolSession {
+	return &oldPeer{m: m, conn: c, protocol: protocol}
+}
+
+// oldPeer is a connection from a node of another version.
+type oldPeer struct {
+	m        *Mesh
+	conn     wamp.Conn
+	protocol string
+}
+
+// Open implements wamp.ProtocolSession: the dialer speaks first.
+func (o *oldPeer) Open() []byte { return nil }
+
+// HandleMessage implements wamp.ProtocolSession.
+func (o *oldPeer) HandleMessage([]byte, bool) error {
+	o.m.authFailures.Add(1)
+	o.m.logRefusal(o.conn.RemoteAddr(), versionMismatch(o.protocol))
+	return &wamp.CloseError{Code: closePolicyViolation, Reason: "this node speaks " + Protocol}
+}
+
+// Closed implements wamp.ProtocolSession.
+func (o *oldPeer) Closed() {}
+
+// versionMismatch explains why a peer speaking protocol cannot link.
+func versionMismatch(protocol string) error {
+	return fmt.Errorf("the peer speaks %s, this node %s: nodes of different versions do not link (run one version on every node)",
+		protocol, Protocol)
 }
 
 // Accepting-side states.
@@ -36,12 +64,10 @@ const (
 type accepted struct {
 	m      *Mesh
 	conn   wamp.Conn
-	queued func() int // bytes queued for the peer; nil if unknown
 	nonce  []byte
 	state  int
 	link   *link
-	peerN  []byte // the dialer's nonce
-	boot   uint64
+	peer   hello // the dialer's hello
 	closed atomic.Bool
 }
 
@@ -65,12 +91,12 @@ func (a *accepted) HandleMessage(msg []byte, binary bool) error {
 		}
 		return a.auth(msg)
 	}
-	if msg[0] != msgBatch {
+	if msg[0] != msgBatch && msg[0] != msgAck {
 		return &wamp.CloseError{Code: closeProtocolError, Reason: fmt.Sprintf("unexpected message type %q", msg[0])}
 	}
-	if err := a.link.receive(msg); err != nil {
-		a.m.log.Warn("peer sent a malformed batch", "peer", a.link.peer, "err", err)
-		return &wamp.CloseError{Code: closeProtocolError, Reason: "malformed batch"}
+	if err := a.link.handle(msg); err != nil {
+		a.m.log.Warn("peer sent a malformed message", "peer", a.link.peer, "err", err)
+		return &wamp.CloseError{Code: closeProtocolError, Reason: "malformed message"}
 	}
 	return nil
 }
@@ -79,12 +105,14 @@ func (a *accepted) HandleMessage(msg []byte, binary bool) error {
 func (a *accepted) hello(msg []byte) error {
 	cfg := &a.m.cfg
 	r := reader{b: msg[1:]}
-	a.peerN = r.fixed(nonceSize)
-	node := string(r.bytes())
-	a.boot = r.uvarint()
+	h := r.hello()
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: %d bytes after the hello", errMalformed, len(r.b))
+	}
 	if r.err != nil {
 		return a.refuse(closePolicyViolation, "malformed hello", r.err)
 	}
+	node := h.node
 	l := a.m.links[node]
 	switch {
 	case l == nil:
@@ -95,12 +123,11 @@ func (a *accepted) hello(msg []byte) error {
 			fmt.Errorf("node %q dialed, but this node dials it: every node needs the same pool list", node))
 	}
 	a.link = l
-	a.peerN = append([]byte(nil), a.peerN...)
-	ch := newMessage(msgChallenge, nonceSize+len(cfg.Node)+20+32)
-	ch = append(ch, a.nonce...)
-	ch = appendString(ch, cfg.Node)
-	ch = binary.AppendUvarint(ch, a.m.boot)
-	ch = append(ch, proof(cfg.Secret, roleAcceptor, a.nonce, a.peerN, node, cfg.Node)...)
+	h.nonce = append([]byte(nil), h.nonce...)
+	a.peer = h
+	ch := newMessage(msgChallenge, nonceSize+len(cfg.Node)+30+32)
+	ch = appendHello(ch, hello{nonce: a.nonce, node: cfg.Node, boot: a.m.boot, maxMessage: a.m.maxMessage})
+	ch = append(ch, proof(cfg.Secret, roleAcceptor, a.nonce, h.nonce, node, cfg.Node)...)
 	a.conn.SendFrame(frameIn(ch, false))
 	a.state = awaitAuth
 	return nil
@@ -109,13 +136,13 @@ func (a *accepted) hello(msg []byte) error {
 // auth checks the dialer's proof and brings the link up.
 func (a *accepted) auth(msg []byte) error {
 	cfg := &a.m.cfg
-	want := proof(cfg.Secret, roleDialer, a.nonce, a.peerN, a.link.peer, cfg.Node)
+	want := proof(cfg.Secret, roleDialer, a.nonce, a.peer.nonce, a.link.peer, cfg.Node)
 	if !validProof(msg[1:], want) {
 		return a.refuse(closePolicyViolation, "authentication failed",
 			errors.New("wrong proof of the cluster secret (different --cluster-secret?)"))
 	}
 	a.state = linkUp
-	a.link.attach(a, a.boot)
+	a.link.attach(a, a.peer.boot, a.peer.maxMessage)
 	return nil
 }
 
@@ -137,35 +164,22 @@ func (a *accepted) Closed() {
 	}
 }
 
-// acceptedHighWater is how many bytes may wait in the gateway's outbound
-// queue of a peer connection before the link's writer waits for it to
-// drain: the link's own queue, not the socket's, absorbs bursts.
-const acceptedHighWater = 1 << 20
-
-// send implements transport.
-func (a *accepted) send(buf []byte) error {
-	if a.queued != nil {
-		deadline := time.Now().Add(writeTimeout)
-		for a.queued() > acceptedHighWater {
-			if a.closed.Load() {
-				return errClosed
-			}
-			if time.Now().After(deadline) {
-				return errors.New("peer reads nothing")
-			}
-			select {
-			case <-a.m.done:
-				return errClosed
-			case <-time.After(time.Millisecond):
-			}
-		}
-	}
+// send implements transport. It never blocks: the link's in-flight window
+// bounds what waits in the gateway's outbound queue (Mesh.LinkWriteQueueLimit).
+func (a *accepted) send(msgs ...[]byte) error {
 	if a.closed.Load() {
 		return errClosed
 	}
-	a.conn.SendFrame(frameIn(buf, false))
+	for _, m := range msgs {
+		a.conn.SendFrame(frameIn(m, false))
+	}
 	return nil
 }
 
-// close implements transport.
+// close implements transport: the gateway flushes the close frame and
+// bounds the close handshake by its linger timeout.
 func (a *accepted) close(code uint16, reason string) { a.conn.Close(code, reason) }
+
+// abort implements transport. The gateway owns the socket and closes it
+// within its shutdown timeout; asking it again is all this side can do.
+func (a *accepted) abort() { a.conn.Close(closeGoingAway, "node shutting down") }

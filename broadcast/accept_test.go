@@ -48,21 +48,18 @@ func authenticated(t *testing.T) (wamp.ProtocolSession, *[]*wamp.Publication) {
 	c := &frameConn{}
 	s := m.Accept(c)
 	nonce := newNonce()
-	hello := append([]byte{msgHello}, nonce...)
-	hello = appendString(hello, dialerNode)
-	hello = binary.AppendUvarint(hello, 7)
-	if err := s.HandleMessage(hello, true); err != nil {
+	if err := s.HandleMessage(helloMessage(nonce, dialerNode, 1<<20), true); err != nil {
 		t.Fatalf("hello: %v", err)
 	}
 	if len(c.msgs) != 1 || c.msgs[0][0] != msgChallenge {
 		t.Fatalf("no challenge: %q", c.msgs)
 	}
 	r := reader{b: c.msgs[0][1:]}
-	theirs := r.fixed(nonceSize)
-	if node := string(r.bytes()); node != acceptorNode {
-		t.Fatalf("challenge from %q", node)
+	theirs := r.hello()
+	if r.err != nil || theirs.node != acceptorNode || theirs.maxMessage != m.MaxLinkMessage() {
+		t.Fatalf("challenge %+v (%v)", theirs, r.err)
 	}
-	auth := append([]byte{msgAuth}, proof("s", roleDialer, theirs, nonce, dialerNode, acceptorNode)...)
+	auth := append([]byte{msgAuth}, proof("s", roleDialer, theirs.nonce, nonce, dialerNode, acceptorNode)...)
 	if err := s.HandleMessage(auth, true); err != nil {
 		t.Fatalf("auth: %v", err)
 	}
@@ -70,6 +67,11 @@ func authenticated(t *testing.T) (wamp.ProtocolSession, *[]*wamp.Publication) {
 		t.Fatalf("link not up after the handshake: %+v", st)
 	}
 	return s, &delivered
+}
+
+// helloMessage is a dialer's hello.
+func helloMessage(nonce []byte, node string, maxMessage int) []byte {
+	return appendHello([]byte{msgHello}, hello{nonce: nonce, node: node, boot: 7, maxMessage: maxMessage})
 }
 
 // closeCode returns the close code an error asks for, 0 for none.
@@ -97,6 +99,9 @@ func TestAcceptedLinkRejectsBadInputAfterAuthentication(t *testing.T) {
 		{"truncated batch", good[:len(good)-2], true, closeProtocolError, 0},
 		{"trailing bytes", append(append([]byte(nil), good...), 0), true, closeProtocolError, 1},
 		{"hostile record count", []byte{msgBatch, 1, 0xff, 0xff, 0xff, 0xff, 0x0f}, true, closeProtocolError, 0},
+		{"ack of a record never sent", appendAck(nil, 1), true, closeProtocolError, 0},
+		{"ack with trailing bytes", append(appendAck(nil, 0), 0), true, closeProtocolError, 0},
+		{"truncated ack", []byte{msgAck, 0x80}, true, closeProtocolError, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, delivered := authenticated(t)
@@ -127,17 +132,19 @@ func TestAcceptingSideRefusesBeforeAuthentication(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.deliver = func(*wamp.Publication) { t.Fatal("delivered before authentication") }
-	hello := func(node string) []byte {
-		h := append([]byte{msgHello}, newNonce()...)
-		return binary.AppendUvarint(appendString(h, node), 1)
-	}
+	hello := func(node string) []byte { return helloMessage(newNonce(), node, 1<<20) }
 	for name, steps := range map[string][][]byte{
-		"batch first":       {appendBatchHeader(nil, 1, 0)},
-		"unknown node":      {hello("127.0.0.1:9")},
-		"wrong dial order":  {hello(acceptorNode)},
-		"short hello":       {{msgHello, 1, 2}},
-		"wrong proof":       {hello(dialerNode), append([]byte{msgAuth}, make([]byte, 32)...)},
-		"batch after hello": {hello(dialerNode), appendBatchHeader(nil, 1, 0)},
+		"batch first":         {appendBatchHeader(nil, 1, 0)},
+		"ack first":           {appendAck(nil, 0)},
+		"unknown node":        {hello("127.0.0.1:9")},
+		"wrong dial order":    {hello(acceptorNode)},
+		"short hello":         {{msgHello, 1, 2}},
+		"hello without bound": {hello(dialerNode)[:len(hello(dialerNode))-3]},
+		"tiny message bound":  {helloMessage(newNonce(), dialerNode, 100)},
+		"hello with trailer":  {append(hello(dialerNode), 0)},
+		"wrong proof":         {hello(dialerNode), append([]byte{msgAuth}, make([]byte, 32)...)},
+		"batch after hello":   {hello(dialerNode), appendBatchHeader(nil, 1, 0)},
+		"old version's hello": {binary.AppendUvarint(appendString(append([]byte{msgHello}, newNonce()...), dialerNode), 1)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := m.Accept(&frameConn{})
@@ -152,7 +159,7 @@ func TestAcceptingSideRefusesBeforeAuthentication(t *testing.T) {
 			}
 		})
 	}
-	if m.Status().LinksUp != 0 || m.Status().AuthFailures != 6 {
-		t.Fatalf("status %+v: want no link and 6 refusals", m.Status())
+	if m.Status().LinksUp != 0 || m.Status().AuthFailures != 11 {
+		t.Fatalf("status %+v: want no link and 11 refusals", m.Status())
 	}
 }

@@ -7,10 +7,10 @@ import (
 )
 
 // Roles bound into a proof, so the dialer's proof can never be replayed
-// as the acceptor's.
+// as the acceptor's (nor a proof of one protocol version in another).
 const (
-	roleDialer   = "wampgate.peer.1 dialer"
-	roleAcceptor = "wampgate.peer.1 acceptor"
+	roleDialer   = Protocol + " dialer"
+	roleAcceptor = Protocol + " acceptor"
 )
 
 // newNonce returns a fresh random challenge.

@@ -1,6 +1,10 @@
 package broadcast
 
-import "github.com/wampgate/wampgate/wamp"
+import (
+	"context"
+
+	"github.com/wampgate/wampgate/wamp"
+)
 
 // Bus carries publications between the nodes of a cluster. The router
 // hands it every publication that originated on this node; the bus
@@ -17,6 +21,7 @@ type Bus interface {
 	Relay(pub *wamp.Publication)
 	// Status reports the bus's state for /healthz.
 	Status() Status
-	// Close stops relaying and releases the bus's connections.
-	Close() error
+	// Close stops relaying and releases the bus's connections, gracefully
+	// while ctx allows and at once when it ends; it returns by then.
+	Close(ctx context.Context) error
 }

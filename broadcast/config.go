@@ -14,6 +14,8 @@ const (
 	DefaultQueueLimit    = 65536
 	DefaultQueueBytes    = 64 << 20
 	DefaultMaxBatchBytes = 64 << 10
+	DefaultMaxMessage    = 4 << 20
+	DefaultMaxInFlight   = 4 << 20
 	DefaultDialTimeout   = 5 * time.Second
 	DefaultMinBackoff    = 100 * time.Millisecond
 	DefaultMaxBackoff    = 5 * time.Second
@@ -40,8 +42,21 @@ type Config struct {
 	// oldest publications are dropped and counted.
 	QueueLimit int
 	QueueBytes int
-	// MaxBatchBytes bounds the payload of one relay frame.
+	// MaxBatchBytes bounds the payload of one relay frame; one record
+	// larger than it still goes out, alone.
 	MaxBatchBytes int
+	// MaxMessageSize is the largest client message the node accepts (the
+	// gateway's --max-message-size): every publication up to it must
+	// cross the cluster. A link accepts messages of MaxBatchBytes plus one
+	// such publication and announces that bound in its handshake; the
+	// other side builds its batches to fit and drops (and counts) a record
+	// that can never fit.
+	MaxMessageSize int
+	// MaxInFlightBytes bounds the bytes of records sent on a link and not
+	// yet acknowledged by the peer: what a link may have in kernel buffers
+	// and in the gateway's outbound queue at once. One batch is always
+	// allowed.
+	MaxInFlightBytes int
 	// DialTimeout bounds dialing a peer and its handshake.
 	DialTimeout time.Duration
 	// MinBackoff and MaxBackoff bound the randomized exponential backoff
@@ -85,8 +100,8 @@ func (c *Config) Validate() error {
 	if c.Secret == "" {
 		return errors.New("a cluster secret is required when the pool has other nodes")
 	}
-	if c.QueueLimit < 0 || c.QueueBytes < 0 || c.MaxBatchBytes < 0 {
-		return errors.New("peer queue limits and batch size must not be negative")
+	if c.QueueLimit < 0 || c.QueueBytes < 0 || c.MaxBatchBytes < 0 || c.MaxMessageSize < 0 || c.MaxInFlightBytes < 0 {
+		return errors.New("peer queue limits, batch, message and in-flight sizes must not be negative")
 	}
 	return nil
 }
@@ -101,6 +116,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBatchBytes == 0 {
 		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = DefaultMaxMessage
+	}
+	if c.MaxInFlightBytes == 0 {
+		c.MaxInFlightBytes = DefaultMaxInFlight
 	}
 	if c.DialTimeout == 0 {
 		c.DialTimeout = DefaultDialTimeout
@@ -121,4 +142,16 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	return c
+}
+
+// recordSlack is what a publication's record may take beyond the client
+// message it came from: length prefixes, and the publisher's own session
+// id when excludeMe was folded into the exclude list.
+const recordSlack = 1 << 10
+
+// maxLinkMessage is the largest message this node accepts on a peer link
+// and announces in its handshake: a full batch plus one record of the
+// largest publication, plus the batch header.
+func (c *Config) maxLinkMessage() int {
+	return c.MaxBatchBytes + c.MaxMessageSize + recordSlack + batchHeaderRoom
 }

@@ -3,11 +3,13 @@ package broadcast
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,34 +71,45 @@ func (l *link) connect() error {
 	finished := make(chan struct{})
 	defer close(finished)
 	var mu sync.Mutex
-	var live net.Conn
-	go func() { // shutdown aborts a dial or a handshake in progress
+	var live *dialed
+	go func() { // shutdown closes a dial, a handshake or a link in progress
 		select {
 		case <-l.m.done:
 			cancel()
 			mu.Lock()
-			if live != nil {
-				live.Close()
-			}
+			dc := live
 			mu.Unlock()
+			if dc != nil {
+				dc.close(closeGoingAway, "node shutting down")
+			}
 		case <-finished:
 		}
 	}()
-	d := ws.Dialer{Protocols: []string{Protocol}, Timeout: cfg.DialTimeout}
+	var refused error
+	d := ws.Dialer{Protocols: []string{Protocol}, Timeout: cfg.DialTimeout,
+		OnStatusError: func(status int, _ []byte, resp io.Reader) { refused = otherVersion(status, resp) }}
 	conn, br, hs, err := d.Dial(ctx, "ws://"+l.peer+"/")
 	if err != nil {
+		if refused != nil {
+			return refused
+		}
 		return fmt.Errorf("dial: %w", err)
 	}
-	mu.Lock()
-	live = conn
-	mu.Unlock()
 	if hs.Protocol != Protocol {
 		conn.Close()
 		return fmt.Errorf("dial: the peer did not accept subprotocol %s (is it a wampgate node with this pool?)", Protocol)
 	}
 	dc := &dialed{link: l, conn: conn, nonce: newNonce(), done: make(chan struct{})}
 	dc.parser.ServerFrames = true
-	dc.parser.MaxMessage = 2*cfg.MaxBatchBytes + 4096
+	dc.parser.MaxMessage = l.m.maxMessage
+	mu.Lock()
+	live = dc
+	mu.Unlock()
+	select {
+	case <-l.m.done: // the watcher may have looked before live was set
+		dc.close(closeGoingAway, "")
+	default:
+	}
 	err = dc.serve(br)
 	l.detach(dc, err)
 	if !dc.up {
@@ -105,8 +118,28 @@ func (l *link) connect() error {
 	return nil
 }
 
+// otherVersion explains a refused upgrade whose answer offers another
+// version of the peer protocol (a 426 from a node of another release);
+// nil when it does not.
+func otherVersion(status int, resp io.Reader) error {
+	if status != http.StatusUpgradeRequired {
+		return nil
+	}
+	r, err := http.ReadResponse(bufio.NewReader(io.LimitReader(resp, 16<<10)), nil)
+	if err != nil {
+		return nil
+	}
+	for _, p := range strings.Split(r.Header.Get("Sec-WebSocket-Protocol"), ",") {
+		if p = strings.TrimSpace(p); strings.HasPrefix(p, "wampgate.peer.") && p != Protocol {
+			return versionMismatch(p)
+		}
+	}
+	return nil
+}
+
 // dialed is a connection this node dialed. Its reader goroutine runs the
-// handshake and then receives the peer's batches; the link's writer sends.
+// handshake and then receives the peer's messages; the link's writer, the
+// pinger and the reader (pongs) write.
 type dialed struct {
 	link   *link
 	conn   net.Conn
@@ -115,17 +148,19 @@ type dialed struct {
 	up     bool
 	done   chan struct{}
 	once   sync.Once
+	// dmu orders setting a write deadline against close: once close has
+	// cut every deadline short, no writer sets a longer one.
+	dmu    sync.Mutex
+	closed bool
 }
 
 // serve sends the hello, then reads until the connection fails.
 func (d *dialed) serve(br *bufio.Reader) error {
 	defer d.close(closeGoingAway, "")
 	l := d.link
-	hello := newMessage(msgHello, nonceSize+len(l.m.cfg.Node)+20)
-	hello = append(hello, d.nonce...)
-	hello = appendString(hello, l.m.cfg.Node)
-	hello = binary.AppendUvarint(hello, l.m.boot)
-	if err := d.send(hello); err != nil {
+	h := newMessage(msgHello, nonceSize+len(l.m.cfg.Node)+30)
+	h = appendHello(h, hello{nonce: d.nonce, node: l.m.cfg.Node, boot: l.m.boot, maxMessage: l.m.maxMessage})
+	if err := d.send(h); err != nil {
 		return fmt.Errorf("hello: %w", err)
 	}
 	deadline := time.Now().Add(l.m.cfg.DialTimeout)
@@ -160,45 +195,44 @@ func (d *dialed) serve(br *bufio.Reader) error {
 	}
 }
 
-// Message implements wsframe.Sink: the challenge, then batches.
+// Message implements wsframe.Sink: the challenge, then batches and
+// acknowledgements.
 func (d *dialed) Message(op ws.OpCode, msg []byte) error {
 	if op != ws.OpBinary || len(msg) == 0 {
 		return errors.New("unexpected non-binary message")
 	}
 	if d.up {
-		if msg[0] != msgBatch {
-			return fmt.Errorf("unexpected message type %q", msg[0])
-		}
-		return d.link.receive(msg)
+		return d.link.handle(msg)
 	}
 	if msg[0] != msgChallenge {
 		return fmt.Errorf("expected the challenge, got message type %q", msg[0])
 	}
 	l, cfg := d.link, &d.link.m.cfg
 	r := reader{b: msg[1:]}
-	nonce := r.fixed(nonceSize)
-	node := string(r.bytes())
-	boot := r.uvarint()
+	h := r.hello()
 	got := r.fixed(32)
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: %d bytes after the proof", errMalformed, len(r.b))
+	}
 	if r.err != nil {
 		return fmt.Errorf("challenge: %w", r.err)
 	}
-	if node != l.peer {
-		return fmt.Errorf("the node at %s calls itself %q: every node needs the same pool list", l.peer, node)
+	if h.node != l.peer {
+		return fmt.Errorf("the node at %s calls itself %q: every node needs the same pool list", l.peer, h.node)
 	}
-	if !validProof(got, proof(cfg.Secret, roleAcceptor, nonce, d.nonce, cfg.Node, l.peer)) {
+	if !validProof(got, proof(cfg.Secret, roleAcceptor, h.nonce, d.nonce, cfg.Node, l.peer)) {
 		err := errors.New("the peer failed to prove the cluster secret (different --cluster-secret?)")
 		l.m.authFailures.Add(1)
 		l.m.logRefusal(l.peer, err)
 		return err
 	}
 	auth := newMessage(msgAuth, 32)
-	auth = append(auth, proof(cfg.Secret, roleDialer, nonce, d.nonce, cfg.Node, l.peer)...)
+	auth = append(auth, proof(cfg.Secret, roleDialer, h.nonce, d.nonce, cfg.Node, l.peer)...)
 	if err := d.send(auth); err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
 	d.up = true
-	l.attach(d, boot)
+	l.attach(d, h.boot, h.maxMessage)
 	go d.pinger()
 	return nil
 }
@@ -233,42 +267,70 @@ func (d *dialed) pinger() {
 
 // writeControl writes a masked control frame.
 func (d *dialed) writeControl(op ws.OpCode, payload []byte) error {
-	f := ws.MaskFrameInPlace(ws.NewFrame(op, true, append([]byte(nil), payload...)))
-	b, err := ws.CompileFrame(f)
+	b, err := controlFrame(op, payload)
 	if err != nil {
 		return err
 	}
-	return d.write(b)
+	return d.write(net.Buffers{b})
 }
 
-// send implements transport.
-func (d *dialed) send(buf []byte) error { return d.write(frameIn(buf, true)) }
+// controlFrame compiles a masked control frame.
+func controlFrame(op ws.OpCode, payload []byte) ([]byte, error) {
+	f := ws.MaskFrameInPlace(ws.NewFrame(op, true, append([]byte(nil), payload...)))
+	return ws.CompileFrame(f)
+}
 
-// write writes bytes under the write timeout.
-func (d *dialed) write(b []byte) error {
-	select {
-	case <-d.done:
-		return errClosed
-	default:
+// send implements transport: the messages leave in one writev.
+func (d *dialed) send(msgs ...[]byte) error {
+	frames := make(net.Buffers, len(msgs))
+	for i, m := range msgs {
+		frames[i] = frameIn(m, true)
 	}
-	if err := d.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+	return d.write(frames)
+}
+
+// write writes frames under the write timeout.
+func (d *dialed) write(frames net.Buffers) error {
+	d.dmu.Lock()
+	if d.closed {
+		d.dmu.Unlock()
+		return errClosed
+	}
+	err := d.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	d.dmu.Unlock()
+	if err != nil {
 		return err
 	}
-	_, err := d.conn.Write(b)
+	_, err = frames.WriteTo(d.conn)
 	return err
 }
 
-// close implements transport.
+// close implements transport: every write in progress, and the close
+// frame (when reason is set), get closeGrace at most, then the socket is
+// closed.
 func (d *dialed) close(code uint16, reason string) {
 	d.once.Do(func() {
-		if reason != "" {
-			_ = d.writeControl(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), reason))
-		}
+		d.dmu.Lock()
+		d.closed = true
 		close(d.done)
+		_ = d.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+		d.dmu.Unlock()
+		if reason != "" {
+			if f, err := controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), reason)); err == nil {
+				_, _ = d.conn.Write(f)
+			}
+		}
 		d.conn.Close()
 	})
 }
 
+// abort implements transport.
+func (d *dialed) abort() { d.conn.Close() }
+
 // writeTimeout bounds one write on a peer link: a peer that reads nothing
 // for this long is considered dead and the link reconnects.
 const writeTimeout = 10 * time.Second
+
+// closeGrace bounds closing a dialed connection: the writes in progress
+// and the close frame.
+const closeGrace = 250 * time.Millisecond

@@ -11,11 +11,15 @@ import (
 // transport is one live connection under a link: dialed by this node or
 // accepted from the peer.
 type transport interface {
-	// send writes buf[frameRoom:] as one binary message. It may block on a
-	// slow peer, never longer than the link's write timeout.
-	send(buf []byte) error
-	// close closes the connection with a WebSocket close code and reason.
+	// send writes each msgs[i][frameRoom:] as one binary message, in
+	// order. It may block on a slow peer, never longer than the write
+	// timeout.
+	send(msgs ...[]byte) error
+	// close closes the connection with a WebSocket close code and reason,
+	// within closeGrace.
 	close(code uint16, reason string)
+	// abort closes the connection at once.
+	abort()
 }
 
 // link is this node's side of the link to one peer. It outlives the
@@ -27,27 +31,56 @@ type link struct {
 	peer  string
 	dials bool
 	q     *queue
-	wake  chan struct{} // a record was queued or a transport attached
+	wake  chan struct{} // a record was queued or acknowledged, an ack is due, a transport attached
 
 	mu      sync.Mutex
 	tr      transport // nil while down
+	gen     uint64    // counts the transports attached; the queue's cursor belongs to one
+	peerMax int       // the largest message tr's peer accepts
 	since   time.Time // when the link last went up or down
 	lastErr string
-	dropLog time.Time // last "queue full" warning
 
 	recvMu   sync.Mutex
 	peerBoot uint64 // the peer process whose sequence numbers lastSeq tracks
 	fresh    bool   // peerBoot changed: the next record sets lastSeq
 	lastSeq  uint64
+	acks     ackState
+
+	// ackProgress is when the peer last acknowledged something, or when
+	// records went in flight with none before them (unix nanoseconds).
+	ackProgress atomic.Int64
+
+	dropLog, tooLargeLog, lostLog logLimiter
 
 	connects     atomic.Uint64
 	dialFailures atomic.Uint64
-	sent         atomic.Uint64
 	frames       atomic.Uint64
 	received     atomic.Uint64
 	lost         atomic.Uint64
 	duplicates   atomic.Uint64
 }
+
+// ackState is the receiving side's acknowledgement bookkeeping, guarded by
+// link.recvMu. Acknowledgements are coalesced: one is due when ackBytes of
+// batches were delivered since the last, ackDelay after the first of
+// them, or at once on a new connection (so the sender skips resending
+// what was delivered).
+type ackState struct {
+	acked   uint64    // the last sequence number acknowledged on this connection
+	since   time.Time // when the first unacknowledged batch was delivered
+	bytes   int       // bytes of batches delivered since the last ack
+	resume  bool      // a new connection: acknowledge lastSeq at once
+	started bool      // since is set
+}
+
+// Acknowledgement coalescing and the dead-peer bound.
+const (
+	ackBytes = 1 << 20
+	ackDelay = 5 * time.Millisecond
+	// ackTimeout is how long records may stay in flight without any
+	// acknowledgement before the link is considered dead.
+	ackTimeout = writeTimeout
+)
 
 func newLink(m *Mesh, peer string) *link {
 	return &link{
@@ -68,8 +101,17 @@ func (l *link) signal() {
 	}
 }
 
-// enqueue queues one encoded record for the peer.
+// enqueue queues one encoded record for the peer. A record larger than
+// this node accepts itself is dropped at once: no peer of the same
+// configuration would take it, and it must not evict the queue.
 func (l *link) enqueue(rec []byte) {
+	if batchHeaderRoom+len(rec) > l.m.maxMessage {
+		l.q.mu.Lock()
+		l.q.tooLarge++
+		l.q.mu.Unlock()
+		l.warnTooLarge(len(rec), l.m.maxMessage)
+		return
+	}
 	if l.q.push(rec) {
 		l.warnDropped()
 	}
@@ -78,18 +120,23 @@ func (l *link) enqueue(rec []byte) {
 
 // warnDropped logs queue overflow at most every 10 seconds.
 func (l *link) warnDropped() {
-	l.mu.Lock()
-	now := time.Now()
-	if now.Sub(l.dropLog) < 10*time.Second {
-		l.mu.Unlock()
+	if !l.dropLog.allow(10 * time.Second) {
 		return
 	}
-	l.dropLog = now
-	up := l.tr != nil
-	l.mu.Unlock()
-	_, dropped := l.q.stats()
+	st := l.q.stats()
 	l.m.log.Warn("peer queue full: dropping the oldest publications",
-		"peer", l.peer, "link_up", up, "limit", l.m.cfg.QueueLimit, "dropped_total", dropped)
+		"peer", l.peer, "link_up", l.current() != nil, "limit", l.m.cfg.QueueLimit,
+		"limit_bytes", l.m.cfg.QueueBytes, "dropped_total", st.dropped)
+}
+
+// warnTooLarge logs a record dropped for its size, at most every 10 s.
+func (l *link) warnTooLarge(size, bound int) {
+	if !l.tooLargeLog.allow(10 * time.Second) {
+		return
+	}
+	l.m.log.Warn("publication too large for the peer link: dropped",
+		"peer", l.peer, "record_bytes", size, "peer_accepts", bound,
+		"dropped_too_large_total", l.q.stats().tooLarge)
 }
 
 // current returns the live transport, nil while the link is down.
@@ -101,22 +148,27 @@ func (l *link) current() transport {
 
 // attach makes tr the link's connection, replacing (and closing) an older
 // one, e.g. when the peer restarted before its old connection timed out.
-func (l *link) attach(tr transport, peerBoot uint64) {
+// peerMax is the message bound the peer announced.
+func (l *link) attach(tr transport, peerBoot uint64, peerMax int) {
 	l.mu.Lock()
 	old := l.tr
-	l.tr, l.since, l.lastErr = tr, time.Now(), ""
+	l.tr, l.peerMax, l.since, l.lastErr = tr, peerMax, time.Now(), ""
+	l.gen++
+	gen := l.gen
 	l.mu.Unlock()
 	if old != nil {
 		old.close(closeNormal, "replaced by a new connection")
 	}
+	l.q.rewind(gen) // resend everything the peer has not acknowledged
 	l.recvMu.Lock()
 	if peerBoot != l.peerBoot {
 		l.peerBoot, l.fresh = peerBoot, true
 	}
+	l.acks = ackState{resume: true}
 	l.recvMu.Unlock()
 	l.connects.Add(1)
-	queued, _ := l.q.stats()
-	l.m.log.Info("peer link up", "peer", l.peer, "dialed", l.dials, "queued", queued)
+	st := l.q.stats()
+	l.m.log.Info("peer link up", "peer", l.peer, "dialed", l.dials, "queued", st.queued, "peer_max_message", peerMax)
 	l.signal()
 }
 
@@ -140,24 +192,25 @@ func (l *link) detach(tr transport, err error) {
 	l.m.log.Warn("peer link down", "peer", l.peer, "err", err)
 }
 
-// writeLoop sends queued records in batches while the link is up. Records
-// leave the queue only after their batch was written.
+// writeLoop sends acknowledgements and batches of queued records while
+// the link is up, keeping at most MaxInFlightBytes unacknowledged. Records
+// leave the queue only when the peer acknowledges them.
 func (l *link) writeLoop() {
 	defer l.m.wg.Done()
+	cfg := &l.m.cfg
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	msgs := make([][]byte, 0, 2)
 	for {
 		select {
 		case <-l.m.done:
 			return
 		default:
 		}
-		tr := l.current()
-		var buf []byte
-		var first uint64
-		var count int
-		if tr != nil {
-			buf, first, count = l.q.batch(frameRoom, l.m.cfg.MaxBatchBytes)
-		}
-		if count == 0 {
+		l.mu.Lock()
+		tr, gen, peerMax := l.tr, l.gen, l.peerMax
+		l.mu.Unlock()
+		if tr == nil {
 			select {
 			case <-l.wake:
 			case <-l.m.done:
@@ -165,20 +218,132 @@ func (l *link) writeLoop() {
 			}
 			continue
 		}
-		if err := tr.send(buf); err != nil {
+		now := time.Now()
+		msgs = msgs[:0]
+		seq, ackAt := l.ackDue(now)
+		if seq > 0 {
+			msgs = append(msgs, ackMessage(seq))
+		}
+		bound := min(peerMax, l.m.maxMessage)
+		b := l.q.next(gen, batchLimits{
+			room:       frameRoom,
+			maxBatch:   cfg.MaxBatchBytes,
+			maxMessage: bound,
+			window:     cfg.MaxInFlightBytes,
+		})
+		if b.tooLarge > 0 {
+			l.warnTooLarge(b.tooLarge, bound)
+		}
+		if b.count > 0 {
+			if b.inFlight == 0 {
+				l.ackProgress.Store(now.UnixNano())
+			}
+			msgs = append(msgs, b.buf)
+		}
+		if len(msgs) == 0 {
+			if !l.await(tr, now, ackAt, b.inFlight, timer) {
+				return
+			}
+			continue
+		}
+		if err := tr.send(msgs...); err != nil {
 			tr.close(closeGoingAway, "write failed")
 			l.detach(tr, fmt.Errorf("send: %w", err))
 			continue
 		}
-		l.q.commit(first + uint64(count))
-		l.sent.Add(uint64(count))
-		l.frames.Add(1)
+		if b.count > 0 {
+			l.frames.Add(1)
+		}
 	}
+}
+
+// await waits until the writer may have work: a wake-up, an
+// acknowledgement falling due at ackAt (zero: none pending), or the ack
+// timeout of the bytes in flight, which closes the connection. It
+// returns false when the mesh is closing.
+func (l *link) await(tr transport, now, ackAt time.Time, inFlight int, timer *time.Timer) bool {
+	wait := time.Duration(-1)
+	if !ackAt.IsZero() {
+		wait = max(ackAt.Sub(now), 0)
+	}
+	if inFlight > 0 {
+		deadline := time.Unix(0, l.ackProgress.Load()).Add(ackTimeout)
+		if !now.Before(deadline) {
+			tr.close(closeGoingAway, "no acknowledgement")
+			l.detach(tr, fmt.Errorf("the peer acknowledged nothing for %v", ackTimeout))
+			return true
+		}
+		if left := deadline.Sub(now); wait < 0 || left < wait {
+			wait = left
+		}
+	}
+	var fire <-chan time.Time
+	if wait >= 0 {
+		timer.Reset(wait)
+		fire = timer.C
+	}
+	defer timer.Stop()
+	select {
+	case <-l.wake:
+	case <-fire:
+	case <-l.m.done:
+		return false
+	}
+	return true
+}
+
+// ackDue returns the sequence number to acknowledge now (0: none) and,
+// when an acknowledgement is pending but not yet due, when it will be.
+func (l *link) ackDue(now time.Time) (seq uint64, at time.Time) {
+	l.recvMu.Lock()
+	defer l.recvMu.Unlock()
+	a := &l.acks
+	if l.fresh || l.lastSeq == a.acked || l.lastSeq == 0 {
+		return 0, time.Time{}
+	}
+	if !a.resume && a.bytes < ackBytes && now.Sub(a.since) < ackDelay {
+		return 0, a.since.Add(ackDelay)
+	}
+	a.acked = l.lastSeq
+	a.bytes, a.resume, a.started = 0, false, false
+	return l.lastSeq, time.Time{}
+}
+
+// ackMessage builds an acknowledgement with headroom for frameIn.
+func ackMessage(seq uint64) []byte {
+	b := make([]byte, frameRoom, frameRoom+1+10)
+	return appendAck(b, seq)
+}
+
+// handle processes a message from the authenticated peer: a batch of
+// publications or an acknowledgement.
+func (l *link) handle(msg []byte) error {
+	switch msg[0] {
+	case msgBatch:
+		return l.receive(msg)
+	case msgAck:
+		r := reader{b: msg[1:]}
+		seq := r.ack()
+		if r.err != nil {
+			return r.err
+		}
+		advanced, err := l.q.ack(seq)
+		if err != nil {
+			return err
+		}
+		if advanced {
+			l.ackProgress.Store(time.Now().UnixNano())
+			l.signal()
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: unexpected message type %q", errMalformed, msg[0])
 }
 
 // receive delivers a batch message from the peer, in order, skipping
 // records already delivered (a batch resent after a reconnection) and
-// counting gaps (records the peer dropped or lost in flight).
+// counting gaps (records the peer dropped), then arranges for the
+// acknowledgement.
 func (l *link) receive(msg []byte) error {
 	r := reader{b: msg[1:]}
 	first, count := r.batchHeader()
@@ -187,10 +352,13 @@ func (l *link) receive(msg []byte) error {
 	}
 	l.recvMu.Lock()
 	defer l.recvMu.Unlock()
+	delivered := false
+	var err error
 	for i := range count {
 		pub := r.record()
 		if r.err != nil {
-			return fmt.Errorf("record %d of %d: %w", i, count, r.err)
+			err = fmt.Errorf("record %d of %d: %w", i, count, r.err)
+			break
 		}
 		seq := first + i
 		if l.fresh {
@@ -202,15 +370,46 @@ func (l *link) receive(msg []byte) error {
 		}
 		if gap := seq - l.lastSeq - 1; gap > 0 {
 			l.lost.Add(gap)
+			l.warnLost(gap)
 		}
 		l.lastSeq = seq
 		l.m.deliver(pub)
 		l.received.Add(1) // after delivery: a test can wait for it
+		delivered = true
 	}
-	if len(r.b) != 0 {
-		return fmt.Errorf("%w: %d bytes after the last record", errMalformed, len(r.b))
+	if err == nil && len(r.b) != 0 {
+		err = fmt.Errorf("%w: %d bytes after the last record", errMalformed, len(r.b))
 	}
-	return nil
+	if delivered {
+		a := &l.acks
+		before := a.bytes
+		a.bytes += len(msg)
+		if !a.started {
+			a.since, a.started = time.Now(), true
+			l.signal()
+		} else if before < ackBytes && a.bytes >= ackBytes {
+			l.signal()
+		}
+	}
+	return err
+}
+
+// warnLost logs a gap in the peer's sequence numbers, at most every 10 s.
+func (l *link) warnLost(gap uint64) {
+	if l.lostLog.allow(10 * time.Second) {
+		l.m.log.Warn("publications from the peer lost: it dropped them (queue full or too large)",
+			"peer", l.peer, "gap", gap, "lost_total", l.lost.Load())
+	}
+}
+
+// logLimiter lets a log line through at most once per interval.
+type logLimiter struct{ last atomic.Int64 }
+
+// allow reports whether a line may be logged now.
+func (g *logLimiter) allow(every time.Duration) bool {
+	now := time.Now().UnixNano()
+	last := g.last.Load()
+	return now-last >= int64(every) && g.last.CompareAndSwap(last, now)
 }
 
 // errClosed is returned by sends on a connection that is gone.

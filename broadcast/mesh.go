@@ -1,7 +1,9 @@
 package broadcast
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -23,13 +25,16 @@ type Mesh struct {
 	links   map[string]*link
 	order   []*link // pool order
 	deliver func(*wamp.Publication)
+	// maxMessage is the largest message this node accepts on a link, and
+	// sends: Config.maxLinkMessage.
+	maxMessage int
 
 	started      atomic.Bool
 	done         chan struct{}
 	closeOnce    sync.Once
 	wg           sync.WaitGroup
 	authFailures atomic.Uint64
-	refusalLog   atomic.Int64 // unix nanoseconds of the last refusal logged
+	refusalLog   logLimiter
 }
 
 var _ Bus = (*Mesh)(nil)
@@ -44,11 +49,12 @@ func NewMesh(cfg Config) (*Mesh, error) {
 	}
 	cfg = cfg.withDefaults()
 	m := &Mesh{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		boot:  rand.Uint64(),
-		links: make(map[string]*link),
-		done:  make(chan struct{}),
+		cfg:        cfg,
+		log:        cfg.Logger,
+		boot:       rand.Uint64(),
+		links:      make(map[string]*link),
+		maxMessage: cfg.maxLinkMessage(),
+		done:       make(chan struct{}),
 	}
 	for _, p := range cfg.Peers() {
 		l := newLink(m, p)
@@ -98,29 +104,60 @@ func (m *Mesh) Status() Status {
 	return s
 }
 
-// Close implements Bus: it stops dialing and writing and closes the
-// connections this node dialed (accepted ones close with the gateway).
-func (m *Mesh) Close() error {
+// MaxLinkMessage is the largest WebSocket message a peer link accepts: a
+// batch of Config.MaxBatchBytes plus one publication of
+// Config.MaxMessageSize. The gateway bounds an accepted link's parser
+// with it; the handshake announces it to the peer.
+func (m *Mesh) MaxLinkMessage() int { return m.maxMessage }
+
+// LinkWriteQueueLimit bounds the gateway's outbound queue of an accepted
+// link connection in place of the clients' slow-consumer limit. A link
+// keeps at most Config.MaxInFlightBytes plus one batch unacknowledged,
+// and small control frames besides, so a working link never reaches it.
+func (m *Mesh) LinkWriteQueueLimit() int { return m.cfg.MaxInFlightBytes + m.maxMessage + 64<<10 }
+
+// Close implements Bus: it stops dialing and writing and closes every
+// link's connection with 1001, each within closeGrace; when ctx ends
+// first, the sockets are closed at once and Close returns.
+func (m *Mesh) Close(ctx context.Context) error {
+	var err error
 	m.closeOnce.Do(func() {
 		close(m.done)
+		var closing sync.WaitGroup
 		for _, l := range m.order {
 			if tr := l.current(); tr != nil {
-				tr.close(closeGoingAway, "node shutting down")
+				closing.Add(1)
+				go func() {
+					defer closing.Done()
+					tr.close(closeGoingAway, "node shutting down")
+				}()
 			}
 		}
-		m.wg.Wait()
+		finished := make(chan struct{})
+		go func() {
+			closing.Wait()
+			m.wg.Wait()
+			close(finished)
+		}()
+		select {
+		case <-finished:
+		case <-ctx.Done():
+			for _, l := range m.order {
+				if tr := l.current(); tr != nil {
+					tr.abort()
+				}
+			}
+			err = fmt.Errorf("cluster: peer links still closing: %w", ctx.Err())
+		}
 	})
-	return nil
+	return err
 }
 
 // logRefusal logs a refused peer connection, at most once a second so a
 // flood of bad peers cannot flood the log (the counter has them all).
 func (m *Mesh) logRefusal(remote string, err error) {
-	now := time.Now().UnixNano()
-	last := m.refusalLog.Load()
-	if now-last < int64(time.Second) || !m.refusalLog.CompareAndSwap(last, now) {
-		return
+	if m.refusalLog.allow(time.Second) {
+		m.log.Warn("cluster: peer connection refused", "remote", remote, "err", err,
+			"refused_total", m.authFailures.Load())
 	}
-	m.log.Warn("cluster: peer connection refused", "remote", remote, "err", err,
-		"refused_total", m.authFailures.Load())
 }

@@ -11,7 +11,7 @@ type Status struct {
 	// LinksUp is how many of them are connected and authenticated.
 	LinksUp int `json:"links_up"`
 	// AuthFailures counts refused peer connections (wrong secret, unknown
-	// node, a message before authentication).
+	// node, a message before authentication, another protocol version).
 	AuthFailures uint64 `json:"auth_failures"`
 	// Links has one entry per peer, in pool order.
 	Links []LinkStatus `json:"links"`
@@ -33,17 +33,31 @@ type LinkStatus struct {
 	Reconnects uint64 `json:"reconnects"`
 	// DialFailures counts failed connection attempts.
 	DialFailures uint64 `json:"dial_failures"`
-	// Queued is the publications waiting to be sent.
-	Queued int `json:"queued"`
-	// Sent counts publications sent to the peer, in FramesSent messages.
+	// PeerMaxMessage is the largest message the peer announced it
+	// accepts (0 before the first connection); batches are built to fit.
+	PeerMaxMessage int `json:"peer_max_message"`
+	// Queued is the publications waiting to be sent; Unacked those sent on
+	// the current (or last) connection and not yet acknowledged by the
+	// peer. Both stay in the queue, bounded by QueueLimit and QueueBytes.
+	Queued  int `json:"queued"`
+	Unacked int `json:"unacked"`
+	// Sent counts publications sent to the peer (once each), in
+	// FramesSent batches; Resent counts those sent again after a
+	// reconnection because the peer had not acknowledged them.
 	Sent       uint64 `json:"sent"`
+	Resent     uint64 `json:"resent"`
 	FramesSent uint64 `json:"frames_sent"`
-	// Dropped counts publications dropped because the queue was full.
+	// Dropped counts publications dropped, oldest first, because the queue
+	// was full (some may have reached the peer just before their
+	// connection broke: the peer's Lost counts what it really missed).
 	Dropped uint64 `json:"dropped"`
+	// DroppedTooLarge counts publications dropped because they are larger
+	// than the peer (or this node) accepts on a link.
+	DroppedTooLarge uint64 `json:"dropped_too_large"`
 	// Received counts publications received from the peer and delivered.
 	Received uint64 `json:"received"`
-	// Lost counts gaps in the peer's sequence numbers: publications it
-	// dropped or that were lost in flight when a connection broke.
+	// Lost counts gaps in the peer's sequence numbers: publications the
+	// peer dropped (its Dropped and DroppedTooLarge).
 	Lost uint64 `json:"lost"`
 	// Duplicates counts records received twice (a batch resent after a
 	// reconnection) and skipped.
@@ -56,11 +70,12 @@ type LinkStatus struct {
 func (l *link) status() LinkStatus {
 	l.mu.Lock()
 	s := LinkStatus{
-		Peer:      l.peer,
-		State:     "down",
-		Dials:     l.dials,
-		Since:     l.since,
-		LastError: l.lastErr,
+		Peer:           l.peer,
+		State:          "down",
+		Dials:          l.dials,
+		Since:          l.since,
+		PeerMaxMessage: l.peerMax,
+		LastError:      l.lastErr,
 	}
 	if l.tr != nil {
 		s.State = "up"
@@ -69,8 +84,9 @@ func (l *link) status() LinkStatus {
 	s.Connects = l.connects.Load()
 	s.Reconnects = max(s.Connects, 1) - 1
 	s.DialFailures = l.dialFailures.Load()
-	s.Queued, s.Dropped = l.q.stats()
-	s.Sent = l.sent.Load()
+	q := l.q.stats()
+	s.Queued, s.Unacked = q.queued, q.unacked
+	s.Sent, s.Resent, s.Dropped, s.DroppedTooLarge = q.sent, q.resent, q.dropped, q.tooLarge
 	s.FramesSent = l.frames.Load()
 	s.Received = l.received.Load()
 	s.Lost = l.lost.Load()

@@ -4,29 +4,45 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/wampgate/wampgate/wamp"
 )
 
 // Protocol is the WebSocket subprotocol of peer links. Peers dial each
 // other's client port and offer it; the gateway hands such connections to
-// the mesh instead of a WAMP session.
-const Protocol = "wampgate.peer.1"
+// the mesh instead of a WAMP session. Nodes of different versions do not
+// link: the version is part of the name.
+const Protocol = "wampgate.peer.2"
+
+// OldProtocols are the subprotocols of earlier releases' peer links. The
+// gateway accepts them only to refuse the peer with a clear log line
+// (Mesh.RefuseOld) instead of an anonymous 426.
+var OldProtocols = []string{"wampgate.peer.1"}
 
 // Message types: the first byte of every binary message on a peer link.
 // The dialing node speaks first:
 //
-//	dialer   → acceptor  H  nonce, dialer's node address, dialer's boot id
-//	acceptor → dialer    C  nonce, acceptor's node address, boot id, proof
+//	dialer   → acceptor  H  nonce, dialer's node address, boot id, max message
+//	acceptor → dialer    C  nonce, acceptor's node address, boot id, max message, proof
 //	dialer   → acceptor  A  proof
 //
-// after which both sides send P messages (batches of publications) only.
+// after which both sides send P messages (batches of publications) and K
+// messages (the sequence number of the last record delivered: every
+// record up to it may be forgotten). "max message" is the largest message
+// the sender of the handshake accepts; the other side builds its batches
+// to fit.
 const (
 	msgHello     byte = 'H'
 	msgChallenge byte = 'C'
 	msgAuth      byte = 'A'
 	msgBatch     byte = 'P'
+	msgAck       byte = 'K'
 )
+
+// minPeerMessage is the smallest message bound a peer may announce: below
+// it no useful batch fits.
+const minPeerMessage = 1 << 10
 
 // nonceSize is the length of the random challenges.
 const nonceSize = 16
@@ -163,6 +179,57 @@ func (r *reader) batchHeader() (first, count uint64) {
 		r.err = errMalformed
 	}
 	return first, count
+}
+
+// appendAck appends an acknowledgement of every record up to seq.
+func appendAck(b []byte, seq uint64) []byte {
+	return binary.AppendUvarint(append(b, msgAck), seq)
+}
+
+// ack decodes an acknowledgement (type byte already consumed); nothing
+// may follow the sequence number.
+func (r *reader) ack() uint64 {
+	seq := r.uvarint()
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: %d bytes after the acknowledgement", errMalformed, len(r.b))
+	}
+	return seq
+}
+
+// hello is the handshake message each side opens with: the dialer's H
+// and, with a proof after it, the acceptor's C.
+type hello struct {
+	nonce      []byte
+	node       string
+	boot       uint64
+	maxMessage int // the largest message the sender accepts
+}
+
+// appendHello appends h's fields.
+func appendHello(b []byte, h hello) []byte {
+	b = append(b, h.nonce...)
+	b = appendString(b, h.node)
+	b = binary.AppendUvarint(b, h.boot)
+	return binary.AppendUvarint(b, uint64(h.maxMessage))
+}
+
+// hello decodes a handshake message's fields; an announced message bound
+// below minPeerMessage is an error, one above what an int holds is capped.
+func (r *reader) hello() hello {
+	var h hello
+	h.nonce = r.fixed(nonceSize)
+	h.node = string(r.bytes())
+	h.boot = r.uvarint()
+	maxMessage := r.uvarint()
+	if r.err != nil {
+		return hello{}
+	}
+	if maxMessage < minPeerMessage {
+		r.err = fmt.Errorf("%w: the peer accepts messages of %d bytes at most (need %d)", errMalformed, maxMessage, minPeerMessage)
+		return hello{}
+	}
+	h.maxMessage = int(min(maxMessage, math.MaxInt32))
+	return h
 }
 
 // batchHeaderRoom bounds a batch header: type byte and two uvarints.

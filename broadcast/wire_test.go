@@ -2,6 +2,7 @@ package broadcast
 
 import (
 	"bytes"
+	"log/slog"
 	"reflect"
 	"testing"
 
@@ -30,11 +31,12 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 		for _, p := range pubs {
 			q.push(encodeRecord(p))
 		}
-		buf, first, count := q.batch(frameRoom, 1<<20)
-		if first != 1 || count != 3 {
-			t.Fatalf("batch first %d count %d", first, count)
+		q.rewind(1)
+		b := q.next(1, batchLimits{room: frameRoom, maxBatch: 1 << 20, maxMessage: 1 << 21, window: 1 << 21})
+		if b.first != 1 || b.count != 3 {
+			t.Fatalf("batch first %d count %d", b.first, b.count)
 		}
-		frame := frameIn(buf, masked)
+		frame := frameIn(b.buf, masked)
 		var sink collect
 		p := wsframe.Parser{ServerFrames: !masked}
 		if err := p.Feed(frame, &sink); err != nil || len(sink.msgs) != 1 {
@@ -59,34 +61,72 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 	}
 }
 
-func TestQueueDropsOldestAndKeepsUnwrittenRecords(t *testing.T) {
+// unbounded lets next take anything.
+var unbounded = batchLimits{maxBatch: 1 << 30, maxMessage: 1 << 30, window: 1 << 30}
+
+// records returns the records of a batch message built without headroom.
+func records(t *testing.T, b batch) string {
+	t.Helper()
+	r := reader{b: b.buf[1:]}
+	if first, n := r.batchHeader(); first != b.first || n != uint64(b.count) || r.err != nil {
+		t.Fatalf("batch header %d %d %v, want %d %d", first, n, r.err, b.first, b.count)
+	}
+	return string(r.b)
+}
+
+func TestQueueDropsOldestAndKeepsUnacknowledgedRecords(t *testing.T) {
 	q := newQueue(3, 1<<20)
+	q.rewind(1)
 	for i := range 5 {
 		if dropped := q.push([]byte{byte('a' + i)}); dropped != (i >= 3) {
 			t.Fatalf("push %d: dropped %v", i, dropped)
 		}
 	}
-	if n, d := q.stats(); n != 3 || d != 2 {
-		t.Fatalf("queued %d dropped %d, want 3 and 2", n, d)
+	if st := q.stats(); st.queued != 3 || st.dropped != 2 {
+		t.Fatalf("stats %+v, want 3 queued and 2 dropped", st)
 	}
-	buf, first, count := q.batch(0, 2) // at most 2 bytes: two records
-	if first != 3 || count != 2 || string(buf[len(buf)-2:]) != "cd" {
-		t.Fatalf("batch first %d count %d %q", first, count, buf)
+	b := q.next(1, batchLimits{maxBatch: 2, maxMessage: 1 << 20, window: 1 << 20}) // two records
+	if b.first != 3 || b.count != 2 || records(t, b) != "cd" || b.inFlight != 0 {
+		t.Fatalf("batch %+v", b)
 	}
-	// The write failed: nothing committed, the same batch comes again.
-	buf2, first2, _ := q.batch(0, 2)
-	if first2 != 3 || !bytes.Equal(buf, buf2) {
-		t.Fatal("an uncommitted batch was not offered again")
+	// Sent, not acknowledged: in flight, and the next batch goes on.
+	if st := q.stats(); st.queued != 1 || st.unacked != 2 || st.sent != 2 {
+		t.Fatalf("after the first batch: %+v", st)
 	}
-	q.commit(first + uint64(count))
-	if _, first, count := q.batch(0, 100); first != 5 || count != 1 {
-		t.Fatalf("after commit: first %d count %d", first, count)
+	if b2 := q.next(1, unbounded); b2.first != 5 || records(t, b2) != "e" || b2.inFlight != 2 {
+		t.Fatalf("second batch %+v", b2)
 	}
-	// One record bigger than the batch bound still goes out alone.
-	q.push(bytes.Repeat([]byte("x"), 10))
-	q.commit(6)
-	if _, _, count := q.batch(0, 2); count != 1 {
-		t.Fatalf("oversized record: count %d", count)
+	// A full queue drops the oldest even if it is in flight.
+	q.push([]byte("f"))
+	if st := q.stats(); st.queued != 1 || st.unacked != 2 || st.dropped != 3 {
+		t.Fatalf("after dropping an unacknowledged record: %+v", st)
+	}
+	// A writer holding an older connection's generation gets nothing.
+	if b := q.next(0, unbounded); b.count != 0 {
+		t.Fatalf("stale generation got %+v", b)
+	}
+	// The connection broke: a new one starts over from the oldest
+	// unacknowledged record, and counts what it sends again.
+	q.rewind(2)
+	if b := q.next(2, unbounded); b.first != 4 || records(t, b) != "def" {
+		t.Fatalf("after rewind %+v", b)
+	}
+	if st := q.stats(); st.resent != 2 || st.sent != 4 || st.unacked != 3 {
+		t.Fatalf("resend counters %+v", st)
+	}
+	// Acknowledgements free records; old ones are ignored, ones of records
+	// never sent are errors.
+	if adv, err := q.ack(4); !adv || err != nil {
+		t.Fatalf("ack 4: %v %v", adv, err)
+	}
+	if adv, err := q.ack(2); adv || err != nil {
+		t.Fatalf("old ack: %v %v", adv, err)
+	}
+	if _, err := q.ack(7); err == nil {
+		t.Fatal("ack of a record never sent accepted")
+	}
+	if st := q.stats(); st.queued != 0 || st.unacked != 2 {
+		t.Fatalf("after ack 4: %+v", st)
 	}
 	// The byte bound drops as many of the oldest as a new record needs.
 	q = newQueue(100, 10)
@@ -94,8 +134,57 @@ func TestQueueDropsOldestAndKeepsUnwrittenRecords(t *testing.T) {
 		q.push([]byte("xx"))
 	}
 	q.push([]byte("yyyyy"))
-	if n, d := q.stats(); n != 3 || d != 3 {
-		t.Fatalf("byte bound: queued %d dropped %d, want 3 and 3", n, d)
+	if st := q.stats(); st.queued != 3 || st.dropped != 3 {
+		t.Fatalf("byte bound: %+v, want 3 queued and 3 dropped", st)
+	}
+}
+
+func TestQueueWindowAndMessageBound(t *testing.T) {
+	q := newQueue(100, 1<<20)
+	q.rewind(1)
+	for _, r := range []string{"aaaa", "bbbb", "cccc"} {
+		q.push([]byte(r))
+	}
+	lim := batchLimits{maxBatch: 4, maxMessage: 1 << 10, window: 6}
+	// A whole batch goes while the window has room, even past it; then
+	// the window holds the rest back until an ack.
+	if b := q.next(1, lim); records(t, b) != "aaaa" {
+		t.Fatalf("first %+v", b)
+	}
+	if b := q.next(1, lim); records(t, b) != "bbbb" || b.inFlight != 4 {
+		t.Fatalf("second %+v", b)
+	}
+	if b := q.next(1, lim); b.count != 0 || b.inFlight != 8 {
+		t.Fatalf("window full, got %+v", b)
+	}
+	q.ack(1) // 4 in flight, fewer than the window: the next batch goes
+	if b := q.next(1, lim); records(t, b) != "cccc" || b.first != 3 {
+		t.Fatalf("after ack %+v", b)
+	}
+	// A record that can never fit the peer's bound is dropped, counted,
+	// and leaves a gap the receiver counts; the batch goes on after it.
+	q.push([]byte("ee"))
+	q.push(bytes.Repeat([]byte("z"), 100))
+	q.push([]byte("dd"))
+	small := batchLimits{maxBatch: 1 << 10, maxMessage: batchHeaderRoom + 50, window: 1 << 10}
+	b := q.next(1, small)
+	if b.first != 4 || records(t, b) != "ee" || b.tooLarge != 0 {
+		t.Fatalf("before the large record: %+v", b)
+	}
+	b = q.next(1, small)
+	if b.first != 6 || records(t, b) != "dd" || b.tooLarge != 100 {
+		t.Fatalf("after the large record: %+v", b)
+	}
+	if st := q.stats(); st.tooLarge != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	// Resent after a rewind, the dropped record stays dropped.
+	q.rewind(2)
+	if b := q.next(2, small); b.first != 2 || records(t, b) != "bbbbccccee" {
+		t.Fatalf("resend %+v", b)
+	}
+	if b := q.next(2, small); b.first != 6 || records(t, b) != "dd" || b.tooLarge != 0 {
+		t.Fatalf("resend after the gap %+v", b)
 	}
 }
 
@@ -154,8 +243,42 @@ func FuzzBatch(f *testing.F) {
 		if len(msg) == 0 {
 			return
 		}
-		m := &Mesh{deliver: func(*wamp.Publication) {}}
+		m := &Mesh{deliver: func(*wamp.Publication) {}, log: slog.New(slog.DiscardHandler)}
 		l := &link{m: m}
 		_ = l.receive(msg) // must not panic or allocate what the input does not hold
+	})
+}
+
+// FuzzPeerMessage feeds any message to the decoders of an authenticated
+// link (batches and acknowledgements, against a queue with records in
+// flight) and of the handshake (hello, challenge).
+func FuzzPeerMessage(f *testing.F) {
+	good := appendBatchHeader(nil, 1, 1)
+	good = append(good, encodeRecord(&wamp.Publication{Topic: "t", Event: []byte(`"x"`), Exclude: []string{"a"}})...)
+	f.Add(good)
+	f.Add(appendAck(nil, 3))
+	f.Add(appendAck(nil, 1<<40))
+	f.Add(appendHello([]byte{msgHello}, hello{nonce: newNonce(), node: "127.0.0.1:1", boot: 9, maxMessage: 1 << 20}))
+	f.Add(append(appendHello([]byte{msgChallenge}, hello{nonce: newNonce(), node: "n", maxMessage: 1 << 31}), make([]byte, 32)...))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		if len(msg) == 0 {
+			return
+		}
+		m := &Mesh{deliver: func(*wamp.Publication) {}, log: slog.New(slog.DiscardHandler)}
+		l := &link{m: m, q: newQueue(16, 1<<20)}
+		l.q.rewind(1)
+		for range 5 {
+			l.q.push([]byte("rec"))
+		}
+		l.q.next(1, unbounded) // five records in flight
+		_ = l.handle(msg)      // must not panic, nor allocate what msg does not hold
+		if st := l.q.stats(); st.unacked+st.queued > 5 {
+			t.Fatalf("an acknowledgement added records: %+v", st)
+		}
+		r := reader{b: msg[1:]}
+		if h := r.hello(); r.err == nil && (h.maxMessage < minPeerMessage || len(h.nonce) != nonceSize) {
+			t.Fatalf("hello %+v accepted", h)
+		}
+		r.fixed(32)
 	})
 }

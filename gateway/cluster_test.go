@@ -167,15 +167,36 @@ func TestClusterBurstExactlyOnceInOrder(t *testing.T) {
 // each publisher's events exactly once and in that publisher's order.
 func checkBurst(t *testing.T, topic string, burst int, pubs, subs []*wampClient) {
 	t.Helper()
+	wait := expectBursts(t, topic, burst, len(pubs), subs)
+	var wg sync.WaitGroup
+	for pi, p := range pubs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := publishRange(p, topic, pi, 0, burst); err != nil {
+				t.Errorf("publisher %d: %v", pi, err)
+			}
+		}()
+	}
+	wg.Wait()
+	wait()
+}
+
+// expectBursts starts a reader per subscriber that requires the events
+// "p:0" … "p:burst-1" of each of npubs publishers on topic, exactly once
+// and in each publisher's order. wait waits for the readers, reports
+// their errors and then requires that nothing more arrived.
+func expectBursts(t *testing.T, topic string, burst, npubs int, subs []*wampClient) (wait func()) {
+	t.Helper()
 	prefix := fmt.Sprintf(`[8,%s,"`, phpString(topic))
 	var wg sync.WaitGroup
-	errs := make(chan error, len(subs)+len(pubs))
+	errs := make(chan error, len(subs))
 	for _, s := range subs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			next := make([]int, len(pubs))
-			for range len(pubs) * burst {
+			next := make([]int, npubs)
+			for range npubs * burst {
 				msg, err := s.ReadText(waitLong)
 				if err != nil {
 					errs <- fmt.Errorf("subscriber %s after %v: %w", s.ID, next, err)
@@ -186,8 +207,8 @@ func checkBurst(t *testing.T, topic string, burst int, pubs, subs []*wampClient)
 				p, seq, ok := strings.Cut(body, ":")
 				pi, err1 := strconv.Atoi(p)
 				n, err2 := strconv.Atoi(seq)
-				if !ok || err1 != nil || err2 != nil || pi < 0 || pi >= len(pubs) {
-					errs <- fmt.Errorf("subscriber %s: unexpected %q", s.ID, msg)
+				if !ok || err1 != nil || err2 != nil || pi < 0 || pi >= npubs {
+					errs <- fmt.Errorf("subscriber %s: unexpected %q", s.ID, wstest.Abbrev(msg, 80))
 					return
 				}
 				if n != next[pi] {
@@ -198,32 +219,39 @@ func checkBurst(t *testing.T, topic string, burst int, pubs, subs []*wampClient)
 			}
 		}()
 	}
-	for pi, p := range pubs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var batch []byte
-			for i := range burst {
-				batch = append(batch, wstest.Encode(wstest.OutFrame{Op: wstest.OpText,
-					Payload: fmt.Appendf(nil, `[7,%s,"%d:%d"]`, jsonString(topic), pi, i)})...)
-				if len(batch) > 32<<10 || i == burst-1 {
-					if err := p.WriteRaw(batch); err != nil {
-						errs <- fmt.Errorf("publisher %d: %w", pi, err)
-						return
-					}
-					batch = batch[:0]
-				}
+	return func() {
+		t.Helper()
+		wg.Wait()
+		close(errs)
+		failed := false
+		for err := range errs {
+			t.Error(err)
+			failed = true
+		}
+		if failed {
+			return
+		}
+		for _, s := range subs {
+			s.sync() // and nothing more: exactly once
+		}
+	}
+}
+
+// publishRange has publisher number pi publish its events from … to-1
+// ("pi:n") to topic, many frames per write.
+func publishRange(p *wampClient, topic string, pi, from, to int) error {
+	var batch []byte
+	for i := from; i < to; i++ {
+		batch = append(batch, wstest.Encode(wstest.OutFrame{Op: wstest.OpText,
+			Payload: fmt.Appendf(nil, `[7,%s,"%d:%d"]`, jsonString(topic), pi, i)})...)
+		if len(batch) > 32<<10 || i == to-1 {
+			if err := p.WriteRaw(batch); err != nil {
+				return err
 			}
-		}()
+			batch = batch[:0]
+		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	for _, s := range subs {
-		s.sync() // and nothing more: exactly once
-	}
+	return nil
 }
 
 func TestClusterExcludeEligibleAcrossNodes(t *testing.T) {

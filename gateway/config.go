@@ -124,6 +124,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Cluster.Logger == nil {
 		c.Cluster.Logger = c.Logger
 	}
+	// Every publication a client may send must cross the cluster.
+	c.Cluster.MaxMessageSize = c.MaxMessageSize
 	if err := c.Cluster.Validate(); err != nil {
 		return c, fmt.Errorf("cluster: %w", err)
 	}

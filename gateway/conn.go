@@ -115,14 +115,20 @@ func (c *conn) answerHead(head []byte) {
 		c.refuse(hio.out)
 		return
 	}
-	open := n.protocols.lookup([]byte(hs.Protocol))
-	if open == nil {
+	proto := n.protocols.lookup([]byte(hs.Protocol))
+	if proto == nil {
 		n.stats.handshakesFailed.Add(1)
 		c.refuse(upgradeRequired("No Sec-WebSocket-Protocols requested supported", n.protocols.names()))
 		return
 	}
 	c.parser.MaxMessage = n.cfg.MaxMessageSize
-	c.session = open(n.router, c)
+	if proto.maxMessage > 0 {
+		c.parser.MaxMessage = proto.maxMessage
+	}
+	if proto.writeQueueLimit > 0 {
+		c.nc.SetWriteQueueLimit(proto.writeQueueLimit)
+	}
+	c.session = proto.open(n.router, c)
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)
 	out := hio.out
@@ -258,10 +264,6 @@ func (c *conn) SendFrame(frame []byte) { c.send(frame) }
 
 // Close implements wamp.Conn.
 func (c *conn) Close(code uint16, reason string) { c.closeWith(ws.StatusCode(code), reason) }
-
-// QueuedBytes is how many bytes wait to be written to the peer; the
-// cluster's peer links use it to hold back before the slow-consumer limit.
-func (c *conn) QueuedBytes() int { return c.nc.QueuedBytes() }
 
 // RemoteAddr implements wamp.Conn.
 func (c *conn) RemoteAddr() string { return c.nc.RemoteAddr().String() }

@@ -64,8 +64,7 @@ func New(cfg Config) (*Node, error) {
 			return nil, fmt.Errorf("cluster: %w", err)
 		}
 		n.bus = mesh
-		n.protocols = append(n.protocols, protocolEntry{broadcast.Protocol,
-			func(_ *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return mesh.Accept(c) }})
+		n.protocols = append(n.protocols, peerProtocols(mesh)...)
 	}
 	if n.bus != nil {
 		rc.Relay = n.bus.Relay
@@ -93,7 +92,7 @@ func (n *Node) Start() error {
 	}, n.accept)
 	if err != nil {
 		if n.bus != nil {
-			n.bus.Close()
+			_ = n.bus.Close(context.Background()) // no link is up yet: nothing to wait for
 		}
 		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
 	}
@@ -176,7 +175,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	defer cancel()
 	n.srv.StopAccepting()
 	if n.bus != nil {
-		n.bus.Close()
+		if err := n.bus.Close(ctx); err != nil {
+			n.log.Warn("cluster links did not close in time", "err", err)
+		}
 	}
 	close(n.stopSweep)
 	n.swept.Wait()

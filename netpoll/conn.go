@@ -2,6 +2,7 @@ package netpoll
 
 import (
 	"errors"
+	"math"
 	"net"
 	"net/netip"
 	"sync"
@@ -75,6 +76,7 @@ type runtimeConn struct {
 type Conn struct {
 	fd     int
 	seq    uint32 // distinguishes reuse of the same fd number
+	qlimit int32  // SetWriteQueueLimit's bound, 0: the server's; guarded by mu (here it fills padding)
 	remote netip.AddrPort
 	srv    *Server
 	rt     *runtimeConn // goroutine and easygo backends only
@@ -127,6 +129,16 @@ func (c *Conn) QueuedBytes() int {
 	return c.outBytes
 }
 
+// SetWriteQueueLimit sets this connection's outbound queue bound in place
+// of Config.WriteQueueLimit (0: the server's again; negative: none), for
+// connections whose protocol bounds its own output, like a cluster's peer
+// links.
+func (c *Conn) SetWriteQueueLimit(n int) {
+	c.mu.Lock()
+	c.qlimit = int32(max(min(n, math.MaxInt32), -1))
+	c.mu.Unlock()
+}
+
 // Send queues b for the peer. Each b is a unit the peer receives whole or
 // not at all (for WebSocket, one or more complete frames): Abort never
 // cuts one in the middle. b must not be modified afterwards; the same
@@ -140,7 +152,11 @@ func (c *Conn) Send(b []byte) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	if limit := c.srv.cfg.WriteQueueLimit; limit > 0 && c.outBytes+len(b) > limit && c.outBytes > 0 {
+	limit := c.srv.cfg.WriteQueueLimit
+	if c.qlimit != 0 {
+		limit = int(c.qlimit)
+	}
+	if limit > 0 && c.outBytes+len(b) > limit && c.outBytes > 0 {
 		c.mu.Unlock()
 		return ErrQueueFull
 	}

@@ -233,6 +233,38 @@ func TestSlowConsumerHitsQueueLimit(t *testing.T) {
 	}
 }
 
+// A connection's own queue limit replaces the server's: higher, or none.
+func TestPerConnectionQueueLimit(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, _ := startEcho(t, backend, Config{WriteQueueLimit: 1 << 20})
+			nc1, nc2 := dial(t, s), dial(t, s) // never read
+			defer nc1.Close()
+			defer nc2.Close()
+			waitOpen(t, s, 2)
+			conns := s.Conns()
+			conns[0].SetWriteQueueLimit(4 << 20)
+			conns[1].SetWriteQueueLimit(-1)
+			chunk := make([]byte, 64<<10)
+			var sendErr error
+			for i := 0; i < 1024 && sendErr == nil; i++ { // at most 64 MiB offered
+				sendErr = conns[0].Send(chunk)
+			}
+			if q := conns[0].QueuedBytes(); !errors.Is(sendErr, ErrQueueFull) || q <= 1<<20 || q > 4<<20 {
+				t.Fatalf("limit 4 MiB: Send error %v with %d bytes queued", sendErr, q)
+			}
+			for i := range 256 { // 16 MiB, far more than the kernel takes from a peer that reads nothing
+				if err := conns[1].Send(chunk); err != nil {
+					t.Fatalf("no limit: Send %d: %v", i, err)
+				}
+			}
+			if q := conns[1].QueuedBytes(); q <= 4<<20 {
+				t.Fatalf("no limit: only %d bytes queued", q)
+			}
+		})
+	}
+}
+
 func TestBatchedWritesUseFewSyscalls(t *testing.T) {
 	s, _ := startEcho(t, BackendEpoll, Config{Workers: 1})
 	var target *Conn

@@ -54,11 +54,12 @@ func (l *lockedBuffer) String() string {
 }
 
 // startProcess runs `wampgate run` for node addr of pool as a child
-// process and kills it at the end of the test.
-func startProcess(t *testing.T, addr string, pool []string, secret string) *nodeProcess {
+// process, with extra flags after the defaults, and kills it at the end of
+// the test.
+func startProcess(t *testing.T, addr string, pool []string, secret string, extra ...string) *nodeProcess {
 	t.Helper()
-	return startNodeProcess(t, addr, []string{"WAMPGATE_CLUSTER_SECRET=" + secret},
-		"--pool", strings.Join(pool, ","), "--node", addr, "--shutdown-timeout", "2s")
+	flags := append([]string{"--pool", strings.Join(pool, ","), "--node", addr, "--shutdown-timeout", "2s"}, extra...)
+	return startNodeProcess(t, addr, []string{"WAMPGATE_CLUSTER_SECRET=" + secret}, flags...)
 }
 
 // startNodeProcess runs `wampgate run` on addr with more flags and
