@@ -1,7 +1,7 @@
 package gateway
 
 import (
-	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +20,7 @@ func BenchmarkPeerLink(b *testing.B) {
 	if pool[1] < pool[0] {
 		dialer, acceptor = acceptor, dialer
 	}
-	event := bytes.Repeat([]byte("x"), 100)
+	args := wamp.Payload{Raw: []byte(`["` + strings.Repeat("x", 98) + `"]`), Format: wamp.FormatJSON}
 	for _, bc := range []struct {
 		name     string
 		from, to *Node
@@ -31,7 +31,7 @@ func BenchmarkPeerLink(b *testing.B) {
 			frames := bc.from.Stats().Cluster.Links[0].FramesSent
 			start := time.Now()
 			for i := range b.N {
-				bc.from.Router().Publish(&wamp.Publication{Topic: "bench/link", Event: event})
+				bc.from.Router().Publish(&wamp.Publication{Topic: "bench/link", Args: args})
 				// Stay under the queue limit: this measures throughput,
 				// not the drop policy.
 				if i%4096 == 0 {

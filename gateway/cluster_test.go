@@ -38,7 +38,6 @@ func freeAddrs(t testing.TB, n int) []string {
 func clusterConfig(pool []string, i int, secret string) Config {
 	cfg := testConfig("epoll")
 	cfg.Addr = pool[i]
-	cfg.NodeID = fmt.Sprintf("n%d", i)
 	cfg.Cluster = broadcast.Config{
 		Node:         pool[i],
 		Pool:         pool,
@@ -349,7 +348,9 @@ func TestClusterQueueDropsOldestWhilePeerIsDown(t *testing.T) {
 	cfg.Cluster.QueueLimit = 5
 	first := startNode(t, cfg)
 	for i := range 8 {
-		first.Router().Publish(&wamp.Publication{Topic: "t", Event: []byte(strconv.Itoa(i))})
+		pub := &wamp.Publication{Topic: "t"}
+		pub.SetEvent([]byte(strconv.Itoa(i)))
+		first.Router().Publish(pub)
 	}
 	l := first.Stats().Cluster.Links[0]
 	if l.State != "down" || l.Queued != 5 || l.Dropped != 3 {
@@ -381,7 +382,7 @@ type countingHandler struct {
 
 func (h *countingHandler) OnPublish(_ wamp.Peer, pub *wamp.Publication) error {
 	h.calls.Add(1)
-	pub.Event = []byte(`"rewritten on the publisher's node"`)
+	pub.SetEvent([]byte(`"rewritten on the publisher's node"`))
 	return nil
 }
 

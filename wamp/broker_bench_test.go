@@ -20,7 +20,8 @@ type queueConn struct {
 
 const queueDepth = 64
 
-func (c *queueConn) SendText([]byte) {}
+func (c *queueConn) SendText([]byte)   {}
+func (c *queueConn) SendBinary([]byte) {}
 func (c *queueConn) SendFrame(f []byte) {
 	if len(c.out) == queueDepth {
 		clear(c.out)
@@ -35,9 +36,9 @@ func (c *queueConn) RemoteAddr() string   { return "bench" }
 // a publication is encoded once however many subscribers it reaches.
 func countingV1() (*wamp.Protocol, *atomic.Int64) {
 	var n atomic.Int64
-	return &wamp.Protocol{Name: v1.Subprotocol, EventFrame: func(p *wamp.Publication) []byte {
+	return &wamp.Protocol{Name: v1.Subprotocol, EventFrame: func(p *wamp.Publication, sub *wamp.Subscription) []byte {
 		n.Add(1)
-		return v1.EventFrame(p)
+		return v1.EventFrame(p, sub)
 	}}, &n
 }
 
@@ -48,12 +49,9 @@ func join(b *testing.B, r *wamp.Router, proto *wamp.Protocol, n int, topicOf fun
 	sessions, conns := make([]*wamp.Session, n), make([]*queueConn, n)
 	for i := range sessions {
 		conns[i] = &queueConn{out: make([][]byte, 0, queueDepth)}
-		s := wamp.NewSession(r, conns[i], proto)
-		s.Join()
+		s := joinSession(r.V1Realm(), conns[i], proto)
 		for _, t := range topicOf(i) {
-			if err := s.Subscribe(t); err != nil {
-				b.Fatal(err)
-			}
+			subscribe(b, s, t)
 		}
 		sessions[i] = s
 	}
@@ -63,6 +61,10 @@ func join(b *testing.B, r *wamp.Router, proto *wamp.Protocol, n int, topicOf fun
 func one(topic string) func(int) []string { return func(int) []string { return []string{topic} } }
 
 var event128 = []byte(`"` + string(make128()) + `"`)
+
+// args128 is event128 as a v1 publication's arguments, [event128],
+// prepared once like the event of a server-side publication.
+var args128 = wamp.Payload{Raw: []byte(`[` + string(event128) + `]`), Format: wamp.FormatJSON}
 
 func make128() []byte {
 	b := make([]byte, 126)
@@ -89,9 +91,9 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 				if variant == "relayHook" {
 					cfg.Relay = func(*wamp.Publication) { relayed.Add(1) }
 				}
-				r := wamp.NewRouter(cfg)
+				r := newRouter(b, cfg)
 				subs, conns := join(b, r, proto, n, one("bench/fanout"))
-				var exclude []string
+				var exclude []wamp.ID
 				if variant == "exclude5" {
 					for i := 0; i < 5; i++ {
 						exclude = append(exclude, subs[i*n/5].ID())
@@ -101,9 +103,9 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 				before := r.Stats().Deliveries
 				b.ReportAllocs()
 				for b.Loop() {
-					pub := &wamp.Publication{Topic: "bench/fanout", Event: event128}
+					pub := &wamp.Publication{Topic: "bench/fanout", Args: args128}
 					if exclude != nil {
-						pub.Exclude = append(make([]string, 0, len(exclude)), exclude...)
+						pub.Exclude = append(make([]wamp.ID, 0, len(exclude)), exclude...)
 					}
 					r.Publish(pub)
 				}
@@ -131,7 +133,7 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 // subscribed to: the cost of the topic table, independent of fan-out.
 func BenchmarkPublishLookup(b *testing.B) {
 	for _, topics := range []int{10, 10000, 100000} {
-		r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+		r := newRouter(b, wamp.RouterConfig{})
 		join(b, r, v1.Protocol, topics, func(i int) []string { return []string{"bench/t" + strconv.Itoa(i)} })
 		names := make([]string, 1024)
 		for i := range names {
@@ -141,14 +143,14 @@ func BenchmarkPublishLookup(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				r.Publish(&wamp.Publication{Topic: names[i&1023], Event: event128})
+				r.Publish(&wamp.Publication{Topic: names[i&1023], Args: args128})
 				i++
 			}
 		})
 		b.Run(fmt.Sprintf("topics=%d/miss", topics), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r.Publish(&wamp.Publication{Topic: "bench/nobody", Event: event128})
+				r.Publish(&wamp.Publication{Topic: "bench/nobody", Args: args128})
 			}
 		})
 	}
@@ -159,6 +161,7 @@ func BenchmarkPublishLookup(b *testing.B) {
 type countConn struct{ frames atomic.Int64 }
 
 func (c *countConn) SendText([]byte)      {}
+func (c *countConn) SendBinary([]byte)    {}
 func (c *countConn) SendFrame([]byte)     { c.frames.Add(1) }
 func (c *countConn) Close(uint16, string) {}
 func (c *countConn) RemoteAddr() string   { return "bench" }
@@ -168,16 +171,12 @@ func (c *countConn) RemoteAddr() string   { return "bench" }
 // topics' read locks.
 func BenchmarkPublishParallel(b *testing.B) {
 	const topics, perTopic = 1000, 10
-	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	r := newRouter(b, wamp.RouterConfig{})
 	names := make([]string, topics)
 	for t := range names {
 		names[t] = "bench/p" + strconv.Itoa(t)
 		for range perTopic {
-			s := wamp.NewSession(r, &countConn{}, v1.Protocol)
-			s.Join()
-			if err := s.Subscribe(names[t]); err != nil {
-				b.Fatal(err)
-			}
+			subscribe(b, joinSession(r.V1Realm(), &countConn{}, v1.Protocol), names[t])
 		}
 	}
 	var next atomic.Int64
@@ -185,7 +184,7 @@ func BenchmarkPublishParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(next.Add(1)) * 7919
 		for pb.Next() {
-			r.Publish(&wamp.Publication{Topic: names[i%topics], Event: event128})
+			r.Publish(&wamp.Publication{Topic: names[i%topics], Args: args128})
 			i++
 		}
 	})
@@ -206,21 +205,18 @@ func BenchmarkSubscribeUnsubscribe(b *testing.B) {
 		{"crowdedTopic/subscribers=10000", 10000, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+			r := newRouter(b, wamp.RouterConfig{})
 			topicOf := func(i int) []string { return []string{"bench/t" + strconv.Itoa(i)} }
 			topic := "bench/fresh"
 			if tc.shared {
 				topicOf, topic = one("bench/crowded"), "bench/crowded"
 			}
 			join(b, r, v1.Protocol, tc.others, topicOf)
-			s := wamp.NewSession(r, &queueConn{}, v1.Protocol)
-			s.Join()
+			s := joinSession(r.V1Realm(), &queueConn{}, v1.Protocol)
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := s.Subscribe(topic); err != nil {
-					b.Fatal(err)
-				}
-				if !s.Unsubscribe(topic) {
+				subscribe(b, s, topic)
+				if !s.UnsubscribeTopic(topic) {
 					b.Fatal("not subscribed")
 				}
 			}

@@ -62,7 +62,11 @@ func TestAuctionValidatesRewritesAndAnswers(t *testing.T) {
 	bidder, welcome := dial(t, node.Addr())
 	bidderID := welcome[4 : 4+len(welcome[4:])-len(`",1,"wampgate\/0.1.0"]`)]
 	send(t, watcher, `[5,"price/channel"]`)
-	time.Sleep(50 * time.Millisecond)
+	// A call answered after the SUBSCRIBE: the subscription is in place.
+	send(t, watcher, `[2,"sync","http://example.com/price#current"]`)
+	if got, want := read(t, watcher), `[3,"sync",{"price":0}]`; got != want {
+		t.Fatalf("sync CALLRESULT %s, want %s", got, want)
+	}
 
 	send(t, bidder, `[7,"price/channel",{"price":100}]`)
 	if got, want := read(t, watcher), `[8,"price\/channel",{"price":100,"bidder":"`+bidderID+`"}]`; got != want {
@@ -78,7 +82,7 @@ func TestAuctionValidatesRewritesAndAnswers(t *testing.T) {
 		t.Fatalf("CALLRESULT %s, want %s", got, want)
 	}
 	send(t, bidder, `[2,"c2","http://example.com/price#other"]`)
-	if got, want := read(t, bidder), `[4,"c2","http:\/\/example.com\/price#other","RPC not supported on this node"]`; got != want {
+	if got, want := read(t, bidder), `[4,"c2","wamp.error.no_such_procedure","no procedure http:\/\/example.com\/price#other is registered on this node"]`; got != want {
 		t.Fatalf("CALLERROR %s, want %s", got, want)
 	}
 }

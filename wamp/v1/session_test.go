@@ -16,8 +16,23 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func newRouter(h wamp.Handler) *wamp.Router {
-	return wamp.NewRouter(wamp.RouterConfig{Handler: h, Logger: quiet, MaxSubscriptions: 3})
+// newRouter makes a router with cfg (quiet by default); it panics on a
+// configuration error, which no test here makes.
+func newRouter(cfg wamp.RouterConfig) *wamp.Router {
+	if cfg.Logger == nil {
+		cfg.Logger = quiet
+	}
+	r, err := wamp.NewRouter(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// limitedRouter is a router with handler h and at most 3 subscriptions
+// per session.
+func limitedRouter(h wamp.Handler) *wamp.Router {
+	return newRouter(wamp.RouterConfig{Handler: h, MaxSubscriptions: 3})
 }
 
 // open starts a session and drops its WELCOME from the recorded messages.
@@ -25,7 +40,7 @@ func open(t *testing.T, r *wamp.Router) (*Session, *wamptest.Conn) {
 	t.Helper()
 	c := wamptest.NewConn("10.0.0.1:5000")
 	s := NewSession(r, c)
-	if w := string(s.Open()); !strings.HasPrefix(w, `[0,"`+s.ID()+`",1,`) {
+	if w := string(s.Open()); !strings.HasPrefix(w, `[0,"`+s.ID().String()+`",1,`) {
 		t.Fatalf("WELCOME %s", w)
 	}
 	return s, c
@@ -41,10 +56,16 @@ func send(t *testing.T, s *Session, msgs ...string) {
 }
 
 func TestWelcome(t *testing.T) {
-	r := wamp.NewRouter(wamp.RouterConfig{ServerIdent: "wampgate/1.2.3", Logger: quiet})
+	r := newRouter(wamp.RouterConfig{Agent: "wampgate/1.2.3 [x]"})
 	s := NewSession(r, wamptest.NewConn("x"))
-	if got, want := string(s.Open()), `[0,"`+s.ID()+`",1,"wampgate\/1.2.3"]`; got != want {
+	if s.ID() != 0 {
+		t.Errorf("session id %d before Open", s.ID())
+	}
+	if got, want := string(s.Open()), `[0,"`+s.ID().String()+`",1,"wampgate\/1.2.3 [x)"]`; got != want {
 		t.Errorf("WELCOME %s, want %s", got, want)
+	}
+	if id := s.ID(); !id.Valid() {
+		t.Errorf("session id %d out of range", id)
 	}
 	if st := r.Stats(); st.Sessions != 1 {
 		t.Errorf("sessions after Open: %d", st.Sessions)
@@ -60,7 +81,7 @@ func TestWelcome(t *testing.T) {
 }
 
 func TestPublishCompactsEvent(t *testing.T) {
-	r := newRouter(nil)
+	r := limitedRouter(nil)
 	s, c := open(t, r)
 	send(t, s, `[5,"t"]`, "[7, \"t\", { \"a\" : [ 1 , 2.50 ] , \"s\" : \"x  y\" } ]")
 	if got, want := c.Take(), []string{`[8,"t",{"a":[1,2.50],"s":"x  y"}]`}; !slices.Equal(got, want) {
@@ -69,7 +90,7 @@ func TestPublishCompactsEvent(t *testing.T) {
 }
 
 func TestBinaryFrames(t *testing.T) {
-	r := newRouter(nil)
+	r := limitedRouter(nil)
 	s, c := open(t, r)
 	if err := s.HandleMessage([]byte(`[5,"t"]`), true); err != nil {
 		t.Fatal(err)
@@ -85,7 +106,7 @@ func TestBinaryFrames(t *testing.T) {
 }
 
 func TestSessionLimits(t *testing.T) {
-	r := newRouter(nil)
+	r := limitedRouter(nil)
 	s, _ := open(t, r)
 	send(t, s, `[5,"a"]`, `[5,"b"]`, `[5,"c"]`, `[5,"c"]`)
 	var ce *wamp.CloseError
@@ -103,10 +124,10 @@ func TestSessionLimits(t *testing.T) {
 
 type refuser struct{ wamp.BaseHandler }
 
-func (refuser) OnSubscribe(wamp.Peer, string) error { return errors.New("no") }
+func (refuser) OnSubscribe(wamp.Peer, string, wamp.Match) error { return errors.New("no") }
 
 func TestSubscribeRefused(t *testing.T) {
-	r := newRouter(refuser{})
+	r := limitedRouter(refuser{})
 	s, c := open(t, r)
 	send(t, s, `[5,"t"]`, `[7,"t","x"]`)
 	if got := c.Take(); len(got) != 0 {
@@ -133,7 +154,7 @@ func (h *asyncHandler) OnCall(p wamp.Peer, call *wamp.Call) {
 
 func TestAsyncCall(t *testing.T) {
 	h := &asyncHandler{}
-	r := newRouter(h)
+	r := limitedRouter(h)
 	s, c := open(t, r)
 	send(t, s, `[1,"rpc","http://example.com/rpc/"]`, `[2,"c1","rpc:add",1,2]`)
 	h.wg.Wait()
@@ -149,10 +170,10 @@ func TestAsyncCall(t *testing.T) {
 }
 
 func TestDefaultHandlerCall(t *testing.T) {
-	r := newRouter(nil)
+	r := limitedRouter(nil)
 	s, c := open(t, r)
 	send(t, s, `[2,"c9","http://example.com/calc#add",1]`)
-	want := `[4,"c9","http:\/\/example.com\/calc#add","RPC not supported on this node"]`
+	want := `[4,"c9","wamp.error.no_such_procedure","no procedure http:\/\/example.com\/calc#add is registered on this node"]`
 	if got := c.Take(); !slices.Equal(got, []string{want}) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -163,7 +184,7 @@ type panicky struct{ wamp.BaseHandler }
 func (panicky) OnCall(wamp.Peer, *wamp.Call) { panic("handler bug") }
 
 func TestHandlerPanicClosesSession(t *testing.T) {
-	r := newRouter(panicky{})
+	r := limitedRouter(panicky{})
 	s, c := open(t, r)
 	_ = s.HandleMessage([]byte(`[2,"c","x"]`), false)
 	if code, _, closed := c.CloseCode(); !closed || code != wamp.CloseInternalError {
@@ -173,7 +194,7 @@ func TestHandlerPanicClosesSession(t *testing.T) {
 
 func TestCallArgsOwned(t *testing.T) {
 	var got *wamp.Call
-	r := newRouter(callCatcher(func(c *wamp.Call) { got = c }))
+	r := limitedRouter(callCatcher(func(c *wamp.Call) { got = c }))
 	s, _ := open(t, r)
 	msg := []byte(`[2,"c","p", [ 1 , 2 ] ,"x"]`)
 	if err := s.HandleMessage(msg, false); err != nil {
@@ -189,10 +210,10 @@ func TestCallArgsOwned(t *testing.T) {
 
 type callCatcher func(*wamp.Call)
 
-func (f callCatcher) OnOpen(wamp.Peer)                             {}
-func (f callCatcher) OnClose(wamp.Peer)                            {}
-func (f callCatcher) OnError(wamp.Peer, error)                     {}
-func (f callCatcher) OnSubscribe(wamp.Peer, string) error          { return nil }
-func (f callCatcher) OnUnsubscribe(wamp.Peer, string)              {}
-func (f callCatcher) OnPublish(wamp.Peer, *wamp.Publication) error { return nil }
-func (f callCatcher) OnCall(_ wamp.Peer, c *wamp.Call)             { f(c) }
+func (f callCatcher) OnOpen(wamp.Peer)                                {}
+func (f callCatcher) OnClose(wamp.Peer)                               {}
+func (f callCatcher) OnError(wamp.Peer, error)                        {}
+func (f callCatcher) OnSubscribe(wamp.Peer, string, wamp.Match) error { return nil }
+func (f callCatcher) OnUnsubscribe(wamp.Peer, string, wamp.Match)     {}
+func (f callCatcher) OnPublish(wamp.Peer, *wamp.Publication) error    { return nil }
+func (f callCatcher) OnCall(_ wamp.Peer, c *wamp.Call)                { f(c) }

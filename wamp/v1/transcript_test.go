@@ -161,10 +161,11 @@ func TestRatchetTranscripts(t *testing.T) {
 }
 
 func replayCase(t *testing.T, c transcriptCase) {
-	r := wamp.NewRouter(wamp.RouterConfig{
-		Handler:     wamptest.RatchetDemoHandler{},
-		ServerIdent: "Ratchet/0.4.4",
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	r := newRouter(wamp.RouterConfig{
+		Handler:    wamptest.RatchetDemoHandler{},
+		Agent:      "Ratchet/0.4.4",
+		LocalTopic: LegacyBroadcastTopic,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	type client struct {
 		conn   *wamptest.Conn
@@ -192,8 +193,8 @@ func replayCase(t *testing.T, c transcriptCase) {
 			cl = &client{conn: conn, sess: NewSession(r, conn)}
 			clients[st.Client] = cl
 			order = append(order, st.Client)
-			ids[st.Client] = cl.sess.ID()
 			conn.SendText(cl.sess.Open())
+			ids[st.Client] = cl.sess.ID().String()
 		case "send":
 			if cl == nil || cl.closed {
 				t.Fatalf("step %d: send on a client that is not open", i)
