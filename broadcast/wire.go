@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // Protocol is the WebSocket subprotocol of peer links. Peers dial each
@@ -60,7 +61,7 @@ const (
 //	flags                    1 byte: disclose_me, retain
 //	publication id           uvarint
 //	publisher id             uvarint (0: the server)
-//	args, kwargs             1 byte format+1 (0: absent), uvarint length + bytes each
+//	args, kwargs             1 byte value.Format (0: absent), uvarint length + bytes each
 //	exclude, eligible        uvarint count + uvarint session ids each
 func encodeRecord(pub *wamp.Publication) []byte {
 	n := 2*binary.MaxVarintLen64 + len(pub.Realm) + len(pub.Topic) + 1 + 2*binary.MaxVarintLen64 +
@@ -85,13 +86,13 @@ func encodeRecord(pub *wamp.Publication) []byte {
 	return appendIDs(b, pub.Eligible)
 }
 
-// appendPayload appends a payload part: its format byte plus one (0 for
-// an absent part) and its bytes.
+// appendPayload appends a payload part: its format byte (0 for an absent
+// part; Realm.Publish made the format explicit) and its bytes.
 func appendPayload(b []byte, p wamp.Payload) []byte {
 	if p.Raw == nil {
 		return append(b, 0)
 	}
-	b = append(b, byte(p.Format)+1)
+	b = append(b, byte(p.Format))
 	return appendBytes(b, p.Raw)
 }
 
@@ -188,12 +189,12 @@ func (r *reader) ids() []wamp.ID {
 // payload decodes a payload part, copying its bytes: the frame buffer it
 // came from is reused.
 func (r *reader) payload() wamp.Payload {
-	f := r.oneByte()
+	f := value.Format(r.oneByte())
 	if r.err != nil || f == 0 {
 		return wamp.Payload{}
 	}
-	if !wamp.Format(f - 1).Valid() {
-		r.err = fmt.Errorf("%w: payload format %d", errMalformed, f-1)
+	if f < value.JSON || f > value.CBOR {
+		r.err = fmt.Errorf("%w: payload format %d", errMalformed, f)
 		return wamp.Payload{}
 	}
 	raw := r.bytes()
@@ -201,7 +202,7 @@ func (r *reader) payload() wamp.Payload {
 		r.err = fmt.Errorf("%w: empty payload", errMalformed)
 		return wamp.Payload{}
 	}
-	return wamp.Payload{Raw: append([]byte(nil), raw...), Format: wamp.Format(f - 1)}
+	return wamp.Payload{Raw: append([]byte(nil), raw...), Format: f}
 }
 
 // record decodes one publication (see encodeRecord), copying what it

@@ -8,6 +8,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/internal/wsframe"
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // collect is a wsframe.Sink keeping binary messages.
@@ -21,7 +22,7 @@ func (c *collect) Control(ws.OpCode, []byte) error { return nil }
 
 // jsonPayload is raw JSON as a payload part.
 func jsonPayload(s string) wamp.Payload {
-	return wamp.Payload{Raw: []byte(s), Format: wamp.FormatJSON}
+	return wamp.Payload{Raw: []byte(s), Format: value.JSON}
 }
 
 // testRecord is a publication of a v1-style event as a record carries it.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // BenchmarkPeerLink measures what one peer link carries: publications
@@ -20,7 +21,7 @@ func BenchmarkPeerLink(b *testing.B) {
 	if pool[1] < pool[0] {
 		dialer, acceptor = acceptor, dialer
 	}
-	args := wamp.Payload{Raw: []byte(`["` + strings.Repeat("x", 98) + `"]`), Format: wamp.FormatJSON}
+	args := wamp.Payload{Raw: []byte(`["` + strings.Repeat("x", 98) + `"]`), Format: value.JSON}
 	for _, bc := range []struct {
 		name     string
 		from, to *Node

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // queueConn stands in for the gateway's connection: SendFrame appends the
@@ -64,7 +65,7 @@ var event128 = []byte(`"` + string(make128()) + `"`)
 
 // args128 is event128 as a v1 publication's arguments, [event128],
 // prepared once like the event of a server-side publication.
-var args128 = wamp.Payload{Raw: []byte(`[` + string(event128) + `]`), Format: wamp.FormatJSON}
+var args128 = wamp.Payload{Raw: []byte(`[` + string(event128) + `]`), Format: value.JSON}
 
 func make128() []byte {
 	b := make([]byte, 126)

@@ -54,7 +54,8 @@ type Publication struct {
 	// Issue 11 adds the authid/authrole filters here, checked in admits.
 
 	frames   [frameCacheSize]cachedFrame
-	setEvent []byte // Args.Raw as SetEvent built it: Event's fast path
+	setEvent []byte    // Args.Raw as SetEvent built it: Event's fast path
+	conv     convCache // Args and Kwargs converted to other formats
 }
 
 // frameCacheSize is how many encoded EVENT frames a publication caches:

@@ -92,9 +92,10 @@ func (r *Realm) SessionCount() int64 { return r.sessions.Load() }
 // sessions reach it through Session.Publish, after the OnPublish hook.
 // With pub.Retain, pub then becomes its topic's retained event.
 //
-// Publish takes ownership of pub: it draws pub.ID when zero, may reorder
-// Exclude and Eligible and caches the encoded frames in it; do not modify
-// or reuse pub afterwards. Each frame is encoded once per protocol (and
+// Publish takes ownership of pub: it draws pub.ID when zero, gives the
+// payload parts explicit formats (a part in an unknown format is
+// dropped), may reorder Exclude and Eligible and caches the encoded
+// frames in it; do not modify or reuse pub afterwards. Each frame is encoded once per protocol (and
 // subscription, for v2) and the same bytes are queued to every recipient.
 func (r *Realm) Publish(pub *Publication) {
 	rt := r.router
@@ -103,6 +104,8 @@ func (r *Realm) Publish(pub *Publication) {
 	if pub.ID == 0 {
 		pub.ID = randomID()
 	}
+	pub.Args.normalize()
+	pub.Kwargs.normalize()
 	local := rt.localTopic != "" && pub.Topic == rt.localTopic
 	if !local {
 		pub.normalize()

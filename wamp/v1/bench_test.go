@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // event128 is a 128-byte event payload.
@@ -81,7 +82,7 @@ func BenchmarkPublishFanOut(b *testing.B) {
 func BenchmarkRouterPublish(b *testing.B) {
 	r := newRouter(wamp.RouterConfig{})
 	subscribers(b, r, "t", 1000)
-	args := wamp.Payload{Raw: []byte("[" + event128 + "]"), Format: wamp.FormatJSON}
+	args := wamp.Payload{Raw: []byte("[" + event128 + "]"), Format: value.JSON}
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Publish(&wamp.Publication{Topic: "t", Args: args})

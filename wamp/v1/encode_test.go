@@ -5,6 +5,7 @@ import (
 
 	"github.com/wampgate/wampgate/internal/wsframe"
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 func TestEncoders(t *testing.T) {
@@ -53,7 +54,7 @@ func TestEventFrame(t *testing.T) {
 // publication's JSON arguments: args[0], else the kwargs object, else
 // null; compacted; nothing when the payload is not JSON it can carry.
 func TestEventOfV2Payloads(t *testing.T) {
-	json := func(s string) wamp.Payload { return wamp.Payload{Raw: []byte(s), Format: wamp.FormatJSON} }
+	json := func(s string) wamp.Payload { return wamp.Payload{Raw: []byte(s), Format: value.JSON} }
 	tests := []struct {
 		name         string
 		args, kwargs wamp.Payload
