@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -234,6 +235,16 @@ func TestClusterExcludeEligibleAcrossNodes(t *testing.T) {
 		subs[i].subscribe("t")
 	}
 	a, b, c := subs[0], subs[1], subs[2]
+	// Session ids carry their node's slot, its index in the sorted pool,
+	// so no two nodes can issue the same id.
+	sorted := slices.Sorted(slices.Values(pool))
+	for i, s := range subs {
+		id, err := strconv.ParseUint(s.ID, 10, 64)
+		slot := slices.Index(sorted, pool[i])
+		if err != nil || int(id&1023) != slot || nodes[i].Router().NodeSlot() != slot {
+			t.Errorf("node %d: session id %q, node slot %d; want slot %d", i, s.ID, nodes[i].Router().NodeSlot(), slot)
+		}
+	}
 	pub := dialWAMP(t, nodes[0].Addr())
 	// Exclude b (on node 1) and a (on node 0): only c gets it.
 	pub.send(fmt.Sprintf(`[7,"t","e1",[%q,%q]]`, b.ID, a.ID))
@@ -241,10 +252,16 @@ func TestClusterExcludeEligibleAcrossNodes(t *testing.T) {
 	pub.send(fmt.Sprintf(`[7,"t","e2",[],[%q]]`, b.ID))
 	// Exclude + eligible: eligible a and c, c excluded: only a.
 	pub.send(fmt.Sprintf(`[7,"t","e3",[%q],[%q,%q]]`, c.ID, a.ID, c.ID))
+	// The same ids as JSON integers (Ratchet's loose in_array matched
+	// them): exclude a and c, so only b; eligible c only.
+	pub.send(fmt.Sprintf(`[7,"t","e4",[%s,%s]]`, a.ID, c.ID))
+	pub.send(fmt.Sprintf(`[7,"t","e5",[],[%s]]`, c.ID))
 	pub.publish("t", `"end"`)
 	c.expectEvent("t", `"e1"`)
 	b.expectEvent("t", `"e2"`)
 	a.expectEvent("t", `"e3"`)
+	b.expectEvent("t", `"e4"`)
+	c.expectEvent("t", `"e5"`)
 	for _, s := range subs {
 		s.expectEvent("t", `"end"`)
 	}

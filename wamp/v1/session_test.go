@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 	"github.com/wampgate/wampgate/wamp/wamptest"
 )
 
@@ -217,3 +218,62 @@ func (f callCatcher) OnSubscribe(wamp.Peer, string, wamp.Match) error { return n
 func (f callCatcher) OnUnsubscribe(wamp.Peer, string, wamp.Match)     {}
 func (f callCatcher) OnPublish(wamp.Peer, *wamp.Publication) error    { return nil }
 func (f callCatcher) OnCall(_ wamp.Peer, c *wamp.Call)                { f(c) }
+
+// TestExcludeAndEligibleByInteger: ids in exclude and eligible lists may
+// be decimal strings (as WELCOME sends them) or JSON integers (Ratchet's
+// loose in_array made 123 == "123"); anything else names nobody.
+func TestExcludeAndEligibleByInteger(t *testing.T) {
+	r := limitedRouter(nil)
+	a, ca := open(t, r)
+	b, cb := open(t, r)
+	c, cc := open(t, r)
+	for _, s := range []*Session{a, b, c} {
+		send(t, s, `[5,"t"]`)
+	}
+	send(t, a, fmt.Sprintf(`[7,"t","x",[%d, true, "nobody"]]`, b.ID()))
+	send(t, a, fmt.Sprintf(`[7,"t","y",[],[%d.0, "%d"]]`, c.ID(), a.ID()))
+	send(t, a, `[7,"t","z",[],[null, 1.5, {}]]`)
+	want := map[*wamptest.Conn][]string{
+		ca: {`[8,"t","x"]`, `[8,"t","y"]`},
+		cb: nil,
+		cc: {`[8,"t","x"]`, `[8,"t","y"]`},
+	}
+	for conn, w := range want {
+		if got := conn.Take(); !slices.Equal(got, w) {
+			t.Errorf("%s got %q, want %q", conn.Addr, got, w)
+		}
+	}
+}
+
+// TestPublishBecomesArgs: a v1 PUBLISH is a publication whose Args are
+// [event] in JSON, which a v2 subscriber receives as such; a v2
+// publication in MessagePack reaches v1 subscribers as its first argument
+// in JSON.
+func TestPublishBecomesArgs(t *testing.T) {
+	var seen *wamp.Publication
+	r := newRouter(wamp.RouterConfig{Handler: publishCatcher(func(p *wamp.Publication) { seen = p })})
+	a, ca := open(t, r)
+	send(t, a, `[5,"t"]`, `[7,"t", { "a" : [ 1 ] } ]`)
+	if seen == nil || string(seen.Args.Raw) != `[{"a":[1]}]` || seen.Args.Format != value.JSON || seen.Kwargs.Present() {
+		t.Fatalf("publication %+v", seen)
+	}
+	ca.Take()
+	args, err := value.Append(value.MsgPack, nil, []any{map[string]any{"bin": []byte{1}}, "second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Publish(&wamp.Publication{Topic: "t", Args: wamp.Payload{Raw: args, Format: value.MsgPack}})
+	if got, want := ca.Take(), []string{`[8,"t",{"bin":"\u0000AQ=="}]`}; !slices.Equal(got, want) {
+		t.Errorf("v1 subscriber got %q, want %q", got, want)
+	}
+}
+
+type publishCatcher func(*wamp.Publication)
+
+func (f publishCatcher) OnOpen(wamp.Peer)                                 {}
+func (f publishCatcher) OnClose(wamp.Peer)                                {}
+func (f publishCatcher) OnError(wamp.Peer, error)                         {}
+func (f publishCatcher) OnSubscribe(wamp.Peer, string, wamp.Match) error  { return nil }
+func (f publishCatcher) OnUnsubscribe(wamp.Peer, string, wamp.Match)      {}
+func (f publishCatcher) OnPublish(_ wamp.Peer, p *wamp.Publication) error { f(p); return nil }
+func (f publishCatcher) OnCall(_ wamp.Peer, c *wamp.Call)                 {}
