@@ -93,7 +93,8 @@ var differences = map[string]map[string][]observed{
 		textAt(3, `[8,"http:\/\/example.com\/simple\/calc#square","curie"]`),
 		textAt(4, `[8,"http:\/\/example.com\/simple\/calc#square","full-uri-spec-style"]`),
 	}},
-	// Difference 3: non-string exclude elements match no session.
+	// Difference 3: exclude elements that are not session ids match no
+	// session.
 	"publish_exclude_list_with_true": {
 		"A": {welcome(0, "A"), textAt(4, `[8,"t","excl-true-elem"]`)},
 		"B": {welcome(1, "B"), textAt(4, `[8,"t","excl-true-elem"]`)},
