@@ -15,6 +15,8 @@ import (
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/internal/wstest"
 	"github.com/wampgate/wampgate/wamp"
+	v1 "github.com/wampgate/wampgate/wamp/v1"
+	"github.com/wampgate/wampgate/wamp/wamptest"
 )
 
 const testSecret = "cluster-test-secret"
@@ -433,5 +435,53 @@ func TestClusterPublishHookRunsOnceOnThePublishersNode(t *testing.T) {
 		if h.calls.Load() != want {
 			t.Errorf("node %d ran OnPublish %d times, want %d", i, h.calls.Load(), want)
 		}
+	}
+}
+
+// TestClusterCarriesRealmsAndRetainedEvents: a relayed publication stays
+// in its realm on every node, keeps its ids, and is retained on every
+// node when it asked to be.
+func TestClusterCarriesRealmsAndRetainedEvents(t *testing.T) {
+	pool := freeAddrs(t, 2)
+	nodes := make([]*Node, len(pool))
+	for i := range pool {
+		cfg := clusterConfig(pool, i, testSecret)
+		cfg.Realms, cfg.V1Realm = []string{"com.a", "com.b"}, "com.b"
+		nodes[i] = startNode(t, cfg)
+	}
+	for _, n := range nodes {
+		waitLinksUp(t, n, 1)
+	}
+	sub := dialWAMP(t, nodes[1].Addr())
+	sub.subscribe("t")
+	waitSubscriptions(t, nodes[1:], 1)
+	for _, realm := range []string{"com.a", "com.b"} {
+		pub := &wamp.Publication{Realm: realm, Topic: "t", Retain: true, DiscloseMe: true, PublisherID: 5 << 10}
+		pub.SetEvent([]byte(`"in ` + realm + `"`))
+		nodes[0].Router().Publish(pub)
+	}
+	sub.expectEvent("t", `"in com.b"`)
+	sub.sync()
+	for _, realm := range []string{"com.a", "com.b"} {
+		deadline := time.Now().Add(waitLong)
+		for nodes[1].Router().Realm(realm).Stats().Retained != 1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s on node 1: %+v", realm, nodes[1].Router().Realm(realm).Stats())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// What node 1 retained is the publication as node 0 made it.
+	s := nodes[1].Router().Realm("com.a").NewSession(wamptest.NewConn("x"), v1.Protocol, nil)
+	s.Join()
+	defer s.Leave()
+	sw, _, err := s.Subscribe("t", wamp.MatchWildcard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Retained(sw, nil)
+	if len(got) != 1 || string(got[0].Event()) != `"in com.a"` || !got[0].DiscloseMe || got[0].PublisherID != 5<<10 ||
+		!got[0].ID.Valid() || !got[0].Relayed {
+		t.Fatalf("retained on node 1: %+v", got)
 	}
 }

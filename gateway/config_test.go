@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/wampgate/wampgate/broadcast"
+	"github.com/wampgate/wampgate/wamp"
 )
 
 func TestNodeSlotIsTheIndexInTheSortedPool(t *testing.T) {
@@ -35,4 +37,37 @@ func TestNodeSlotIsTheIndexInTheSortedPool(t *testing.T) {
 			t.Errorf("New(%+v) accepted", bad)
 		}
 	}
+}
+
+// TestV1SessionsJoinTheV1Realm: over real sockets, v1 clients land in
+// --v1-realm, and publications stay in their realm.
+func TestV1SessionsJoinTheV1Realm(t *testing.T) {
+	cfg := testConfig("epoll")
+	cfg.Realms, cfg.V1Realm = []string{"com.a", "com.b"}, "com.b"
+	n := startNode(t, cfg)
+	c := dialWAMP(t, n.Addr())
+	c.subscribe("t")
+	if p, ok := n.Router().Session(mustID(t, c.ID)); !ok || p.Realm() != "com.b" {
+		t.Fatalf("session %s: %v, %v", c.ID, p, ok)
+	}
+	for _, realm := range []string{"com.a", "com.b", ""} {
+		pub := &wamp.Publication{Realm: realm, Topic: "t"}
+		pub.SetEvent([]byte(`"to ` + realm + `"`))
+		n.Router().Publish(pub)
+	}
+	c.expectEvent("t", `"to com.b"`)
+	c.expectEvent("t", `"to "`)
+	c.sync()
+	if st := n.Router().Realm("com.a").Stats(); st.Sessions != 0 || st.Subscriptions != 0 {
+		t.Errorf("com.a: %+v", st)
+	}
+}
+
+func mustID(t *testing.T, s string) wamp.ID {
+	t.Helper()
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatalf("session id %q: %v", s, err)
+	}
+	return wamp.ID(id)
 }

@@ -534,3 +534,52 @@ func (r *replier) ReplyResult(result []byte) { r.got = append(r.got, "result "+s
 func (r *replier) ReplyError(uri, desc string, details []byte) {
 	r.got = append(r.got, "error "+uri+" "+desc+" "+string(details))
 }
+
+// TestSessionsInARowOnOneConnection: a v2 connection runs a new core
+// session after each GOODBYE; each gets its own id and hooks, and what
+// the first subscribed ends with it.
+func TestSessionsInARowOnOneConnection(t *testing.T) {
+	h := &hooks{}
+	r := newRouter(t, wamp.RouterConfig{Handler: h, Realms: []string{"a", "b"}})
+	c := wamptest.NewConn("c:1")
+	proto := newTestProto("v2")
+	first := r.Realm("a").NewSession(c, &proto.Protocol, &wamp.Auth{ID: "joe", Role: "user", Method: "ticket"})
+	if first.ID() != 0 || first.Live() {
+		t.Fatalf("before Join: id %d, live %v", first.ID(), first.Live())
+	}
+	first.Join()
+	first.Join() // no second OnOpen
+	subscribe(t, first, "t")
+	if first.AuthID() != "joe" || first.AuthRole() != "user" || first.AuthMethod() != "ticket" {
+		t.Errorf("auth %q %q %q", first.AuthID(), first.AuthRole(), first.AuthMethod())
+	}
+	first.Leave()
+	second := r.Realm("b").NewSession(c, &proto.Protocol, nil)
+	second.Join()
+	if second.ID() == first.ID() || !second.Live() || first.Live() || second.Realm() != "b" {
+		t.Errorf("second session: id %d (first %d), live %v/%v, realm %q", second.ID(), first.ID(), second.Live(), first.Live(), second.Realm())
+	}
+	if second.AuthID() != second.ID().String() || second.AuthRole() != wamp.Anonymous || second.AuthMethod() != wamp.Anonymous {
+		t.Errorf("anonymous auth %q %q %q", second.AuthID(), second.AuthRole(), second.AuthMethod())
+	}
+	r.Publish(&wamp.Publication{Realm: "a", Topic: "t"})
+	if got := c.Take(); len(got) != 0 {
+		t.Errorf("the first session's subscription outlived it: %q", got)
+	}
+	if _, ok := r.Session(first.ID()); ok {
+		t.Errorf("the first session is still registered")
+	}
+	never := r.Realm("a").NewSession(c, &proto.Protocol, nil)
+	never.Leave()
+	never.Join() // a session that left never joins
+	if never.Live() {
+		t.Errorf("a session joined after Leave")
+	}
+	want := []string{"open v2", "subscribe t exact", "close", "open v2"}
+	if !slices.Equal(h.log, want) {
+		t.Errorf("hooks %q, want %q", h.log, want)
+	}
+	if st := r.Stats(); st.Sessions != 1 {
+		t.Errorf("sessions %d", st.Sessions)
+	}
+}
