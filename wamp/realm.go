@@ -29,8 +29,8 @@ func (r *Realm) Name() string { return r.name }
 func (r *Realm) Router() *Router { return r.router }
 
 // NewSession makes a session of protocol proto on connection c in this
-// realm; auth nil means anonymous. It has no id and receives nothing
-// until Join. v1 makes one per connection and joins the v1 realm when the
+// realm; auth nil means anonymous, and auth is kept (never modify it
+// afterwards). It has no id and receives nothing until Join. v1 makes one per connection and joins the v1 realm when the
 // connection opens; v2 makes one per HELLO, in the realm the HELLO names,
 // and a new one after GOODBYE.
 func (r *Realm) NewSession(c Conn, proto *Protocol, auth *Auth) *Session {
