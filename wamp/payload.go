@@ -61,7 +61,22 @@ func (p *Publication) SetEvent(event []byte) {
 	args = jsonscan.AppendCompact(args, event)
 	args = append(args, ']')
 	p.Args, p.Kwargs = Payload{Raw: args, Format: value.JSON}, Payload{}
-	p.setEvent = args
+	p.event = eventArgs{&args[0], len(args)}
+}
+
+// eventArgs identifies the Args SetEvent built, so that Event can cut the
+// event out of them without scanning while nobody replaced them.
+type eventArgs struct {
+	first *byte
+	n     int
+}
+
+// of returns the event when args are still those SetEvent built.
+func (e eventArgs) of(args []byte) ([]byte, bool) {
+	if e.first == nil || len(args) != e.n || &args[0] != e.first {
+		return nil, false
+	}
+	return args[1 : e.n-1], true
 }
 
 // Event is the payload as WAMP v1 sees it, one compact JSON value: the
@@ -72,9 +87,8 @@ func (p *Publication) SetEvent(event []byte) {
 // carries it. The result may share memory with Args or Kwargs: never
 // modify it.
 func (p *Publication) Event() []byte {
-	if p.setEvent != nil && len(p.Args.Raw) == len(p.setEvent) && &p.Args.Raw[0] == &p.setEvent[0] &&
-		p.Kwargs.Raw == nil {
-		return p.setEvent[1 : len(p.setEvent)-1] // Args is still what SetEvent built
+	if ev, ok := p.event.of(p.Args.Raw); ok && p.Kwargs.Raw == nil {
+		return ev
 	}
 	if p.Args.Raw != nil {
 		first, ok := firstArg(p.Args)

@@ -54,7 +54,7 @@ type Publication struct {
 	// Issue 11 adds the authid/authrole filters here, checked in admits.
 
 	frames   [frameCacheSize]cachedFrame
-	setEvent []byte    // Args.Raw as SetEvent built it: Event's fast path
+	event    eventArgs // Args as SetEvent built them: Event's fast path
 	conv     convCache // Args and Kwargs converted to other formats
 }
 
