@@ -63,9 +63,26 @@ func one(topic string) func(int) []string { return func(int) []string { return [
 
 var event128 = []byte(`"` + string(make128()) + `"`)
 
-// args128 is event128 as a v1 publication's arguments, [event128],
-// prepared once like the event of a server-side publication.
+// args128 is event128 as the JSON arguments of a WAMP v2 publication,
+// [event128], whose v1 event has to be cut out of them.
 var args128 = wamp.Payload{Raw: []byte(`[` + string(event128) + `]`), Format: value.JSON}
+
+// v1Event128 is a publication of event128 prepared once with SetEvent, as
+// a server-side v1-style publisher does; newEvent copies it, so every
+// publication shares the prepared event like a v1 PUBLISH's own.
+var v1Event128 = func() wamp.Publication {
+	var p wamp.Publication
+	p.SetEvent(event128)
+	return p
+}()
+
+// newEvent returns a fresh publication of event128 to topic.
+func newEvent(topic string) *wamp.Publication {
+	p := new(wamp.Publication)
+	*p = v1Event128
+	p.Topic = topic
+	return p
+}
 
 func make128() []byte {
 	b := make([]byte, 126)
@@ -78,13 +95,15 @@ func make128() []byte {
 // BenchmarkFanOutEncodeOnce is a server-side publication (Router.Publish:
 // normalize, relay hook, encode the EVENT frame once, queue it to every
 // subscriber) to 1,000 and 10,000 subscribers, with and without a
-// five-session exclude list and with the cluster's relay hook set. It
+// five-session exclude list, with the cluster's relay hook set, and with
+// a WAMP v2 publication's JSON arguments (v2args: the v1 event is cut out
+// of them once per publication). It
 // reports the time per delivery, the allocations per publication (they
 // must not grow with the subscribers) and how often the frame was encoded
 // per publication (must be 1).
 func BenchmarkFanOutEncodeOnce(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		for _, variant := range []string{"plain", "exclude5", "relayHook"} {
+		for _, variant := range []string{"plain", "exclude5", "relayHook", "v2args"} {
 			b.Run(fmt.Sprintf("subscribers=%d/%s", n, variant), func(b *testing.B) {
 				proto, encoded := countingV1()
 				var relayed atomic.Int64
@@ -104,7 +123,10 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 				before := r.Stats().Deliveries
 				b.ReportAllocs()
 				for b.Loop() {
-					pub := &wamp.Publication{Topic: "bench/fanout", Args: args128}
+					pub := newEvent("bench/fanout")
+					if variant == "v2args" {
+						pub = &wamp.Publication{Topic: "bench/fanout", Args: args128}
+					}
 					if exclude != nil {
 						pub.Exclude = append(make([]wamp.ID, 0, len(exclude)), exclude...)
 					}
@@ -144,14 +166,14 @@ func BenchmarkPublishLookup(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				r.Publish(&wamp.Publication{Topic: names[i&1023], Args: args128})
+				r.Publish(newEvent(names[i&1023]))
 				i++
 			}
 		})
 		b.Run(fmt.Sprintf("topics=%d/miss", topics), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r.Publish(&wamp.Publication{Topic: "bench/nobody", Args: args128})
+				r.Publish(newEvent("bench/nobody"))
 			}
 		})
 	}
@@ -185,7 +207,7 @@ func BenchmarkPublishParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(next.Add(1)) * 7919
 		for pb.Next() {
-			r.Publish(&wamp.Publication{Topic: names[i%topics], Args: args128})
+			r.Publish(newEvent(names[i%topics]))
 			i++
 		}
 	})
