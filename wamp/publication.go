@@ -53,9 +53,9 @@ type Publication struct {
 
 	// Issue 11 adds the authid/authrole filters here, checked in admits.
 
-	frames   [frameCacheSize]cachedFrame
-	event    eventArgs // Args as SetEvent built them: Event's fast path
-	conv     convCache // Args and Kwargs converted to other formats
+	frames [frameCacheSize]cachedFrame
+	event  eventArgs // Args as SetEvent built them: Event's fast path
+	conv   convCache // Args and Kwargs converted to other formats
 }
 
 // frameCacheSize is how many encoded EVENT frames a publication caches:
