@@ -51,7 +51,7 @@ type Publication struct {
 	// delivered to local subscribers and never relayed again.
 	Relayed bool
 
-	// Issue 11 adds the authid/authrole filters here, checked in admits.
+	// Issue 11 adds the authid/authrole filters here, checked in Admits.
 
 	frames [frameCacheSize]cachedFrame
 	event  eventArgs // Args as SetEvent built them: Event's fast path
