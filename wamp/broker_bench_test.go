@@ -123,9 +123,11 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 				before := r.Stats().Deliveries
 				b.ReportAllocs()
 				for b.Loop() {
-					pub := newEvent("bench/fanout")
+					var pub *wamp.Publication
 					if variant == "v2args" {
 						pub = &wamp.Publication{Topic: "bench/fanout", Args: args128}
+					} else {
+						pub = newEvent("bench/fanout")
 					}
 					if exclude != nil {
 						pub.Exclude = append(make([]wamp.ID, 0, len(exclude)), exclude...)
