@@ -16,7 +16,8 @@ type frameConn struct {
 	msgs [][]byte
 }
 
-func (c *frameConn) SendText([]byte) {}
+func (c *frameConn) SendText([]byte)   {}
+func (c *frameConn) SendBinary([]byte) {}
 func (c *frameConn) SendFrame(frame []byte) {
 	var sink collect
 	p := wsframe.Parser{ServerFrames: true}
@@ -85,7 +86,7 @@ func closeCode(err error) uint16 {
 
 func TestAcceptedLinkRejectsBadInputAfterAuthentication(t *testing.T) {
 	good := appendBatchHeader(nil, 1, 1)
-	good = append(good, encodeRecord(&wamp.Publication{Topic: "t", Event: []byte(`"x"`)})...)
+	good = append(good, encodeRecord(testRecord("t", `"x"`, nil, nil))...)
 	for _, tc := range []struct {
 		name     string
 		msg      []byte

@@ -7,12 +7,14 @@ import (
 	"math"
 
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // Protocol is the WebSocket subprotocol of peer links. Peers dial each
 // other's client port and offer it; the gateway hands such connections to
-// the mesh instead of a WAMP session. Nodes of different versions do not
-// link: the version is part of the name.
+// the mesh instead of a WAMP session. Version 2 acknowledges records and
+// carries realms, ids and the v2 payload (see encodeRecord). Nodes of
+// different versions do not link: the version is part of the name.
 const Protocol = "wampgate.peer.2"
 
 // OldProtocols are the subprotocols of earlier releases' peer links. The
@@ -61,27 +63,59 @@ func appendBytes(b, p []byte) []byte {
 	return append(b, p...)
 }
 
+// Record flags: the publication options that travel as bits.
+const (
+	flagDiscloseMe byte = 1 << iota
+	flagRetain
+)
+
 // encodeRecord encodes one publication for the wire; Mesh.Relay does it
-// once and every link copies the same bytes into its batches. A nil event
-// (null) travels as an empty one.
+// once and every link copies the same bytes into its batches:
+//
+//	realm, topic             uvarint length + bytes each
+//	flags                    1 byte: disclose_me, retain
+//	publication id           uvarint
+//	publisher id             uvarint (0: the server)
+//	args, kwargs             1 byte value.Format (0: absent), uvarint length + bytes each
+//	exclude, eligible        uvarint count + uvarint session ids each
 func encodeRecord(pub *wamp.Publication) []byte {
-	n := 8 + len(pub.Topic) + len(pub.Event)
-	for _, id := range pub.Exclude {
-		n += 2 + len(id)
-	}
-	for _, id := range pub.Eligible {
-		n += 2 + len(id)
-	}
+	n := 2*binary.MaxVarintLen64 + len(pub.Realm) + len(pub.Topic) + 1 + 2*binary.MaxVarintLen64 +
+		2*(1+binary.MaxVarintLen64) + len(pub.Args.Raw) + len(pub.Kwargs.Raw) +
+		2*binary.MaxVarintLen64 + 8*(len(pub.Exclude)+len(pub.Eligible))
 	b := make([]byte, 0, n)
+	b = appendString(b, pub.Realm)
 	b = appendString(b, pub.Topic)
-	b = appendBytes(b, pub.Event)
-	b = binary.AppendUvarint(b, uint64(len(pub.Exclude)))
-	for _, id := range pub.Exclude {
-		b = appendString(b, id)
+	var flags byte
+	if pub.DiscloseMe {
+		flags |= flagDiscloseMe
 	}
-	b = binary.AppendUvarint(b, uint64(len(pub.Eligible)))
-	for _, id := range pub.Eligible {
-		b = appendString(b, id)
+	if pub.Retain {
+		flags |= flagRetain
+	}
+	b = append(b, flags)
+	b = binary.AppendUvarint(b, uint64(pub.ID))
+	b = binary.AppendUvarint(b, uint64(pub.PublisherID))
+	b = appendPayload(b, pub.Args)
+	b = appendPayload(b, pub.Kwargs)
+	b = appendIDs(b, pub.Exclude)
+	return appendIDs(b, pub.Eligible)
+}
+
+// appendPayload appends a payload part: its format byte (0 for an absent
+// part; Realm.Publish made the format explicit) and its bytes.
+func appendPayload(b []byte, p wamp.Payload) []byte {
+	if p.Raw == nil {
+		return append(b, 0)
+	}
+	b = append(b, byte(p.Format))
+	return appendBytes(b, p.Raw)
+}
+
+// appendIDs appends a count and the ids.
+func appendIDs(b []byte, ids []wamp.ID) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	for _, id := range ids {
+		b = binary.AppendUvarint(b, uint64(id))
 	}
 	return b
 }
@@ -132,9 +166,26 @@ func (r *reader) fixed(n int) []byte {
 	return p
 }
 
+// oneByte decodes one byte.
+func (r *reader) oneByte() byte {
+	if p := r.fixed(1); p != nil {
+		return p[0]
+	}
+	return 0
+}
+
+// id decodes one id: 0 or a WAMP id.
+func (r *reader) id() wamp.ID {
+	id := wamp.ID(r.uvarint())
+	if r.err == nil && id != 0 && !id.Valid() {
+		r.err = fmt.Errorf("%w: id %d out of range", errMalformed, id)
+	}
+	return id
+}
+
 // ids decodes a list of session ids, bounded by the bytes left (every id
 // takes at least one byte), so a hostile count allocates nothing.
-func (r *reader) ids() []string {
+func (r *reader) ids() []wamp.ID {
 	n := r.uvarint()
 	if r.err != nil || n == 0 {
 		return nil
@@ -143,28 +194,54 @@ func (r *reader) ids() []string {
 		r.err = errMalformed
 		return nil
 	}
-	ids := make([]string, n)
+	ids := make([]wamp.ID, n)
 	for i := range ids {
-		ids[i] = string(r.bytes())
+		ids[i] = r.id()
 	}
 	return ids
 }
 
-// decodeRecord decodes one publication, copying what it keeps: the frame
-// buffer it came from is reused.
+// payload decodes a payload part, copying its bytes: the frame buffer it
+// came from is reused.
+func (r *reader) payload() wamp.Payload {
+	f := value.Format(r.oneByte())
+	if r.err != nil || f == 0 {
+		return wamp.Payload{}
+	}
+	if f < value.JSON || f > value.CBOR {
+		r.err = fmt.Errorf("%w: payload format %d", errMalformed, f)
+		return wamp.Payload{}
+	}
+	raw := r.bytes()
+	if r.err != nil || len(raw) == 0 {
+		r.err = fmt.Errorf("%w: empty payload", errMalformed)
+		return wamp.Payload{}
+	}
+	return wamp.Payload{Raw: append([]byte(nil), raw...), Format: f}
+}
+
+// record decodes one publication (see encodeRecord), copying what it
+// keeps.
 func (r *reader) record() *wamp.Publication {
 	pub := &wamp.Publication{Relayed: true}
+	pub.Realm = string(r.bytes())
 	pub.Topic = string(r.bytes())
-	if ev := r.bytes(); len(ev) > 0 {
-		pub.Event = append([]byte(nil), ev...)
-	}
+	flags := r.oneByte()
+	pub.DiscloseMe, pub.Retain = flags&flagDiscloseMe != 0, flags&flagRetain != 0
+	pub.ID = r.id()
+	pub.PublisherID = r.id()
+	pub.Args = r.payload()
+	pub.Kwargs = r.payload()
 	pub.Exclude = r.ids()
 	pub.Eligible = r.ids()
-	if r.err != nil {
+	switch {
+	case r.err != nil:
 		return nil
-	}
-	if pub.Topic == "" {
-		r.err = fmt.Errorf("%w: empty topic", errMalformed)
+	case pub.Realm == "" || pub.Topic == "":
+		r.err = fmt.Errorf("%w: empty realm or topic", errMalformed)
+		return nil
+	case pub.ID == 0:
+		r.err = fmt.Errorf("%w: no publication id", errMalformed)
 		return nil
 	}
 	return pub

@@ -9,6 +9,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/internal/wsframe"
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // collect is a wsframe.Sink keeping binary messages.
@@ -20,11 +21,24 @@ func (c *collect) Message(op ws.OpCode, p []byte) error {
 }
 func (c *collect) Control(ws.OpCode, []byte) error { return nil }
 
+// jsonPayload is raw JSON as a payload part.
+func jsonPayload(s string) wamp.Payload {
+	return wamp.Payload{Raw: []byte(s), Format: value.JSON}
+}
+
+// testRecord is a publication of a v1-style event as a record carries it.
+func testRecord(topic, event string, exclude, eligible []wamp.ID) *wamp.Publication {
+	return &wamp.Publication{Realm: "realm1", Topic: topic, ID: 1, Args: jsonPayload("[" + event + "]"),
+		Exclude: exclude, Eligible: eligible}
+}
+
 func TestRecordsRoundTripThroughFrames(t *testing.T) {
+	big := `"` + string(bytes.Repeat([]byte("x"), 70000)) + `"`
 	pubs := []*wamp.Publication{
-		{Topic: "http://example.com/t", Event: []byte(`{"a":[1,2,"é"]}`), Exclude: []string{"n1.x.1", "n2.y.9"}},
-		{Topic: "t", Event: nil, Eligible: []string{"n3.z.2"}},
-		{Topic: "big", Event: bytes.Repeat([]byte("x"), 70000)},
+		{Realm: "realm1", Topic: "http://example.com/t", ID: 1 << 53, PublisherID: 3<<10 | 2,
+			Args: jsonPayload(`[{"a":[1,2,"é"]}]`), Exclude: []wamp.ID{3<<10 | 2, 9<<10 | 1}},
+		{Realm: "realm2", Topic: "t", ID: 7, Kwargs: jsonPayload(`{"k":null}`), Eligible: []wamp.ID{2}, DiscloseMe: true},
+		{Realm: "r", Topic: "big", ID: 12345, Args: jsonPayload(`[` + big + `]`), Kwargs: jsonPayload(`{}`), Retain: true},
 	}
 	for _, masked := range []bool{true, false} {
 		q := newQueue(10, 1<<20)
@@ -190,7 +204,7 @@ func TestQueueWindowAndMessageBound(t *testing.T) {
 
 func TestMalformedBatchesAreErrors(t *testing.T) {
 	good := appendBatchHeader(nil, 7, 1)
-	good = append(good, encodeRecord(&wamp.Publication{Topic: "t", Event: []byte("1"), Exclude: []string{"a"}})...)
+	good = append(good, encodeRecord(testRecord("t", "1", []wamp.ID{5}, nil))...)
 	// Every truncation of a valid batch fails cleanly, never panics.
 	for i := 1; i < len(good); i++ {
 		r := reader{b: good[1:i]}
@@ -203,15 +217,29 @@ func TestMalformedBatchesAreErrors(t *testing.T) {
 			t.Fatalf("truncated at %d decoded without error", i)
 		}
 	}
-	// A hostile id count allocates nothing.
-	r := reader{b: []byte{1, 't', 1, '1', 0xff, 0xff, 0xff, 0xff, 0x0f}}
-	if r.record(); r.err == nil {
-		t.Fatal("huge id count accepted")
+	// realm "r", topic "t", no flags, publication id 1, publisher 0, no
+	// args, no kwargs, then the exclude and eligible lists.
+	head := []byte{1, 'r', 1, 't', 0, 1, 0, 0, 0}
+	for _, tc := range []struct {
+		name string
+		rec  []byte
+	}{
+		{"a hostile id count allocates nothing", append(head[:9:9], 0xff, 0xff, 0xff, 0xff, 0x0f)},
+		{"an id beyond 2^53", append(head[:9:9], 1, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0)},
+		{"an empty topic", []byte{1, 'r', 0, 0, 1, 0, 0, 0, 0, 0}},
+		{"an empty realm", []byte{0, 1, 't', 0, 1, 0, 0, 0, 0, 0}},
+		{"no publication id", []byte{1, 'r', 1, 't', 0, 0, 0, 0, 0, 0, 0}},
+		{"an unknown payload format", []byte{1, 'r', 1, 't', 0, 1, 0, 0xf0, 1, '1', 0, 0, 0}},
+		{"an empty payload", []byte{1, 'r', 1, 't', 0, 1, 0, 1, 0, 0, 0, 0}},
+	} {
+		r := reader{b: tc.rec}
+		if r.record(); r.err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
 	}
-	// An empty topic is refused.
-	r = reader{b: []byte{0, 1, '1', 0, 0}}
-	if r.record(); r.err == nil {
-		t.Fatal("empty topic accepted")
+	r := reader{b: append(head[:9:9], 0, 0)}
+	if pub := r.record(); r.err != nil || pub.Topic != "t" || pub.Args.Present() || pub.Kwargs.Present() {
+		t.Errorf("minimal record: %+v, %v", pub, r.err)
 	}
 }
 
@@ -236,8 +264,8 @@ func TestProofsBindRoleNoncesAndNodes(t *testing.T) {
 
 func FuzzBatch(f *testing.F) {
 	good := appendBatchHeader(nil, 1, 2)
-	good = append(good, encodeRecord(&wamp.Publication{Topic: "t", Event: []byte(`"x"`)})...)
-	good = append(good, encodeRecord(&wamp.Publication{Topic: "u", Exclude: []string{"a", "b"}, Eligible: []string{"c"}})...)
+	good = append(good, encodeRecord(testRecord("t", `"x"`, nil, nil))...)
+	good = append(good, encodeRecord(testRecord("u", `{"a":1}`, []wamp.ID{1, 2}, []wamp.ID{3}))...)
 	f.Add(good)
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		if len(msg) == 0 {
@@ -254,7 +282,7 @@ func FuzzBatch(f *testing.F) {
 // flight) and of the handshake (hello, challenge).
 func FuzzPeerMessage(f *testing.F) {
 	good := appendBatchHeader(nil, 1, 1)
-	good = append(good, encodeRecord(&wamp.Publication{Topic: "t", Event: []byte(`"x"`), Exclude: []string{"a"}})...)
+	good = append(good, encodeRecord(testRecord("t", `"x"`, []wamp.ID{7}, nil))...)
 	f.Add(good)
 	f.Add(appendAck(nil, 3))
 	f.Add(appendAck(nil, 1<<40))

@@ -1,12 +1,13 @@
 package gateway
 
 import (
-	"bytes"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // BenchmarkPeerLink measures what one peer link carries: publications
@@ -23,7 +24,7 @@ func BenchmarkPeerLink(b *testing.B) {
 	if pool[1] < pool[0] {
 		dialer, acceptor = acceptor, dialer
 	}
-	event := bytes.Repeat([]byte("x"), 100)
+	args := wamp.Payload{Raw: []byte(`["` + strings.Repeat("x", 98) + `"]`), Format: value.JSON}
 	for _, bc := range []struct {
 		name     string
 		from, to *Node
@@ -36,7 +37,7 @@ func BenchmarkPeerLink(b *testing.B) {
 			// A stalled link fails the benchmark instead of hanging it.
 			deadline := start.Add(time.Minute)
 			for i := range b.N {
-				bc.from.Router().Publish(&wamp.Publication{Topic: "bench/link", Event: event})
+				bc.from.Router().Publish(&wamp.Publication{Topic: "bench/link", Args: args})
 				// Stay under the queue limit (records to send and
 				// unacknowledged): this measures throughput, not the drop
 				// policy. The sleep paces the publisher while the link

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,8 @@ import (
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/internal/wstest"
 	"github.com/wampgate/wampgate/wamp"
+	v1 "github.com/wampgate/wampgate/wamp/v1"
+	"github.com/wampgate/wampgate/wamp/wamptest"
 )
 
 const testSecret = "cluster-test-secret"
@@ -38,7 +41,6 @@ func freeAddrs(t testing.TB, n int) []string {
 func clusterConfig(pool []string, i int, secret string) Config {
 	cfg := testConfig("epoll")
 	cfg.Addr = pool[i]
-	cfg.NodeID = fmt.Sprintf("n%d", i)
 	cfg.Cluster = broadcast.Config{
 		Node:         pool[i],
 		Pool:         pool,
@@ -263,6 +265,16 @@ func TestClusterExcludeEligibleAcrossNodes(t *testing.T) {
 		subs[i].subscribe("t")
 	}
 	a, b, c := subs[0], subs[1], subs[2]
+	// Session ids carry their node's slot, its index in the sorted pool,
+	// so no two nodes can issue the same id.
+	sorted := slices.Sorted(slices.Values(pool))
+	for i, s := range subs {
+		id, err := strconv.ParseUint(s.ID, 10, 64)
+		slot := slices.Index(sorted, pool[i])
+		if err != nil || int(id&1023) != slot || nodes[i].Router().NodeSlot() != slot {
+			t.Errorf("node %d: session id %q, node slot %d; want slot %d", i, s.ID, nodes[i].Router().NodeSlot(), slot)
+		}
+	}
 	pub := dialWAMP(t, nodes[0].Addr())
 	// Exclude b (on node 1) and a (on node 0): only c gets it.
 	pub.send(fmt.Sprintf(`[7,"t","e1",[%q,%q]]`, b.ID, a.ID))
@@ -270,10 +282,16 @@ func TestClusterExcludeEligibleAcrossNodes(t *testing.T) {
 	pub.send(fmt.Sprintf(`[7,"t","e2",[],[%q]]`, b.ID))
 	// Exclude + eligible: eligible a and c, c excluded: only a.
 	pub.send(fmt.Sprintf(`[7,"t","e3",[%q],[%q,%q]]`, c.ID, a.ID, c.ID))
+	// The same ids as JSON integers (Ratchet's loose in_array matched
+	// them): exclude a and c, so only b; eligible c only.
+	pub.send(fmt.Sprintf(`[7,"t","e4",[%s,%s]]`, a.ID, c.ID))
+	pub.send(fmt.Sprintf(`[7,"t","e5",[],[%s]]`, c.ID))
 	pub.publish("t", `"end"`)
 	c.expectEvent("t", `"e1"`)
 	b.expectEvent("t", `"e2"`)
 	a.expectEvent("t", `"e3"`)
+	b.expectEvent("t", `"e4"`)
+	c.expectEvent("t", `"e5"`)
 	for _, s := range subs {
 		s.expectEvent("t", `"end"`)
 	}
@@ -377,7 +395,9 @@ func TestClusterQueueDropsOldestWhilePeerIsDown(t *testing.T) {
 	cfg.Cluster.QueueLimit = 5
 	first := startNode(t, cfg)
 	for i := range 8 {
-		first.Router().Publish(&wamp.Publication{Topic: "t", Event: []byte(strconv.Itoa(i))})
+		pub := &wamp.Publication{Topic: "t"}
+		pub.SetEvent([]byte(strconv.Itoa(i)))
+		first.Router().Publish(pub)
 	}
 	l := first.Stats().Cluster.Links[0]
 	if l.State != "down" || l.Queued != 5 || l.Dropped != 3 {
@@ -409,7 +429,7 @@ type countingHandler struct {
 
 func (h *countingHandler) OnPublish(_ wamp.Peer, pub *wamp.Publication) error {
 	h.calls.Add(1)
-	pub.Event = []byte(`"rewritten on the publisher's node"`)
+	pub.SetEvent([]byte(`"rewritten on the publisher's node"`))
 	return nil
 }
 
@@ -443,5 +463,53 @@ func TestClusterPublishHookRunsOnceOnThePublishersNode(t *testing.T) {
 		if h.calls.Load() != want {
 			t.Errorf("node %d ran OnPublish %d times, want %d", i, h.calls.Load(), want)
 		}
+	}
+}
+
+// TestClusterCarriesRealmsAndRetainedEvents: a relayed publication stays
+// in its realm on every node, keeps its ids, and is retained on every
+// node when it asked to be.
+func TestClusterCarriesRealmsAndRetainedEvents(t *testing.T) {
+	pool := freeAddrs(t, 2)
+	nodes := make([]*Node, len(pool))
+	for i := range pool {
+		cfg := clusterConfig(pool, i, testSecret)
+		cfg.Realms, cfg.V1Realm = []string{"com.a", "com.b"}, "com.b"
+		nodes[i] = startNode(t, cfg)
+	}
+	for _, n := range nodes {
+		waitLinksUp(t, n, 1)
+	}
+	sub := dialWAMP(t, nodes[1].Addr())
+	sub.subscribe("t")
+	waitSubscriptions(t, nodes[1:], 1)
+	for _, realm := range []string{"com.a", "com.b"} {
+		pub := &wamp.Publication{Realm: realm, Topic: "t", Retain: true, DiscloseMe: true, PublisherID: 5 << 10}
+		pub.SetEvent([]byte(`"in ` + realm + `"`))
+		nodes[0].Router().Publish(pub)
+	}
+	sub.expectEvent("t", `"in com.b"`)
+	sub.sync()
+	for _, realm := range []string{"com.a", "com.b"} {
+		deadline := time.Now().Add(waitLong)
+		for nodes[1].Router().Realm(realm).Stats().Retained != 1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s on node 1: %+v", realm, nodes[1].Router().Realm(realm).Stats())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// What node 1 retained is the publication as node 0 made it.
+	s := nodes[1].Router().Realm("com.a").NewSession(wamptest.NewConn("x"), v1.Protocol, nil)
+	s.Join()
+	defer s.Leave()
+	sw, _, err := s.Subscribe("t", wamp.MatchWildcard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Retained(sw, nil)
+	if len(got) != 1 || string(got[0].Event()) != `"in com.a"` || !got[0].DiscloseMe || got[0].PublisherID != 5<<10 ||
+		!got[0].ID.Valid() || !got[0].Relayed {
+		t.Fatalf("retained on node 1: %+v", got)
 	}
 }

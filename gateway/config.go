@@ -46,11 +46,19 @@ type Config struct {
 	// AllowedOrigins lists the Origin header values accepted in handshakes;
 	// empty accepts any (Ratchet's default). "*" also accepts any.
 	AllowedOrigins []string
-	// ServerIdent is the WELCOME server ident.
+	// ServerIdent is the server's name and version: the WAMP v1 WELCOME
+	// server ident (a ']' in it is sent as ')').
 	ServerIdent string
-	// NodeID prefixes session ids so they are unique across a cluster
-	// (empty: random).
-	NodeID string
+	// Realms lists the WAMP realms the node serves (empty: "realm1");
+	// V1Realm is the one v1 sessions join (empty: the first).
+	Realms  []string
+	V1Realm string
+	// NodeSlot is this node's slot in [0, 1023], the low bits of its
+	// session ids, which makes them unique across the cluster. 0 means:
+	// this node's index in the sorted Cluster.Pool (0 on a single node).
+	// Set it only when Bus replaces the built-in peer links and gives the
+	// nodes no pool: each node of such a cluster needs its own slot.
+	NodeSlot int
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package
@@ -129,5 +137,25 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.Cluster.Validate(); err != nil {
 		return c, fmt.Errorf("cluster: %w", err)
 	}
+	if c.NodeSlot == 0 {
+		slot, err := poolSlot(c.Cluster)
+		if err != nil {
+			return c, fmt.Errorf("cluster: %w", err)
+		}
+		c.NodeSlot = slot
+	}
 	return c, nil
+}
+
+// poolSlot is the index of the node in its sorted, deduplicated pool, so
+// that every node of a pool gets its own slot; 0 on a single node.
+func poolSlot(cc broadcast.Config) (int, error) {
+	if !cc.Clustered() {
+		return 0, nil
+	}
+	pool := slices.Compact(slices.Sorted(slices.Values(cc.Pool)))
+	if len(pool) > wamp.MaxNodeSlot+1 {
+		return 0, fmt.Errorf("a pool of %d nodes: at most %d", len(pool), wamp.MaxNodeSlot+1)
+	}
+	return slices.Index(pool, cc.Node), nil
 }

@@ -259,6 +259,9 @@ func (c *conn) slowConsumer() {
 // SendText implements wamp.Conn.
 func (c *conn) SendText(msg []byte) { c.send(wsframe.Text(msg)) }
 
+// SendBinary implements wamp.Conn.
+func (c *conn) SendBinary(msg []byte) { c.send(wsframe.Binary(msg)) }
+
 // SendFrame implements wamp.Conn.
 func (c *conn) SendFrame(frame []byte) { c.send(frame) }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
+	v1 "github.com/wampgate/wampgate/wamp/v1"
 )
 
 var errShuttingDown = errors.New("node shutting down")
@@ -52,10 +53,13 @@ func New(cfg Config) (*Node, error) {
 		stopSweep: make(chan struct{}),
 	}
 	rc := wamp.RouterConfig{
-		Handler:     cfg.Handler,
-		ServerIdent: cfg.ServerIdent,
-		NodeID:      cfg.NodeID,
-		Logger:      cfg.Logger,
+		Handler:    cfg.Handler,
+		Realms:     cfg.Realms,
+		V1Realm:    cfg.V1Realm,
+		NodeSlot:   cfg.NodeSlot,
+		Agent:      cfg.ServerIdent,
+		LocalTopic: v1.LegacyBroadcastTopic,
+		Logger:     cfg.Logger,
 	}
 	n.bus = cfg.Bus
 	if n.bus == nil && cfg.Cluster.Clustered() {
@@ -69,7 +73,9 @@ func New(cfg Config) (*Node, error) {
 	if n.bus != nil {
 		rc.Relay = n.bus.Relay
 	}
-	n.router = wamp.NewRouter(rc)
+	if n.router, err = wamp.NewRouter(rc); err != nil { // a mesh starts nothing before Start
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	n.upgrader = newUpgrader(cfg, n.protocols)
 	return n, nil
 }

@@ -970,11 +970,12 @@ var differences = map[string]difference{
 		}},
 	},
 
-	// 3. Exclude/eligible lists hold session ids (strings); anything else
-	// in them is ignored, where PHP's loose in_array() made true match
-	// every session.
+	// 3. Exclude/eligible lists hold session ids: decimal strings or
+	// whole numbers; anything else in them names nobody, where PHP's
+	// loose in_array() made true match every session.
 	"publish_exclude_list_with_true": {
-		why: "non-string elements of exclude/eligible lists are ignored; in PHP, true loosely equals every session id, so nobody received",
+		why: "exclude/eligible elements that are not ids (a decimal string or a whole number) name nobody; " +
+			"in PHP, true loosely equals every session id, so nobody received",
 		frames: map[string][]expFrame{
 			"A": {welcome("A"), text(`[8,"t","excl-true-elem"]`)},
 			"B": {welcome("B"), text(`[8,"t","excl-true-elem"]`)},
@@ -1072,27 +1073,26 @@ var differences = map[string]difference{
 		status: []int{413, 431},
 	},
 	"session_id_format": {
-		why: "session ids are short cluster-unique ASCII strings (<node>.<boot>.<seq> or <random>.<seq>), " +
-			"not PHP's uniqid digits; like Ratchet's they are JSON strings, distinct, and never contain ']'",
+		why: "session ids are random integers in [1, 2^53] (the same ids WAMP v2 uses), unique across the cluster, " +
+			"sent as decimal strings instead of PHP's uniqid hex; like Ratchet's they are JSON strings, distinct, and never contain ']'",
 		replace: checkSessionIDs,
 	},
 }
 
 // checkSessionIDs opens 20 sessions, as the recording did, and checks
-// their ids.
+// their ids: decimal strings of integers in [1, 2^53] whose low 10 bits
+// are the node's slot (0 on a single node).
 func checkSessionIDs(t *testing.T, addr string, tc *tcase) {
 	seen := map[string]bool{}
 	for range 20 {
 		c := dialWAMP(t, addr)
 		id := c.ID // welcomeRE: a JSON string needing no escapes
-		if id == "" || len(id) > 64 || strings.Contains(id, "]") {
-			t.Errorf("session id %q: want 1-64 characters without ']'", id)
+		n, err := strconv.ParseUint(id, 10, 64)
+		if err != nil || n < 1 || n > 1<<53 || strconv.FormatUint(n, 10) != id {
+			t.Errorf("session id %q: want a decimal integer in [1, 2^53]", id)
 		}
-		for _, r := range id {
-			if r < 0x21 || r > 0x7e {
-				t.Errorf("session id %q: want printable ASCII", id)
-				break
-			}
+		if n&1023 != 0 {
+			t.Errorf("session id %q: slot %d, want 0 on a single node", id, n&1023)
 		}
 		if seen[id] {
 			t.Errorf("session id %q issued twice", id)

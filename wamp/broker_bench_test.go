@@ -8,6 +8,7 @@ import (
 
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // queueConn stands in for the gateway's connection: SendFrame appends the
@@ -20,7 +21,8 @@ type queueConn struct {
 
 const queueDepth = 64
 
-func (c *queueConn) SendText([]byte) {}
+func (c *queueConn) SendText([]byte)   {}
+func (c *queueConn) SendBinary([]byte) {}
 func (c *queueConn) SendFrame(f []byte) {
 	if len(c.out) == queueDepth {
 		clear(c.out)
@@ -35,9 +37,9 @@ func (c *queueConn) RemoteAddr() string   { return "bench" }
 // a publication is encoded once however many subscribers it reaches.
 func countingV1() (*wamp.Protocol, *atomic.Int64) {
 	var n atomic.Int64
-	return &wamp.Protocol{Name: v1.Subprotocol, EventFrame: func(p *wamp.Publication) []byte {
+	return &wamp.Protocol{Name: v1.Subprotocol, EventFrame: func(p *wamp.Publication, sub *wamp.Subscription) []byte {
 		n.Add(1)
-		return v1.EventFrame(p)
+		return v1.EventFrame(p, sub)
 	}}, &n
 }
 
@@ -48,12 +50,9 @@ func join(b *testing.B, r *wamp.Router, proto *wamp.Protocol, n int, topicOf fun
 	sessions, conns := make([]*wamp.Session, n), make([]*queueConn, n)
 	for i := range sessions {
 		conns[i] = &queueConn{out: make([][]byte, 0, queueDepth)}
-		s := wamp.NewSession(r, conns[i], proto)
-		s.Join()
+		s := joinSession(r.V1Realm(), conns[i], proto)
 		for _, t := range topicOf(i) {
-			if err := s.Subscribe(t); err != nil {
-				b.Fatal(err)
-			}
+			subscribe(b, s, t)
 		}
 		sessions[i] = s
 	}
@@ -63,6 +62,27 @@ func join(b *testing.B, r *wamp.Router, proto *wamp.Protocol, n int, topicOf fun
 func one(topic string) func(int) []string { return func(int) []string { return []string{topic} } }
 
 var event128 = []byte(`"` + string(make128()) + `"`)
+
+// args128 is event128 as the JSON arguments of a WAMP v2 publication,
+// [event128], whose v1 event has to be cut out of them.
+var args128 = wamp.Payload{Raw: []byte(`[` + string(event128) + `]`), Format: value.JSON}
+
+// v1Event128 is a publication of event128 prepared once with SetEvent, as
+// a server-side v1-style publisher does; newEvent copies it, so every
+// publication shares the prepared event like a v1 PUBLISH's own.
+var v1Event128 = func() wamp.Publication {
+	var p wamp.Publication
+	p.SetEvent(event128)
+	return p
+}()
+
+// newEvent returns a fresh publication of event128 to topic.
+func newEvent(topic string) *wamp.Publication {
+	p := new(wamp.Publication)
+	*p = v1Event128
+	p.Topic = topic
+	return p
+}
 
 func make128() []byte {
 	b := make([]byte, 126)
@@ -75,13 +95,15 @@ func make128() []byte {
 // BenchmarkFanOutEncodeOnce is a server-side publication (Router.Publish:
 // normalize, relay hook, encode the EVENT frame once, queue it to every
 // subscriber) to 1,000 and 10,000 subscribers, with and without a
-// five-session exclude list and with the cluster's relay hook set. It
+// five-session exclude list, with the cluster's relay hook set, and with
+// a WAMP v2 publication's JSON arguments (v2args: the v1 event is cut out
+// of them once per publication). It
 // reports the time per delivery, the allocations per publication (they
 // must not grow with the subscribers) and how often the frame was encoded
 // per publication (must be 1).
 func BenchmarkFanOutEncodeOnce(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		for _, variant := range []string{"plain", "exclude5", "relayHook"} {
+		for _, variant := range []string{"plain", "exclude5", "relayHook", "v2args"} {
 			b.Run(fmt.Sprintf("subscribers=%d/%s", n, variant), func(b *testing.B) {
 				proto, encoded := countingV1()
 				var relayed atomic.Int64
@@ -89,9 +111,9 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 				if variant == "relayHook" {
 					cfg.Relay = func(*wamp.Publication) { relayed.Add(1) }
 				}
-				r := wamp.NewRouter(cfg)
+				r := newRouter(b, cfg)
 				subs, conns := join(b, r, proto, n, one("bench/fanout"))
-				var exclude []string
+				var exclude []wamp.ID
 				if variant == "exclude5" {
 					for i := 0; i < 5; i++ {
 						exclude = append(exclude, subs[i*n/5].ID())
@@ -101,9 +123,14 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 				before := r.Stats().Deliveries
 				b.ReportAllocs()
 				for b.Loop() {
-					pub := &wamp.Publication{Topic: "bench/fanout", Event: event128}
+					var pub *wamp.Publication
+					if variant == "v2args" {
+						pub = &wamp.Publication{Topic: "bench/fanout", Args: args128}
+					} else {
+						pub = newEvent("bench/fanout")
+					}
 					if exclude != nil {
-						pub.Exclude = append(make([]string, 0, len(exclude)), exclude...)
+						pub.Exclude = append(make([]wamp.ID, 0, len(exclude)), exclude...)
 					}
 					r.Publish(pub)
 				}
@@ -131,7 +158,7 @@ func BenchmarkFanOutEncodeOnce(b *testing.B) {
 // subscribed to: the cost of the topic table, independent of fan-out.
 func BenchmarkPublishLookup(b *testing.B) {
 	for _, topics := range []int{10, 10000, 100000} {
-		r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+		r := newRouter(b, wamp.RouterConfig{})
 		join(b, r, v1.Protocol, topics, func(i int) []string { return []string{"bench/t" + strconv.Itoa(i)} })
 		names := make([]string, 1024)
 		for i := range names {
@@ -141,14 +168,14 @@ func BenchmarkPublishLookup(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				r.Publish(&wamp.Publication{Topic: names[i&1023], Event: event128})
+				r.Publish(newEvent(names[i&1023]))
 				i++
 			}
 		})
 		b.Run(fmt.Sprintf("topics=%d/miss", topics), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r.Publish(&wamp.Publication{Topic: "bench/nobody", Event: event128})
+				r.Publish(newEvent("bench/nobody"))
 			}
 		})
 	}
@@ -159,6 +186,7 @@ func BenchmarkPublishLookup(b *testing.B) {
 type countConn struct{ frames atomic.Int64 }
 
 func (c *countConn) SendText([]byte)      {}
+func (c *countConn) SendBinary([]byte)    {}
 func (c *countConn) SendFrame([]byte)     { c.frames.Add(1) }
 func (c *countConn) Close(uint16, string) {}
 func (c *countConn) RemoteAddr() string   { return "bench" }
@@ -168,16 +196,12 @@ func (c *countConn) RemoteAddr() string   { return "bench" }
 // topics' read locks.
 func BenchmarkPublishParallel(b *testing.B) {
 	const topics, perTopic = 1000, 10
-	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	r := newRouter(b, wamp.RouterConfig{})
 	names := make([]string, topics)
 	for t := range names {
 		names[t] = "bench/p" + strconv.Itoa(t)
 		for range perTopic {
-			s := wamp.NewSession(r, &countConn{}, v1.Protocol)
-			s.Join()
-			if err := s.Subscribe(names[t]); err != nil {
-				b.Fatal(err)
-			}
+			subscribe(b, joinSession(r.V1Realm(), &countConn{}, v1.Protocol), names[t])
 		}
 	}
 	var next atomic.Int64
@@ -185,7 +209,7 @@ func BenchmarkPublishParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(next.Add(1)) * 7919
 		for pb.Next() {
-			r.Publish(&wamp.Publication{Topic: names[i%topics], Event: event128})
+			r.Publish(newEvent(names[i%topics]))
 			i++
 		}
 	})
@@ -206,21 +230,18 @@ func BenchmarkSubscribeUnsubscribe(b *testing.B) {
 		{"crowdedTopic/subscribers=10000", 10000, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+			r := newRouter(b, wamp.RouterConfig{})
 			topicOf := func(i int) []string { return []string{"bench/t" + strconv.Itoa(i)} }
 			topic := "bench/fresh"
 			if tc.shared {
 				topicOf, topic = one("bench/crowded"), "bench/crowded"
 			}
 			join(b, r, v1.Protocol, tc.others, topicOf)
-			s := wamp.NewSession(r, &queueConn{}, v1.Protocol)
-			s.Join()
+			s := joinSession(r.V1Realm(), &queueConn{}, v1.Protocol)
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := s.Subscribe(topic); err != nil {
-					b.Fatal(err)
-				}
-				if !s.Unsubscribe(topic) {
+				subscribe(b, s, topic)
+				if !s.UnsubscribeTopic(topic) {
 					b.Fatal("not subscribed")
 				}
 			}

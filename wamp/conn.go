@@ -7,10 +7,13 @@ import "fmt"
 // blocks on the network: bytes are queued and flushed by the gateway.
 // A Conn method must never call back into the session (ProtocolSession,
 // Router) synchronously, e.g. run Closed from inside Close: the broker
-// calls SendFrame while it holds a topic's read lock.
+// calls SendFrame while it holds a subscription's read lock.
 type Conn interface {
 	// SendText queues msg as one text frame. msg must not be modified later.
 	SendText(msg []byte)
+	// SendBinary queues msg as one binary frame (v2 MessagePack and CBOR).
+	// msg must not be modified later.
+	SendBinary(msg []byte)
 	// SendFrame queues a complete, ready WebSocket frame (see
 	// internal/wsframe). The same slice may be queued to many connections,
 	// so it must never be modified.
@@ -26,9 +29,9 @@ type Conn interface {
 // gateway: Open once after the handshake, HandleMessage for every complete
 // message in arrival order (never concurrently), Closed once at the end.
 type ProtocolSession interface {
-	// Open returns the first message to send in the same write as the
-	// 101 response (v1's WELCOME), or nil when the protocol waits for the
-	// client to speak first.
+	// Open returns the first message to send, as a text frame, in the
+	// same write as the 101 response (v1's WELCOME), or nil when the
+	// protocol waits for the client to speak first (v2's HELLO).
 	Open() []byte
 	// HandleMessage processes one complete WebSocket message. A non-nil
 	// error closes the connection; a *CloseError selects the close code.

@@ -1,20 +1,29 @@
-// Package wamp is wampgate's protocol-neutral WAMP core: the Router with
-// its session registry and broker, publications and their fan-out, calls,
-// and the Handler hooks an embedding Go program implements (modelled on
-// Ratchet's WampServerInterface). Wire formats live in the version
-// packages: wamp/v1 (WAMP v1, Ratchet-compatible) and, later, wamp/v2.
+// Package wamp is wampgate's protocol-neutral WAMP core: the Router (a
+// registry of realms, the node's session ids and the relay seam), Realms
+// (each with its broker, sessions and retained events), Sessions,
+// Subscriptions, Publications and their fan-out, calls, and the Handler
+// hooks an embedding Go program implements (modelled on Ratchet's
+// WampServerInterface). Wire formats live in the version packages:
+// wamp/v1 (WAMP v1, Ratchet-compatible) and wamp/v2.
 //
 // How a message flows: the gateway owns the connection (Conn) and drives a
-// ProtocolSession (v1.Session): Open once, HandleMessage per message,
-// Closed once, from one goroutine at a time per connection. The protocol
-// session decodes messages and calls its *Session (subscribe, publish,
-// call); a publication goes through Handler.OnPublish, then
-// Router.Publish, which encodes the event once per protocol and queues
-// the same frame to every recipient with Conn.SendFrame.
+// ProtocolSession (v1.Session, later v2's): Open once, HandleMessage per
+// message, Closed once, from one goroutine at a time per connection. The
+// protocol session makes a core Session in a realm (Realm.NewSession,
+// then Join: v1 at once in the v1 realm, v2 at HELLO), decodes messages
+// and calls its Session (Subscribe, Unsubscribe, Publish, Call); a
+// publication goes through Handler.OnPublish, then Realm.Publish, which
+// hands it to the relay, encodes the EVENT once per protocol (and
+// subscription, for v2) and queues the same frame to every recipient with
+// Conn.SendFrame.
 //
-// Concurrency: Router methods are safe for concurrent use; the calls of
-// one Session come from its own goroutine; Peer methods, Call answers and
-// Router.Publish may come from any goroutine.
+// Ids: session ids are random integers in [1, 2^53], unique across the
+// cluster by construction (see session_id.go); publication ids are random
+// and drawn at the origin; subscription ids are sequential per realm.
+//
+// Concurrency: Router and Realm methods are safe for concurrent use; the
+// calls of one Session come from its own goroutine; Peer methods, Call
+// answers and Router.Publish may come from any goroutine.
 //
 // Deliberate differences from Ratchet are listed in DIFFERENCES.md beside
 // this file.

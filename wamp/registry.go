@@ -1,45 +1,50 @@
 package wamp
 
-import (
-	"hash/maphash"
-	"sync"
-)
+import "sync"
 
 // shardCount is the number of independently locked shards of the session
 // registry and of the topic table. A power of two.
 const shardCount = 64
 
-// registry maps session ids to the live sessions of this node. It is
-// sharded so that registration, removal and the eligible-list lookups of
+// registry maps session ids to the live sessions of this node, in every
+// realm: one id space, so an id is unique on the node whatever the realm,
+// and a realm finds its own sessions by checking Session.realm. It is
+// sharded so that joins, leaves and the eligible-list lookups of
 // concurrent publications rarely contend.
 type registry struct {
-	seed   maphash.Seed
 	shards [shardCount]registryShard
 }
 
 type registryShard struct {
 	mu sync.RWMutex
-	m  map[string]*Session
+	m  map[ID]*Session
 	_  [32]byte // pad to 64 bytes: shards on separate cache lines
 }
 
 func newRegistry() *registry {
-	g := &registry{seed: maphash.MakeSeed()}
+	g := &registry{}
 	for i := range g.shards {
-		g.shards[i].m = make(map[string]*Session)
+		g.shards[i].m = make(map[ID]*Session)
 	}
 	return g
 }
 
-func (g *registry) shard(id string) *registryShard {
-	return &g.shards[maphash.String(g.seed, id)&(shardCount-1)]
+// shard picks by the random bits of id: its low bits are the node slot,
+// the same for every session of this node.
+func (g *registry) shard(id ID) *registryShard {
+	return &g.shards[(id>>slotBits)&(shardCount-1)]
 }
 
-func (g *registry) add(s *Session) {
+// insert registers s under s.id unless that id is live already.
+func (g *registry) insert(s *Session) bool {
 	sh := g.shard(s.id)
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, taken := sh.m[s.id]; taken {
+		return false
+	}
 	sh.m[s.id] = s
-	sh.mu.Unlock()
+	return true
 }
 
 func (g *registry) remove(s *Session) {
@@ -51,10 +56,25 @@ func (g *registry) remove(s *Session) {
 	sh.mu.Unlock()
 }
 
-func (g *registry) get(id string) *Session {
+func (g *registry) get(id ID) *Session {
 	sh := g.shard(id)
 	sh.mu.RLock()
 	s := sh.m[id]
 	sh.mu.RUnlock()
 	return s
+}
+
+// appendRealm appends the live sessions of realm r to dst.
+func (g *registry) appendRealm(dst []*Session, r *Realm) []*Session {
+	for i := range g.shards {
+		sh := &g.shards[i]
+		sh.mu.RLock()
+		for _, s := range sh.m {
+			if s.realm == r {
+				dst = append(dst, s)
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	return dst
 }

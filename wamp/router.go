@@ -1,84 +1,102 @@
 package wamp
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
-	"strings"
+	"slices"
 	"sync/atomic"
 )
 
 // Defaults of RouterConfig.
 const (
-	DefaultServerIdent          = "wampgate"
-	DefaultLegacyBroadcastTopic = "broadcast/channel"
-	DefaultMaxSubscriptions     = 1024
+	DefaultRealm            = "realm1"
+	DefaultAgent            = "wampgate"
+	DefaultMaxSubscriptions = 1024
 )
 
-// LegacyBroadcastDisabled, as RouterConfig.LegacyBroadcastTopic, turns the
-// legacy broadcast topic off: every topic then honours exclude/eligible.
-const LegacyBroadcastDisabled = "-"
-
-// RouterConfig configures a Router. The zero value is usable.
+// RouterConfig configures a Router. The zero value is usable: one realm,
+// "realm1", which v1 sessions join.
 type RouterConfig struct {
 	// Handler receives the application hooks; nil means BaseHandler.
 	Handler Handler
-	// ServerIdent is the server name in v1's WELCOME, e.g.
-	// "wampgate/1.0.0"; default DefaultServerIdent. A ']' is replaced by
-	// ')' because the Gos PHP client cuts the WELCOME at the first ']'.
-	ServerIdent string
-	// NodeID is this node's name in the cluster, the prefix of its
-	// session ids (letters, digits, '_' and '-'; other characters are
-	// replaced by '_', and it is cut to 32 bytes). Empty: a random one.
-	NodeID string
-	// LegacyBroadcastTopic is the topic that, like the original setup's
-	// broadcast/channel, delivers every publication to every local
-	// subscriber (publisher included, exclude/eligible ignored) and is
-	// never relayed. Empty means DefaultLegacyBroadcastTopic;
-	// LegacyBroadcastDisabled turns the behaviour off.
-	LegacyBroadcastTopic string
-	// MaxSubscriptions caps the topics one session may subscribe to;
-	// 0 means DefaultMaxSubscriptions.
+	// Realms lists the realms' names (WAMP URIs, e.g. "realm1"); empty
+	// means []string{DefaultRealm}.
+	Realms []string
+	// V1Realm is the realm v1 sessions join; empty means the first of
+	// Realms. It must be one of them.
+	V1Realm string
+	// NodeSlot is this node's slot in the cluster, in [0, MaxNodeSlot]:
+	// the low bits of every session id it issues, which makes session ids
+	// unique across the cluster by construction. The gateway gives each
+	// node its index in the sorted pool; 0 on a single node.
+	NodeSlot int
+	// Agent is the server's name and version, e.g. "wampgate/1.0.0":
+	// v1's WELCOME server ident, v2's WELCOME agent. Empty means
+	// DefaultAgent.
+	Agent string
+	// LocalTopic, when set, names a topic whose publications are
+	// delivered to every local subscriber (the publisher included,
+	// exclude and eligible ignored), never relayed and never retained, in
+	// every realm. The gateway sets it to v1.LegacyBroadcastTopic, the
+	// original setup's broadcast/channel.
+	LocalTopic string
+	// MaxSubscriptions caps the subscriptions of one session; 0 means
+	// DefaultMaxSubscriptions.
 	MaxSubscriptions int
+	// MaxRetained caps the topics with a retained event, per realm; 0
+	// means DefaultMaxRetained. Beyond it the oldest is evicted.
+	MaxRetained int
 	// Relay, when set, receives every publication that originated on this
-	// node (from a client or from Router.Publish) and is not on the legacy
-	// topic, after its hooks ran and before local delivery: the seam of the
-	// cluster layer, which sends it to the other nodes. Exclude already
-	// contains the publisher when ExcludeMe was set. Relay must not block
-	// and must treat pub as read-only; it may keep it.
+	// node (from a client or from Router.Publish) and is not on the local
+	// topic, after its hooks ran and before local delivery: the seam of
+	// the cluster layer, which sends it to the other nodes. pub.Realm and
+	// pub.ID are set, and Exclude already contains the publisher when
+	// ExcludeMe was set. Relay must not block and must treat pub as
+	// read-only; it may keep it.
 	Relay func(pub *Publication)
 	// Logger receives the router's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
 
-// Router is a node's WAMP core: the session registry (session id →
-// session) and the broker (topic → subscribers), shared by every protocol
-// version. All its methods are safe for concurrent use.
+// Router is a node's WAMP core: the realms (each with its broker and
+// sessions), the session registry of the node (one id space) and the
+// relay seam, shared by every protocol version. All its methods are safe
+// for concurrent use.
 type Router struct {
-	handler   Handler
-	ident     string
-	nodeID    string
-	legacy    string // "" when disabled
-	maxSubs   int
-	relay     func(*Publication)
-	log       *slog.Logger
-	ids       *idGenerator
-	registry  *registry
-	broker    *broker
-	sessions  atomic.Int64
-	published atomic.Uint64
-	delivered atomic.Uint64
+	handler     Handler
+	agent       string
+	slot        uint64
+	localTopic  string
+	maxSubs     int
+	maxRetained int
+	relay       func(*Publication)
+	log         *slog.Logger
+	registry    *registry
+	realms      map[string]*Realm // fixed after NewRouter: read without a lock
+	order       []*Realm          // as configured
+	v1Realm     *Realm
+
+	sessions     atomic.Int64
+	published    atomic.Uint64
+	delivered    atomic.Uint64
+	unknownRealm atomic.Uint64
 }
 
-// NewRouter makes a router from cfg, filling in defaults.
-func NewRouter(cfg RouterConfig) *Router {
+// NewRouter makes a router from cfg, filling in defaults. It fails when a
+// realm name is not a WAMP URI or is listed twice, when V1Realm is not
+// one of the realms, or when NodeSlot is out of range.
+func NewRouter(cfg RouterConfig) (*Router, error) {
 	r := &Router{
-		handler:  cfg.Handler,
-		ident:    cfg.ServerIdent,
-		legacy:   cfg.LegacyBroadcastTopic,
-		maxSubs:  cfg.MaxSubscriptions,
-		relay:    cfg.Relay,
-		log:      cfg.Logger,
-		registry: newRegistry(),
-		broker:   newBroker(),
+		handler:     cfg.Handler,
+		agent:       cfg.Agent,
+		localTopic:  cfg.LocalTopic,
+		maxSubs:     cfg.MaxSubscriptions,
+		maxRetained: cfg.MaxRetained,
+		relay:       cfg.Relay,
+		log:         cfg.Logger,
+		registry:    newRegistry(),
+		realms:      make(map[string]*Realm),
 	}
 	if r.handler == nil {
 		r.handler = BaseHandler{}
@@ -86,41 +104,68 @@ func NewRouter(cfg RouterConfig) *Router {
 	if r.log == nil {
 		r.log = slog.Default()
 	}
-	if r.ident == "" {
-		r.ident = DefaultServerIdent
-	}
-	if strings.Contains(r.ident, "]") {
-		r.log.Warn("wamp: ']' in server ident replaced by ')'", "ident", r.ident)
-		r.ident = strings.ReplaceAll(r.ident, "]", ")")
-	}
-	switch r.legacy {
-	case "":
-		r.legacy = DefaultLegacyBroadcastTopic
-	case LegacyBroadcastDisabled:
-		r.legacy = ""
+	if r.agent == "" {
+		r.agent = DefaultAgent
 	}
 	if r.maxSubs <= 0 {
 		r.maxSubs = DefaultMaxSubscriptions
 	}
-	r.ids, r.nodeID = newIDGenerator(cfg.NodeID)
-	if cfg.NodeID != "" && r.nodeID != cfg.NodeID {
-		r.log.Warn("wamp: node id sanitized for use in session ids", "node_id", cfg.NodeID, "used", r.nodeID)
+	if r.maxRetained <= 0 {
+		r.maxRetained = DefaultMaxRetained
 	}
-	return r
+	if cfg.NodeSlot < 0 || cfg.NodeSlot > MaxNodeSlot {
+		return nil, fmt.Errorf("wamp: node slot %d out of range [0, %d]", cfg.NodeSlot, MaxNodeSlot)
+	}
+	r.slot = uint64(cfg.NodeSlot)
+	names := cfg.Realms
+	if len(names) == 0 {
+		names = []string{DefaultRealm}
+	}
+	for _, name := range names {
+		if !ValidURI(name, MatchExact, false) {
+			return nil, fmt.Errorf("wamp: realm %q is not a valid URI", name)
+		}
+		if r.realms[name] != nil {
+			return nil, fmt.Errorf("wamp: realm %q listed twice", name)
+		}
+		rm := newRealm(r, name)
+		r.realms[name] = rm
+		r.order = append(r.order, rm)
+	}
+	v1 := cfg.V1Realm
+	if v1 == "" {
+		v1 = names[0]
+	}
+	if r.v1Realm = r.realms[v1]; r.v1Realm == nil {
+		return nil, fmt.Errorf("wamp: v1 realm %q is not one of the realms %v", v1, names)
+	}
+	return r, nil
 }
 
-// ServerIdent is the server name sent in v1's WELCOME.
-func (r *Router) ServerIdent() string { return r.ident }
+// errNoRealm is logged for relayed publications of a realm this node
+// does not have.
+var errNoRealm = errors.New("no such realm on this node")
 
-// NodeID is the node id used in session ids: the configured one
-// (sanitized), or "" when it was generated at random.
-func (r *Router) NodeID() string { return r.nodeID }
+// Realm returns the realm called name, or nil when there is none.
+func (r *Router) Realm(name string) *Realm { return r.realms[name] }
+
+// V1Realm is the realm v1 sessions join.
+func (r *Router) V1Realm() *Realm { return r.v1Realm }
+
+// Realms returns the realms in configuration order.
+func (r *Router) Realms() []*Realm { return slices.Clone(r.order) }
+
+// Agent is the server's name and version (v1 server ident, v2 agent).
+func (r *Router) Agent() string { return r.agent }
+
+// NodeSlot is the node's slot, the low bits of its session ids.
+func (r *Router) NodeSlot() int { return int(r.slot) }
 
 // Logger is the router's logger, for protocol packages.
 func (r *Router) Logger() *slog.Logger { return r.log }
 
-// Session returns the live session with id on this node.
-func (r *Router) Session(id string) (Peer, bool) {
+// Session returns the live session with id on this node, in any realm.
+func (r *Router) Session(id ID) (Peer, bool) {
 	s := r.registry.get(id)
 	if s == nil {
 		return nil, false
@@ -128,46 +173,50 @@ func (r *Router) Session(id string) (Peer, bool) {
 	return s, true
 }
 
-// Publish delivers pub to the local subscribers of pub.Topic and, unless
-// pub is Relayed or on the legacy broadcast topic, hands it to the Relay
-// callback. An embedding program calls it to publish from the server side
-// (Publisher nil); sessions reach it through Session.Publish, after the
-// OnPublish hook.
-//
-// Publish takes ownership of pub: it may reorder Exclude and Eligible and
-// caches the encoded frames in it; do not modify or reuse pub afterwards.
-// The frame of each protocol is encoded once and the same bytes are
-// queued to every subscriber.
+// Publish hands pub to the realm pub.Realm names ("" means the v1 realm):
+// see Realm.Publish. A publication for a realm this node does not have
+// (relayed from a node configured with more realms) is dropped, logged
+// and counted in Stats.UnknownRealm.
 func (r *Router) Publish(pub *Publication) {
-	r.published.Add(1)
-	everyone := r.legacy != "" && pub.Topic == r.legacy
-	if !everyone {
-		pub.normalize()
-		if r.relay != nil && !pub.Relayed {
-			r.relay(pub)
-		}
+	rm := r.v1Realm
+	if pub.Realm != "" {
+		rm = r.realms[pub.Realm]
 	}
-	if n := r.broker.deliver(pub, everyone, r.registry); n > 0 {
-		r.delivered.Add(n)
+	if rm == nil {
+		r.unknownRealm.Add(1)
+		r.log.Debug("wamp: publication dropped", "realm", pub.Realm, "topic", pub.Topic, "err", errNoRealm)
+		return
 	}
+	rm.Publish(pub)
 }
 
-// Stats is a snapshot of a router's counters.
+// Stats is a snapshot of a router's counters, summed over its realms.
 type Stats struct {
-	Sessions      int64  // live sessions
-	Topics        int64  // topics with at least one subscriber
-	Subscriptions int64  // (session, topic) subscriptions
-	Publications  uint64 // publications handed to Publish since start
-	Deliveries    uint64 // event frames queued to subscribers since start
+	Sessions        int64  // live sessions
+	Topics          int64  // live subscriptions (a topic or a pattern with subscribers)
+	Subscriptions   int64  // (session, subscription) pairs
+	Publications    uint64 // publications handed to Publish since start
+	Deliveries      uint64 // event frames queued to subscribers since start
+	Retained        int64  // topics with a retained event
+	RetainedEvicted uint64 // retained events evicted by MaxRetained
+	UnknownRealm    uint64 // publications dropped for a realm this node lacks
 }
 
-// Stats returns the router's counters. It is cheap: a few atomic loads.
+// Stats returns the router's counters. It is cheap: a few atomic loads
+// per realm.
 func (r *Router) Stats() Stats {
-	return Stats{
-		Sessions:      r.sessions.Load(),
-		Topics:        r.broker.topics.Load(),
-		Subscriptions: r.broker.subscriptions.Load(),
-		Publications:  r.published.Load(),
-		Deliveries:    r.delivered.Load(),
+	st := Stats{
+		Sessions:     r.sessions.Load(),
+		Publications: r.published.Load(),
+		Deliveries:   r.delivered.Load(),
+		UnknownRealm: r.unknownRealm.Load(),
 	}
+	for _, rm := range r.order {
+		rs := rm.Stats()
+		st.Topics += rs.Subscriptions
+		st.Subscriptions += rs.Subscribers
+		st.Retained += rs.Retained
+		st.RetainedEvicted += rs.RetainedEvicted
+	}
+	return st
 }

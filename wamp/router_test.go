@@ -1,7 +1,6 @@
 package wamp_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,15 +24,50 @@ type testProto struct {
 
 func newTestProto(name string) *testProto {
 	p := &testProto{}
-	p.Protocol = wamp.Protocol{Name: name, EventFrame: func(pub *wamp.Publication) []byte {
+	p.Protocol = wamp.Protocol{Name: name, EventFrame: func(pub *wamp.Publication, _ *wamp.Subscription) []byte {
 		p.encoded.Add(1)
-		ev := string(pub.Event)
-		if pub.Event == nil {
-			ev = "null"
-		}
-		return wsframe.Text([]byte(pub.Topic + " " + ev))
+		return wsframe.Text([]byte(pub.Topic + " " + string(pub.Event())))
 	}}
 	return p
+}
+
+// event returns a publication of a v1-style event.
+func event(topic, ev string) *wamp.Publication {
+	pub := &wamp.Publication{Topic: topic}
+	if ev != "" {
+		pub.SetEvent([]byte(ev))
+	}
+	return pub
+}
+
+// newRouter makes a router or fails the test.
+func newRouter(t testing.TB, cfg wamp.RouterConfig) *wamp.Router {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = quiet
+	}
+	r, err := wamp.NewRouter(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// joinSession makes a session of proto on c in realm and joins it.
+func joinSession(realm *wamp.Realm, c wamp.Conn, proto *wamp.Protocol) *wamp.Session {
+	s := realm.NewSession(c, proto, nil)
+	s.Join()
+	return s
+}
+
+// subscribe subscribes s to topic exactly or fails the test.
+func subscribe(t testing.TB, s *wamp.Session, topic string) *wamp.Subscription {
+	t.Helper()
+	sub, _, err := s.Subscribe(topic, wamp.MatchExact)
+	if err != nil {
+		t.Fatalf("subscribe %q: %v", topic, err)
+	}
+	return sub
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -49,24 +83,25 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg wamp.RouterConfig) *fixture {
 	f := &fixture{t: t, proto: newTestProto("test"), sess: map[string]*wamp.Session{}, conns: map[string]*wamptest.Conn{}}
-	if cfg.Logger == nil {
-		cfg.Logger = quiet
-	}
 	cfg.Relay = func(p *wamp.Publication) { f.relays = append(f.relays, p) }
-	f.r = wamp.NewRouter(cfg)
+	f.r = newRouter(t, cfg)
 	return f
 }
 
-// join opens sessions named by names, each subscribed to topics.
+// join opens sessions named by names in the v1 realm, each subscribed to
+// topics.
 func (f *fixture) join(topics []string, names ...string) {
+	f.joinRealm(f.r.V1Realm(), topics, names...)
+}
+
+// joinRealm opens sessions named by names in realm, each subscribed to
+// topics.
+func (f *fixture) joinRealm(realm *wamp.Realm, topics []string, names ...string) {
 	for _, n := range names {
 		c := wamptest.NewConn(n + ":1")
-		s := wamp.NewSession(f.r, c, &f.proto.Protocol)
-		s.Join()
+		s := joinSession(realm, c, &f.proto.Protocol)
 		for _, t := range topics {
-			if err := s.Subscribe(t); err != nil {
-				f.t.Fatalf("%s subscribe %q: %v", n, t, err)
-			}
+			subscribe(f.t, s, t)
 		}
 		f.sess[n], f.conns[n] = s, c
 	}
@@ -92,14 +127,14 @@ func (f *fixture) receivers(pub *wamp.Publication, from string) []string {
 	return got
 }
 
-func (f *fixture) id(name string) string { return f.sess[name].ID() }
+func (f *fixture) id(name string) wamp.ID { return f.sess[name].ID() }
 
 func TestRecipients(t *testing.T) {
 	f := newFixture(t, wamp.RouterConfig{})
 	f.join([]string{"t"}, "A", "B", "C")
 	f.join(nil, "D")
-	ids := func(names ...string) []string {
-		var out []string
+	ids := func(names ...string) []wamp.ID {
+		var out []wamp.ID
 		for _, n := range names {
 			out = append(out, f.id(n))
 		}
@@ -117,16 +152,17 @@ func TestRecipients(t *testing.T) {
 		{"excludeMe", wamp.Publication{ExcludeMe: true}, "A", []string{"B", "C"}},
 		{"excludeMe server side", wamp.Publication{ExcludeMe: true}, "", []string{"A", "B", "C"}},
 		{"exclude", wamp.Publication{Exclude: ids("B")}, "A", []string{"A", "C"}},
-		{"exclude unknown and empty", wamp.Publication{Exclude: []string{"nope", ""}}, "A", []string{"A", "B", "C"}},
+		{"exclude unknown and zero", wamp.Publication{Exclude: []wamp.ID{12345, 0}}, "A", []string{"A", "B", "C"}},
 		{"eligible", wamp.Publication{Eligible: ids("B")}, "A", []string{"B"}},
 		{"eligible duplicates", wamp.Publication{Eligible: ids("B", "B", "C", "B")}, "A", []string{"B", "C"}},
 		{"exclude and eligible", wamp.Publication{Exclude: ids("B"), Eligible: ids("B", "C")}, "A", []string{"C"}},
 		{"excludeMe and eligible", wamp.Publication{ExcludeMe: true, Eligible: ids("A", "B")}, "A", []string{"B"}},
-		{"empty eligible", wamp.Publication{Eligible: []string{}}, "A", []string{"A", "B", "C"}},
-		{"eligible unknown", wamp.Publication{Eligible: []string{"no-such-session"}}, "A", nil},
-		{"eligible empty id names nobody", wamp.Publication{Eligible: []string{""}}, "A", nil},
+		{"empty eligible", wamp.Publication{Eligible: []wamp.ID{}}, "A", []string{"A", "B", "C"}},
+		{"eligible unknown", wamp.Publication{Eligible: []wamp.ID{12345}}, "A", nil},
+		{"eligible zero id names nobody", wamp.Publication{Eligible: []wamp.ID{0}}, "A", nil},
 		{"eligible not subscribed", wamp.Publication{Eligible: ids("D")}, "A", nil},
-		{"eligible longer than subscribers", wamp.Publication{Exclude: ids("C"), Eligible: append(ids("A", "B", "C", "D"), "x", "y")}, "A", []string{"A", "B"}},
+		{"eligible longer than subscribers", wamp.Publication{Exclude: ids("C"), Eligible: append(ids("A", "B", "C", "D"), 7, 9)}, "A", []string{"A", "B"}},
+		{"long exclude list", wamp.Publication{Exclude: append(ids("C", "A"), 1, 2, 3, 4, 5, 6, 7, 8, 9)}, "B", []string{"B"}},
 		{"other topic", wamp.Publication{Topic: "u"}, "A", nil},
 	}
 	for _, tt := range tests {
@@ -142,27 +178,24 @@ func TestRecipients(t *testing.T) {
 	}
 }
 
-func TestLegacyBroadcastTopic(t *testing.T) {
-	f := newFixture(t, wamp.RouterConfig{})
+func TestLocalTopic(t *testing.T) {
+	f := newFixture(t, wamp.RouterConfig{LocalTopic: "broadcast/channel"})
 	f.join([]string{"broadcast/channel"}, "A", "B")
-	pub := &wamp.Publication{Topic: "broadcast/channel", ExcludeMe: true, Exclude: []string{f.id("B")}, Eligible: []string{"x"}}
+	pub := &wamp.Publication{Topic: "broadcast/channel", ExcludeMe: true, Exclude: []wamp.ID{f.id("B")}, Eligible: []wamp.ID{7}, Retain: true}
 	if got := f.receivers(pub, "A"); !slices.Equal(got, []string{"A", "B"}) {
-		t.Errorf("legacy topic receivers = %v, want everyone", got)
+		t.Errorf("local topic receivers = %v, want everyone", got)
 	}
 	if len(f.relays) != 0 {
-		t.Errorf("legacy topic publication relayed")
+		t.Errorf("local topic publication relayed")
+	}
+	if st := f.r.Stats(); st.Retained != 0 {
+		t.Errorf("local topic publication retained: %+v", st)
 	}
 
-	off := newFixture(t, wamp.RouterConfig{LegacyBroadcastTopic: wamp.LegacyBroadcastDisabled})
+	off := newFixture(t, wamp.RouterConfig{})
 	off.join([]string{"broadcast/channel"}, "A", "B")
 	if got := off.receivers(&wamp.Publication{Topic: "broadcast/channel", ExcludeMe: true}, "A"); !slices.Equal(got, []string{"B"}) {
-		t.Errorf("disabled legacy topic receivers = %v, want [B]", got)
-	}
-
-	custom := newFixture(t, wamp.RouterConfig{LegacyBroadcastTopic: "legacy"})
-	custom.join([]string{"legacy"}, "A", "B")
-	if got := custom.receivers(&wamp.Publication{Topic: "legacy", ExcludeMe: true}, "A"); !slices.Equal(got, []string{"A", "B"}) {
-		t.Errorf("custom legacy topic receivers = %v, want everyone", got)
+		t.Errorf("without a local topic: receivers = %v, want [B]", got)
 	}
 }
 
@@ -173,10 +206,13 @@ func TestRelaySeam(t *testing.T) {
 	if len(f.relays) != 1 {
 		t.Fatalf("relayed %d publications, want 1", len(f.relays))
 	}
-	if p := f.relays[0]; !slices.Equal(p.Exclude, []string{f.id("A")}) || p.ExcludeMe {
+	if p := f.relays[0]; !slices.Equal(p.Exclude, []wamp.ID{f.id("A")}) || p.ExcludeMe {
 		t.Errorf("relayed publication: exclude %v, excludeMe %v; want the publisher folded into exclude", p.Exclude, p.ExcludeMe)
 	}
-	if got := f.receivers(&wamp.Publication{Topic: "t", Relayed: true}, ""); !slices.Equal(got, []string{"A", "B"}) {
+	if p := f.relays[0]; p.Realm != wamp.DefaultRealm || !p.ID.Valid() || p.PublisherID != f.id("A") {
+		t.Errorf("relayed publication: realm %q, id %d, publisher %d", p.Realm, p.ID, p.PublisherID)
+	}
+	if got := f.receivers(&wamp.Publication{Topic: "t", Relayed: true, ID: 5}, ""); !slices.Equal(got, []string{"A", "B"}) {
 		t.Errorf("relayed publication reached %v", got)
 	}
 	if len(f.relays) != 1 {
@@ -198,7 +234,7 @@ func (c *frameConn) SendFrame(frame []byte) {
 }
 
 func TestEncodeOncePerProtocol(t *testing.T) {
-	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	r := newRouter(t, wamp.RouterConfig{})
 	p1, p2 := newTestProto("one"), newTestProto("two")
 	var conns []*frameConn
 	for i := range 10 {
@@ -207,14 +243,10 @@ func TestEncodeOncePerProtocol(t *testing.T) {
 		if i%2 == 1 {
 			p = p2
 		}
-		s := wamp.NewSession(r, c, &p.Protocol)
-		s.Join()
-		if err := s.Subscribe("t"); err != nil {
-			t.Fatal(err)
-		}
+		subscribe(t, joinSession(r.V1Realm(), c, &p.Protocol), "t")
 		conns = append(conns, c)
 	}
-	r.Publish(&wamp.Publication{Topic: "t", Event: []byte(`{"a":1}`)})
+	r.Publish(event("t", `{"a":1}`))
 	if p1.encoded.Load() != 1 || p2.encoded.Load() != 1 {
 		t.Errorf("encoded %d and %d times, want once per protocol", p1.encoded.Load(), p2.encoded.Load())
 	}
@@ -231,151 +263,21 @@ func TestEncodeOncePerProtocol(t *testing.T) {
 	}
 }
 
-// hooks is a Handler recording calls, with switchable behaviour.
-type hooks struct {
-	wamp.BaseHandler
-	mu          sync.Mutex
-	log         []string
-	refuse      bool
-	veto        bool
-	rewrite     func(*wamp.Publication)
-	panicOn     string
-	errs        []error
-	unsubscribe []string
-}
-
-func (h *hooks) record(s string) {
-	h.mu.Lock()
-	h.log = append(h.log, s)
-	h.mu.Unlock()
-}
-
-func (h *hooks) maybePanic(hook string) {
-	if h.panicOn == hook {
-		panic("boom in " + hook)
-	}
-}
-
-func (h *hooks) OnOpen(p wamp.Peer)  { h.record("open " + p.Protocol()) }
-func (h *hooks) OnClose(p wamp.Peer) { h.record("close") }
-func (h *hooks) OnError(p wamp.Peer, err error) {
-	h.mu.Lock()
-	h.errs = append(h.errs, err)
-	h.mu.Unlock()
-}
-func (h *hooks) OnSubscribe(p wamp.Peer, topic string) error {
-	h.maybePanic("OnSubscribe")
-	h.record("subscribe " + topic)
-	if h.refuse {
-		return errors.New("not allowed")
-	}
-	return nil
-}
-func (h *hooks) OnUnsubscribe(p wamp.Peer, topic string) { h.record("unsubscribe " + topic) }
-func (h *hooks) OnPublish(p wamp.Peer, pub *wamp.Publication) error {
-	h.maybePanic("OnPublish")
-	h.record("publish " + pub.Topic)
-	if h.rewrite != nil {
-		h.rewrite(pub)
-	}
-	if h.veto {
-		return errors.New("vetoed")
-	}
-	return nil
-}
-
-func TestHooks(t *testing.T) {
-	h := &hooks{}
-	f := newFixture(t, wamp.RouterConfig{Handler: h})
-	f.join([]string{"t"}, "A", "B")
-	a := f.sess["A"]
-
-	if err := a.Subscribe("t"); err != nil {
-		t.Errorf("second subscribe: %v", err)
-	}
-	h.refuse = true
-	if err := a.Subscribe("refused"); err == nil || a.Subscribed("refused") {
-		t.Errorf("refused subscription: err %v, subscribed %v", err, a.Subscribed("refused"))
-	}
-	h.refuse = false
-
-	h.veto = true
-	if err := a.Publish(&wamp.Publication{Topic: "t"}); err == nil {
-		t.Errorf("vetoed publication: no error")
-	}
-	if got := append(f.conns["A"].Take(), f.conns["B"].Take()...); len(got) != 0 {
-		t.Errorf("vetoed publication delivered: %q", got)
-	}
-	h.veto = false
-
-	if !a.Unsubscribe("t") || a.Unsubscribe("t") {
-		t.Errorf("unsubscribe should report true once")
-	}
-	a.Leave()
-	a.Leave()
-	want := []string{"open test", "subscribe t", "open test", "subscribe t", "subscribe refused",
-		"publish t", "unsubscribe t", "close"}
-	if !slices.Equal(h.log, want) {
-		t.Errorf("hook calls:\n got %q\nwant %q", h.log, want)
-	}
-	if err := a.Subscribe("t"); err == nil {
-		t.Errorf("subscribe after Leave succeeded")
-	}
-	if err := a.Publish(&wamp.Publication{Topic: "t"}); err == nil {
-		t.Errorf("publish after Leave succeeded")
-	}
-}
-
-func TestRewriteDelivers(t *testing.T) {
-	h := &hooks{}
-	f := newFixture(t, wamp.RouterConfig{Handler: h})
-	f.join([]string{"t"}, "A", "B", "C")
-	h.rewrite = func(p *wamp.Publication) { p.Event = []byte(`"rewritten"`); p.Eligible = []string{f.id("B")} }
-	if err := f.sess["A"].Publish(&wamp.Publication{Topic: "t", Event: []byte(`1`)}); err != nil {
-		t.Fatal(err)
-	}
-	if got := f.conns["B"].Take(); !slices.Equal(got, []string{`t "rewritten"`}) {
-		t.Errorf("B got %q", got)
-	}
-	if got := append(f.conns["A"].Take(), f.conns["C"].Take()...); len(got) != 0 {
-		t.Errorf("A and C got %q", got)
-	}
-}
-
-func TestHookPanic(t *testing.T) {
-	h := &hooks{panicOn: "OnPublish"}
-	f := newFixture(t, wamp.RouterConfig{Handler: h})
-	f.join([]string{"t"}, "A", "B")
-	err := f.sess["A"].Publish(&wamp.Publication{Topic: "t"})
-	var pe *wamp.PanicError
-	if !errors.As(err, &pe) || pe.Hook != "OnPublish" {
-		t.Fatalf("Publish error = %v, want a *PanicError from OnPublish", err)
-	}
-	if code, _, closed := f.conns["A"].CloseCode(); !closed || code != wamp.CloseInternalError {
-		t.Errorf("connection close = %d %v, want 1011", code, closed)
-	}
-	if len(h.errs) != 1 || !errors.As(h.errs[0], &pe) {
-		t.Errorf("OnError got %v", h.errs)
-	}
-	if got := f.conns["B"].Take(); len(got) != 0 {
-		t.Errorf("B got %q from a publication whose hook panicked", got)
-	}
-}
-
 func TestStatsAndTopicLifecycle(t *testing.T) {
 	f := newFixture(t, wamp.RouterConfig{})
 	f.join([]string{"t", "u"}, "A", "B")
 	f.receivers(&wamp.Publication{Topic: "t"}, "A")
 	f.receivers(&wamp.Publication{Topic: "nobody"}, "")
+	f.receivers(&wamp.Publication{Realm: "nowhere", Topic: "t"}, "")
 	st := f.r.Stats()
-	want := wamp.Stats{Sessions: 2, Topics: 2, Subscriptions: 4, Publications: 2, Deliveries: 2}
+	want := wamp.Stats{Sessions: 2, Topics: 2, Subscriptions: 4, Publications: 2, Deliveries: 2, UnknownRealm: 1}
 	if st != want {
 		t.Errorf("stats = %+v, want %+v", st, want)
 	}
 	if p, ok := f.r.Session(f.id("A")); !ok || p.ID() != f.id("A") {
 		t.Errorf("Session(%q) = %v, %v", f.id("A"), p, ok)
 	}
-	f.sess["A"].Unsubscribe("u")
+	f.sess["A"].UnsubscribeTopic("u")
 	f.sess["A"].Leave()
 	f.sess["B"].Leave()
 	if st := f.r.Stats(); st.Sessions != 0 || st.Topics != 0 || st.Subscriptions != 0 {
@@ -389,28 +291,15 @@ func TestStatsAndTopicLifecycle(t *testing.T) {
 func TestMaxSubscriptions(t *testing.T) {
 	f := newFixture(t, wamp.RouterConfig{MaxSubscriptions: 2})
 	f.join([]string{"a", "b"}, "A")
-	if err := f.sess["A"].Subscribe("c"); !errors.Is(err, wamp.ErrTooManySubscriptions) {
+	if _, _, err := f.sess["A"].Subscribe("c", wamp.MatchWildcard); !errors.Is(err, wamp.ErrTooManySubscriptions) {
 		t.Errorf("third subscription: %v", err)
-	}
-}
-
-func TestServerIdentAndNodeID(t *testing.T) {
-	r := wamp.NewRouter(wamp.RouterConfig{ServerIdent: "x]y", NodeID: "a.b", Logger: quiet})
-	if r.ServerIdent() != "x)y" {
-		t.Errorf("ident %q", r.ServerIdent())
-	}
-	if r.NodeID() != "a_b" {
-		t.Errorf("node id %q", r.NodeID())
-	}
-	if d := wamp.NewRouter(wamp.RouterConfig{Logger: quiet}); d.ServerIdent() != wamp.DefaultServerIdent || d.NodeID() != "" {
-		t.Errorf("defaults: ident %q node %q", d.ServerIdent(), d.NodeID())
 	}
 }
 
 // TestConcurrentChurn subscribes, publishes and leaves from many
 // goroutines at once; run with -race.
 func TestConcurrentChurn(t *testing.T) {
-	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	r := newRouter(t, wamp.RouterConfig{})
 	proto := newTestProto("test")
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -419,23 +308,29 @@ func TestConcurrentChurn(t *testing.T) {
 			defer wg.Done()
 			var mine []*wamp.Session
 			for i := range 200 {
-				s := wamp.NewSession(r, wamptest.NewConn("x"), &proto.Protocol)
-				s.Join()
-				topic := fmt.Sprintf("t%d", i%3)
-				if err := s.Subscribe(topic); err != nil {
+				s := joinSession(r.V1Realm(), wamptest.NewConn("x"), &proto.Protocol)
+				topic := fmt.Sprintf("t.%d", i%3)
+				if _, _, err := s.Subscribe(topic, wamp.MatchExact); err != nil {
 					t.Error(err)
 					return
 				}
+				if i%7 == 0 {
+					if _, _, err := s.Subscribe("t", wamp.MatchPrefix); err != nil {
+						t.Error(err)
+						return
+					}
+				}
 				mine = append(mine, s)
-				pub := &wamp.Publication{Topic: topic, Event: []byte(`1`), ExcludeMe: i%2 == 0}
+				pub := event(topic, `1`)
+				pub.ExcludeMe = i%2 == 0
 				if i%5 == 0 && len(mine) > 1 {
-					pub.Eligible = []string{mine[0].ID(), mine[len(mine)-1].ID()}
+					pub.Eligible = []wamp.ID{mine[0].ID(), mine[len(mine)-1].ID()}
 				}
 				if err := s.Publish(pub); err != nil {
 					t.Error(err)
 				}
 				if i%3 == g%3 {
-					s.Unsubscribe(topic)
+					s.UnsubscribeTopic(topic)
 				}
 				if i%4 == 0 {
 					mine[0].Leave()
@@ -453,45 +348,51 @@ func TestConcurrentChurn(t *testing.T) {
 	}
 }
 
-func TestCall(t *testing.T) {
-	rep := &replier{}
-	c := wamp.NewCall("proc", nil, rep)
-	if err := c.Result(make(chan int)); err == nil {
-		t.Errorf("Result(chan) succeeded")
+// TestSessionsInARowOnOneConnection: a v2 connection runs a new core
+// session after each GOODBYE; each gets its own id and hooks, and what
+// the first subscribed ends with it.
+func TestSessionsInARowOnOneConnection(t *testing.T) {
+	h := &hooks{}
+	r := newRouter(t, wamp.RouterConfig{Handler: h, Realms: []string{"a", "b"}})
+	c := wamptest.NewConn("c:1")
+	proto := newTestProto("v2")
+	first := r.Realm("a").NewSession(c, &proto.Protocol, &wamp.Auth{ID: "joe", Role: "user", Method: "ticket"})
+	if first.ID() != 0 || first.Live() {
+		t.Fatalf("before Join: id %d, live %v", first.ID(), first.Live())
 	}
-	if err := c.Result(json.RawMessage(`[1,`)); err == nil {
-		t.Errorf("Result(invalid raw JSON) succeeded")
+	first.Join()
+	first.Join() // no second OnOpen
+	subscribe(t, first, "t")
+	if first.AuthID() != "joe" || first.AuthRole() != "user" || first.AuthMethod() != "ticket" {
+		t.Errorf("auth %q %q %q", first.AuthID(), first.AuthRole(), first.AuthMethod())
 	}
-	if err := c.Result(map[string]any{"a": "<b>/é"}); err != nil {
-		t.Fatal(err)
+	first.Leave()
+	second := r.Realm("b").NewSession(c, &proto.Protocol, nil)
+	second.Join()
+	if second.ID() == first.ID() || !second.Live() || first.Live() || second.Realm() != "b" {
+		t.Errorf("second session: id %d (first %d), live %v/%v, realm %q", second.ID(), first.ID(), second.Live(), first.Live(), second.Realm())
 	}
-	if err := c.Error("u", "d", nil); !errors.Is(err, wamp.ErrCallAnswered) {
-		t.Errorf("second answer: %v", err)
+	if second.AuthID() != second.ID().String() || second.AuthRole() != wamp.Anonymous || second.AuthMethod() != wamp.Anonymous {
+		t.Errorf("anonymous auth %q %q %q", second.AuthID(), second.AuthRole(), second.AuthMethod())
 	}
-	if want := []string{`result {"a":"<b>/é"}`}; !slices.Equal(rep.got, want) {
-		t.Errorf("replies %q, want %q", rep.got, want)
+	r.Publish(&wamp.Publication{Realm: "a", Topic: "t"})
+	if got := c.Take(); len(got) != 0 {
+		t.Errorf("the first session's subscription outlived it: %q", got)
 	}
-
-	rep = &replier{}
-	c = wamp.NewCall("proc", nil, rep)
-	if err := c.Result(json.RawMessage(" [ 1 , 2 ] ")); err != nil {
-		t.Fatal(err)
+	if _, ok := r.Session(first.ID()); ok {
+		t.Errorf("the first session is still registered")
 	}
-	c = wamp.NewCall("proc", nil, rep)
-	if err := c.Error("uri", "desc", []int{1}); err != nil {
-		t.Fatal(err)
+	never := r.Realm("a").NewSession(c, &proto.Protocol, nil)
+	never.Leave()
+	never.Join() // a session that left never joins
+	if never.Live() {
+		t.Errorf("a session joined after Leave")
 	}
-	c = wamp.NewCall("proc", nil, rep)
-	wamp.BaseHandler{}.OnCall(nil, c)
-	want := []string{"result [1,2]", "error uri desc [1]", "error proc " + wamp.NoRPCDescription + " "}
-	if !slices.Equal(rep.got, want) {
-		t.Errorf("replies %q, want %q", rep.got, want)
+	want := []string{"open v2", "subscribe t exact", "close", "open v2"}
+	if !slices.Equal(h.log, want) {
+		t.Errorf("hooks %q, want %q", h.log, want)
 	}
-}
-
-type replier struct{ got []string }
-
-func (r *replier) ReplyResult(result []byte) { r.got = append(r.got, "result "+string(result)) }
-func (r *replier) ReplyError(uri, desc string, details []byte) {
-	r.got = append(r.got, "error "+uri+" "+desc+" "+string(details))
+	if st := r.Stats(); st.Sessions != 1 {
+		t.Errorf("sessions %d", st.Sessions)
+	}
 }

@@ -1,7 +1,6 @@
 package wamp
 
 import (
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -11,7 +10,9 @@ import (
 // Peer is what hooks see of a session.
 type Peer interface {
 	// ID is the session id, unique across the cluster.
-	ID() string
+	ID() ID
+	// Realm is the name of the realm the session joined.
+	Realm() string
 	// RemoteAddr is the client's address.
 	RemoteAddr() string
 	// Protocol is the session's WebSocket subprotocol, e.g. "wamp".
@@ -21,31 +22,45 @@ type Peer interface {
 	Close(code uint16, reason string)
 }
 
-// ErrTooManySubscriptions is returned by Session.Subscribe when the
-// session already has RouterConfig.MaxSubscriptions topics.
-var ErrTooManySubscriptions = errors.New("wamp: too many subscriptions")
+// Auth is who a session authenticated as. Issue 11 (authentication) fills
+// it in; until then every session is anonymous.
+type Auth struct {
+	ID     string // authid
+	Role   string // authrole
+	Method string // authmethod
+}
 
-// Session is the protocol-neutral part of one WAMP session: its id,
-// connection and subscriptions. A protocol package (wamp/v1, later v2)
-// wraps one per connection, calls Join once, then Subscribe, Unsubscribe,
-// Publish and Call as messages arrive, and Leave once at the end. Those
-// calls come from the session's own goroutine and never overlap; ID,
-// RemoteAddr, Protocol, Close and Conn are safe from any goroutine.
+// Anonymous is the authrole and authmethod of unauthenticated sessions.
+const Anonymous = "anonymous"
+
+// anonymous is the Auth of sessions that join without one.
+var anonymous = &Auth{Role: Anonymous, Method: Anonymous}
+
+// Session is the protocol-neutral part of one WAMP session: its id, realm,
+// connection, protocol and subscriptions. A protocol package (wamp/v1,
+// wamp/v2) gets one from Realm.NewSession, calls Join once (WELCOME), then
+// Subscribe, Unsubscribe, Publish and Call as messages arrive, and Leave
+// once at the end. A v2 connection may run several sessions in a row
+// (HELLO after GOODBYE): each is a new Session with a new id. Those calls
+// come from the protocol session's goroutine and never overlap; ID,
+// Realm, RemoteAddr, Protocol, Close, Conn and the Auth accessors are
+// safe from any goroutine.
 //
 // A Session is small on purpose (no map, no goroutine): a node holds
 // about 20,000 of them.
 type Session struct {
-	id     string
-	conn   Conn
-	router *Router
-	proto  *Protocol
-	state  atomic.Uint32 // sessionNew → sessionJoined → sessionLeft
+	id    ID
+	realm *Realm
+	conn  Conn
+	proto *Protocol
+	auth  *Auth
+	state atomic.Uint32 // sessionNew → sessionJoined → sessionLeft
 
 	// mu guards subs against readers on other goroutines (the eligible
 	// fan-out path). Only the session's own goroutine modifies subs, so
 	// it may read them without the lock.
 	mu   sync.Mutex
-	subs []*subscription
+	subs []*member
 }
 
 const (
@@ -54,14 +69,14 @@ const (
 	sessionLeft
 )
 
-// NewSession makes a session of protocol proto on connection c and gives
-// it a fresh id. It is not registered until Join.
-func NewSession(r *Router, c Conn, proto *Protocol) *Session {
-	return &Session{id: r.ids.next(), conn: c, router: r, proto: proto}
-}
+// ID is the session id, 0 before Join.
+func (s *Session) ID() ID { return s.id }
 
-// ID is the session id.
-func (s *Session) ID() string { return s.id }
+// Realm is the name of the session's realm.
+func (s *Session) Realm() string { return s.realm.name }
+
+// Router is the router of the session's realm.
+func (s *Session) Router() *Router { return s.realm.router }
 
 // RemoteAddr is the client's address.
 func (s *Session) RemoteAddr() string { return s.conn.RemoteAddr() }
@@ -76,141 +91,80 @@ func (s *Session) Close(code uint16, reason string) { s.conn.Close(code, reason)
 // replies on.
 func (s *Session) Conn() Conn { return s.conn }
 
-// Router is the router the session belongs to.
-func (s *Session) Router() *Router { return s.router }
+// AuthID is the session's authid; for an anonymous session without one,
+// its session id in decimal.
+func (s *Session) AuthID() string {
+	if s.auth.ID == "" {
+		return s.id.String()
+	}
+	return s.auth.ID
+}
+
+// AuthRole is the session's authrole ("anonymous" by default).
+func (s *Session) AuthRole() string { return s.auth.Role }
+
+// AuthMethod is the session's authmethod ("anonymous" by default).
+func (s *Session) AuthMethod() string { return s.auth.Method }
 
 // Live reports whether the session has joined and not yet left.
 func (s *Session) Live() bool { return s.state.Load() == sessionJoined }
 
-// Join registers the session with its router (so eligible lists and
-// Router.Session find it) and calls Handler.OnOpen. Calls after the first
-// do nothing.
+// Join gives the session its id, unique across the cluster, registers it
+// with its realm (so eligible lists, Router.Session and Realm.Session
+// find it) and calls Handler.OnOpen. The protocol session sends WELCOME
+// after it. Calls after the first, and after Leave, do nothing.
 func (s *Session) Join() {
-	if !s.state.CompareAndSwap(sessionNew, sessionJoined) {
+	if s.state.Load() != sessionNew {
 		return
 	}
-	s.router.registry.add(s)
-	s.router.sessions.Add(1)
-	s.hook("OnOpen", func() error { s.router.handler.OnOpen(s); return nil })
+	s.realm.join(s)
+	s.state.Store(sessionJoined)
+	s.hook("OnOpen", func() error { s.realm.router.handler.OnOpen(s); return nil })
 }
 
-// Leave removes the session from every topic and from the registry, then
-// calls Handler.OnClose. Calls after the first do nothing; Leave on a
-// session that never joined only marks it left.
+// Leave removes the session from every subscription and from the
+// registry, then calls Handler.OnClose. Calls after the first do nothing;
+// Leave on a session that never joined only marks it left.
 func (s *Session) Leave() {
 	if s.state.Swap(sessionLeft) != sessionJoined {
 		return
 	}
-	s.mu.Lock()
-	subs := s.subs
-	s.subs = nil
-	s.mu.Unlock()
-	for _, sub := range subs {
-		s.router.broker.unsubscribe(sub)
-	}
-	s.router.registry.remove(s)
-	s.router.sessions.Add(-1)
-	s.hook("OnClose", func() error { s.router.handler.OnClose(s); return nil })
+	s.realm.leave(s)
+	s.hook("OnClose", func() error { s.realm.router.handler.OnClose(s); return nil })
 }
 
 // ReportError hands err, the reason the session is being closed, to the
 // log and to Handler.OnError.
 func (s *Session) ReportError(err error) {
-	s.router.log.Debug("wamp session error", "session", s.id, "remote", s.RemoteAddr(), "err", err)
-	s.hook("OnError", func() error { s.router.handler.OnError(s, err); return nil })
+	s.realm.router.log.Debug("wamp session error", "session", s.id, "realm", s.realm.name,
+		"remote", s.RemoteAddr(), "err", err)
+	s.hook("OnError", func() error { s.realm.router.handler.OnError(s, err); return nil })
 }
 
-// Subscribed reports whether the session is subscribed to topic.
-func (s *Session) Subscribed(topic string) bool {
-	return s.subscription(topic) >= 0
-}
-
-// subscription returns the index in s.subs of topic, or -1. Own goroutine
-// only.
-func (s *Session) subscription(topic string) int {
-	for i, sub := range s.subs {
-		if sub.topic.name == topic {
-			return i
-		}
-	}
-	return -1
-}
-
-// subscribedTo reports whether the session is subscribed to t. Safe from
-// any goroutine.
-func (s *Session) subscribedTo(t *topic) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, sub := range s.subs {
-		if sub.topic == t {
-			return true
-		}
-	}
-	return false
-}
-
-// Subscribe subscribes the session to topic after Handler.OnSubscribe
-// agreed. Subscribing again to a topic is a no-op without a hook call.
-// It returns the hook's refusal, ErrTooManySubscriptions, or an error
-// when the session is not live.
-func (s *Session) Subscribe(topic string) error {
-	if !s.Live() {
-		return fmt.Errorf("wamp: subscribe %q: session %s is not open", topic, s.id)
-	}
-	if s.subscription(topic) >= 0 {
-		return nil
-	}
-	if len(s.subs) >= s.router.maxSubs {
-		return fmt.Errorf("subscribe %q: %w (limit %d)", topic, ErrTooManySubscriptions, s.router.maxSubs)
-	}
-	if err := s.hook("OnSubscribe", func() error { return s.router.handler.OnSubscribe(s, topic) }); err != nil {
-		return fmt.Errorf("wamp: subscribe %q refused: %w", topic, err)
-	}
-	sub := s.router.broker.subscribe(s, topic)
-	s.mu.Lock()
-	s.subs = append(s.subs, sub)
-	s.mu.Unlock()
-	return nil
-}
-
-// Unsubscribe removes the session from topic and calls
-// Handler.OnUnsubscribe. It reports false, without a hook call, when the
-// session was not subscribed.
-func (s *Session) Unsubscribe(topic string) bool {
-	i := s.subscription(topic)
-	if i < 0 {
-		return false
-	}
-	sub := s.subs[i]
-	s.mu.Lock()
-	last := len(s.subs) - 1
-	s.subs[i] = s.subs[last]
-	s.subs[last] = nil
-	s.subs = s.subs[:last]
-	s.mu.Unlock()
-	s.router.broker.unsubscribe(sub)
-	s.hook("OnUnsubscribe", func() error { s.router.handler.OnUnsubscribe(s, topic); return nil })
-	return true
-}
-
-// Publish publishes pub on behalf of the session: it sets pub.Publisher,
-// runs Handler.OnPublish and, unless the hook vetoed it (its error is
-// returned), hands pub to Router.Publish.
+// Publish publishes pub on behalf of the session: it sets pub.Realm,
+// pub.Publisher, pub.PublisherID and pub.ID (when zero), runs
+// Handler.OnPublish and, unless the hook vetoed it (its error is
+// returned), hands pub to Realm.Publish. After it returned, pub.ID is the
+// publication id (for v2's PUBLISHED).
 func (s *Session) Publish(pub *Publication) error {
 	if !s.Live() {
-		return fmt.Errorf("wamp: publish to %q: session %s is not open", pub.Topic, s.id)
+		return fmt.Errorf("publish to %q: session %d: %w", pub.Topic, s.id, ErrNotLive)
 	}
-	pub.Publisher = s
-	if err := s.hook("OnPublish", func() error { return s.router.handler.OnPublish(s, pub) }); err != nil {
+	pub.Realm, pub.Publisher, pub.PublisherID = s.realm.name, s, s.id
+	if pub.ID == 0 {
+		pub.ID = randomID()
+	}
+	if err := s.hook("OnPublish", func() error { return s.realm.router.handler.OnPublish(s, pub) }); err != nil {
 		return fmt.Errorf("wamp: publish to %q vetoed: %w", pub.Topic, err)
 	}
-	s.router.Publish(pub)
+	s.realm.Publish(pub)
 	return nil
 }
 
-// Call hands a call to Handler.OnCall.
+// Call hands a call to Handler.OnCall. (The dealer will first look for a
+// registered callee.)
 func (s *Session) Call(call *Call) {
-	s.hook("OnCall", func() error { s.router.handler.OnCall(s, call); return nil })
+	s.hook("OnCall", func() error { s.realm.router.handler.OnCall(s, call); return nil })
 }
 
 // PanicError is the error a hook's panic is turned into.
@@ -233,11 +187,11 @@ func (s *Session) hook(name string, fn func() error) (err error) {
 			return
 		}
 		perr := &PanicError{Hook: name, Value: v}
-		s.router.log.Error("wamp handler panicked", "hook", name, "session", s.id, "panic", v, "stack", string(debug.Stack()))
+		s.realm.router.log.Error("wamp handler panicked", "hook", name, "session", s.id, "panic", v, "stack", string(debug.Stack()))
 		if name != "OnError" {
 			func() {
 				defer func() { _ = recover() }()
-				s.router.handler.OnError(s, perr)
+				s.realm.router.handler.OnError(s, perr)
 			}()
 		}
 		s.conn.Close(CloseInternalError, "internal error")

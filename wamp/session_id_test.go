@@ -1,78 +1,89 @@
 package wamp
 
 import (
-	"regexp"
 	"sync"
 	"testing"
 )
 
-func TestSessionIDs(t *testing.T) {
-	random, _ := newIDGenerator("")
-	named, used := newIDGenerator("node-1")
-	if used != "node-1" {
-		t.Errorf("node id used = %q", used)
-	}
-	tests := []struct {
-		g  *idGenerator
-		re string
-	}{
-		{random, `^[0-9a-z]{8}\.[0-9a-z]+$`},
-		{named, `^node-1\.[0-9a-z]{5}\.[0-9a-z]+$`},
-	}
-	for _, tt := range tests {
-		re := regexp.MustCompile(tt.re)
-		for range 100 {
-			id := tt.g.next()
-			if !re.MatchString(id) {
-				t.Errorf("id %q does not match %s", id, tt.re)
+func TestSessionIDsInRangeWithTheirSlot(t *testing.T) {
+	for _, slot := range []uint64{0, 1, 513, MaxNodeSlot} {
+		for range 10000 {
+			id := drawSessionID(slot)
+			if !id.Valid() || id >= MaxID {
+				t.Fatalf("slot %d: id %d out of [1, 2^53)", slot, id)
 			}
-			if string(AppendPHPString(nil, id)) != `"`+id+`"` {
-				t.Errorf("id %q needs JSON escaping", id)
+			if uint64(id)&MaxNodeSlot != slot {
+				t.Fatalf("slot %d: id %d carries slot %d", slot, id, uint64(id)&MaxNodeSlot)
 			}
 		}
 	}
-	if id := named.next(); len(id) > 16 {
-		t.Errorf("id %q is longer than 16 bytes", id)
-	}
 }
 
-func TestSessionIDsUnique(t *testing.T) {
-	g, _ := newIDGenerator("")
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	var wg sync.WaitGroup
+// TestSessionIDsUniqueOnANode joins sessions from several goroutines and
+// checks that every id is issued once.
+func TestSessionIDsUniqueOnANode(t *testing.T) {
+	r, err := NewRouter(RouterConfig{NodeSlot: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		seen = map[ID]bool{}
+		wg   sync.WaitGroup
+	)
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 1000 {
-				id := g.next()
+			for range 2000 {
+				s := r.V1Realm().NewSession(nopConn{}, &Protocol{Name: "test"}, nil)
+				s.Join()
 				mu.Lock()
-				if seen[id] {
-					t.Errorf("duplicate id %q", id)
+				if seen[s.ID()] {
+					t.Errorf("id %d issued twice", s.ID())
 				}
-				seen[id] = true
+				seen[s.ID()] = true
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	a, _ := newIDGenerator("n")
-	b, _ := newIDGenerator("n")
-	if a.prefix == b.prefix {
-		t.Errorf("two boots of node n share the id prefix %q", a.prefix)
+	if r.Stats().Sessions != 16000 {
+		t.Errorf("sessions %d", r.Stats().Sessions)
 	}
 }
 
-func TestSanitizeNodeID(t *testing.T) {
-	tests := map[string]string{
-		"node1":                                "node1",
-		"a.b]c\"d/e é":                         "a_b_c_d_e___",
-		"0123456789abcdefghijklmnopqrstuvwxyz": "0123456789abcdefghijklmnopqrstuv",
+// TestRegistryRefusesALiveID: Join draws again when the registry holds the
+// id already.
+func TestRegistryRefusesALiveID(t *testing.T) {
+	g := newRegistry()
+	a, b := &Session{id: 42 << slotBits}, &Session{id: 42 << slotBits}
+	if !g.insert(a) || g.insert(b) {
+		t.Fatal("the second session with the same id was registered")
 	}
-	for in, want := range tests {
-		if got := sanitizeNodeID(in); got != want {
-			t.Errorf("sanitizeNodeID(%q) = %q, want %q", in, got, want)
+	g.remove(b) // not the registered one: no effect
+	if g.get(a.id) != a {
+		t.Fatal("removing another session with the same id removed the live one")
+	}
+	g.remove(a)
+	if !g.insert(b) {
+		t.Fatal("the id was not free after the first session left")
+	}
+}
+
+func TestNodeSlotRange(t *testing.T) {
+	for _, slot := range []int{-1, MaxNodeSlot + 1} {
+		if _, err := NewRouter(RouterConfig{NodeSlot: slot}); err == nil {
+			t.Errorf("slot %d accepted", slot)
 		}
 	}
 }
+
+// nopConn is a Conn that drops everything.
+type nopConn struct{}
+
+func (nopConn) SendText([]byte)      {}
+func (nopConn) SendBinary([]byte)    {}
+func (nopConn) SendFrame([]byte)     {}
+func (nopConn) Close(uint16, string) {}
+func (nopConn) RemoteAddr() string   { return "nop" }

@@ -57,6 +57,18 @@ func TestRunFlagsAndEnvironment(t *testing.T) {
 	}
 }
 
+func TestRealmFlags(t *testing.T) {
+	cfg := configFromFlags(parseRun(t, "--realm", "com.a", "--realm", "com.b,com.c", "--v1-realm", "com.b"))
+	if strings.Join(cfg.Realms, " ") != "com.a com.b com.c" || cfg.V1Realm != "com.b" {
+		t.Errorf("realms %q, v1 realm %q", cfg.Realms, cfg.V1Realm)
+	}
+	t.Setenv("WAMPGATE_REALM", "x,y")
+	t.Setenv("WAMPGATE_V1_REALM", "y")
+	if cfg := configFromFlags(parseRun(t)); strings.Join(cfg.Realms, " ") != "x y" || cfg.V1Realm != "y" {
+		t.Errorf("from the environment: realms %q, v1 realm %q", cfg.Realms, cfg.V1Realm)
+	}
+}
+
 func TestEveryRunFlagHasAnEnvironmentVariable(t *testing.T) {
 	for _, f := range runFlags() {
 		name := f.Names()[0]

@@ -47,10 +47,12 @@ func runFlags() []cli.Flag {
 			Usage: "bytes queued for one client before it is closed as a slow consumer (1008)"},
 		&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: env("ALLOWED_ORIGINS"),
 			Usage: "Origin values accepted in handshakes, comma-separated (default: any)"},
-		&cli.StringFlag{Name: "node-id", EnvVars: env("NODE_ID"),
-			Usage: "node name, the prefix of session ids (default: random)"},
+		&cli.StringSliceFlag{Name: "realm", EnvVars: env("REALM"),
+			Usage: "a WAMP realm to serve, repeatable or comma-separated (default: realm1)"},
+		&cli.StringFlag{Name: "v1-realm", EnvVars: env("V1_REALM"),
+			Usage: "the realm WAMP v1 sessions join (default: the first --realm)"},
 		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
-			Usage: "server ident sent in the WAMP v1 WELCOME"},
+			Usage: "server name sent in the WAMP v1 WELCOME (a ']' is sent as ')')"},
 		&cli.IntFlag{Name: "gc-percent", Value: 50, EnvVars: env("GC_PERCENT"),
 			Usage: "Go GC target percentage, as GOGC (the publish path barely allocates, so a low value costs little CPU and keeps idle memory low)"},
 		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: env("LOG_LEVEL"), Usage: "debug, info, warn or error"},
@@ -81,7 +83,8 @@ func configFromFlags(c *cli.Context) gateway.Config {
 	cfg.ShutdownTimeout = c.Duration("shutdown-timeout")
 	cfg.WriteQueueLimit = c.Int("write-queue-limit")
 	cfg.AllowedOrigins = c.StringSlice("allowed-origins")
-	cfg.NodeID = c.String("node-id")
+	cfg.Realms = c.StringSlice("realm")
+	cfg.V1Realm = c.String("v1-realm")
 	cfg.ServerIdent = c.String("server-ident")
 	return cfg
 }

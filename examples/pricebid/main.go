@@ -51,7 +51,7 @@ func (a *Auction) OnPublish(p wamp.Peer, pub *wamp.Publication) error {
 		return nil
 	}
 	var b bid
-	if err := json.Unmarshal(pub.Event, &b); err != nil || b.Price <= 0 {
+	if err := json.Unmarshal(pub.Event(), &b); err != nil || b.Price <= 0 {
 		return fmt.Errorf("malformed bid from %s", p.ID())
 	}
 	a.mu.Lock()
@@ -60,16 +60,17 @@ func (a *Auction) OnPublish(p wamp.Peer, pub *wamp.Publication) error {
 		return errLowBid
 	}
 	a.price = b.Price
-	b.Bidder = p.ID()
+	b.Bidder = p.ID().String()
 	event, err := json.Marshal(b)
 	if err != nil {
 		return err
 	}
-	pub.Event = event
+	pub.SetEvent(event)
 	return nil
 }
 
-// OnCall answers CurrentPriceProc; other procedures get the default error.
+// OnCall answers CurrentPriceProc; other procedures get the default error
+// (wamp.error.no_such_procedure).
 func (a *Auction) OnCall(p wamp.Peer, call *wamp.Call) {
 	if call.Procedure != CurrentPriceProc {
 		a.BaseHandler.OnCall(p, call)

@@ -99,7 +99,7 @@ func TestAuctionValidatesRewritesAndAnswers(t *testing.T) {
 		t.Fatalf("CALLRESULT %s, want %s", got, want)
 	}
 	send(t, bidder, `[2,"c2","http://example.com/price#other"]`)
-	if got, want := read(t, bidder), `[4,"c2","http:\/\/example.com\/price#other","RPC not supported on this node"]`; got != want {
+	if got, want := read(t, bidder), `[4,"c2","wamp.error.no_such_procedure","no procedure http:\/\/example.com\/price#other is registered on this node"]`; got != want {
 		t.Fatalf("CALLERROR %s, want %s", got, want)
 	}
 }

@@ -38,6 +38,17 @@ func Text(payload []byte) []byte {
 	return AppendText(make([]byte, 0, HeaderLen(len(payload))+len(payload)), payload)
 }
 
+// AppendBinary appends a complete binary frame carrying payload.
+func AppendBinary(dst, payload []byte) []byte {
+	dst = AppendHeader(dst, ws.OpBinary, len(payload))
+	return append(dst, payload...)
+}
+
+// Binary returns a new binary frame carrying payload, sized exactly.
+func Binary(payload []byte) []byte {
+	return AppendBinary(make([]byte, 0, HeaderLen(len(payload))+len(payload)), payload)
+}
+
 // HeaderLen reports the header length of an unmasked frame with n payload bytes.
 func HeaderLen(n int) int {
 	switch {

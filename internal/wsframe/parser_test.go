@@ -110,13 +110,15 @@ func TestParserTooBigAcrossFragments(t *testing.T) {
 
 func TestEncoders(t *testing.T) {
 	for _, n := range []int{0, 125, 126, 65535, 65536} {
-		frame := Text(make([]byte, n))
-		h, err := ws.ReadHeader(bytes.NewReader(frame))
-		if err != nil || !h.Fin || h.OpCode != ws.OpText || h.Masked || h.Length != int64(n) {
-			t.Fatalf("n=%d: header %+v, %v", n, h, err)
-		}
-		if len(frame) != HeaderLen(n)+n {
-			t.Fatalf("n=%d: frame length %d", n, len(frame))
+		for op, encode := range map[ws.OpCode]func([]byte) []byte{ws.OpText: Text, ws.OpBinary: Binary} {
+			frame := encode(make([]byte, n))
+			h, err := ws.ReadHeader(bytes.NewReader(frame))
+			if err != nil || !h.Fin || h.OpCode != op || h.Masked || h.Length != int64(n) {
+				t.Fatalf("n=%d: header %+v, %v", n, h, err)
+			}
+			if len(frame) != HeaderLen(n)+n || cap(frame) != len(frame) {
+				t.Fatalf("n=%d: frame length %d, capacity %d", n, len(frame), cap(frame))
+			}
 		}
 	}
 	c := AppendClose(nil, ws.StatusGoingAway, "bye")

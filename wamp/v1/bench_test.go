@@ -28,6 +28,7 @@ func BenchmarkDecodePublish(b *testing.B) {
 type nullConn struct{ frames atomic.Int64 }
 
 func (c *nullConn) SendText([]byte)      {}
+func (c *nullConn) SendBinary([]byte)    {}
 func (c *nullConn) SendFrame([]byte)     { c.frames.Add(1) }
 func (c *nullConn) Close(uint16, string) {}
 func (c *nullConn) RemoteAddr() string   { return "bench" }
@@ -62,7 +63,7 @@ func BenchmarkPublishFanOut(b *testing.B) {
 			msg = []byte(`[7,"price/channel",` + event128 + `,true]`)
 		}
 		b.Run(name, func(b *testing.B) {
-			r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+			r := newRouter(wamp.RouterConfig{})
 			subs := subscribers(b, r, "price/channel", n)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -78,23 +79,27 @@ func BenchmarkPublishFanOut(b *testing.B) {
 // BenchmarkRouterPublish is a server-side publication to 1,000
 // subscribers, without decoding.
 func BenchmarkRouterPublish(b *testing.B) {
-	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	r := newRouter(wamp.RouterConfig{})
 	subscribers(b, r, "t", 1000)
-	ev := []byte(event128)
+	var prepared wamp.Publication // the event is prepared once
+	prepared.SetEvent([]byte(event128))
 	b.ReportAllocs()
 	for b.Loop() {
-		r.Publish(&wamp.Publication{Topic: "t", Event: ev})
+		pub := new(wamp.Publication)
+		*pub = prepared
+		pub.Topic = "t"
+		r.Publish(pub)
 	}
 }
 
 // BenchmarkPublishEligible publishes to 10 eligible sessions among 10,000
 // subscribers: the registry path, not a scan.
 func BenchmarkPublishEligible(b *testing.B) {
-	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	r := newRouter(wamp.RouterConfig{})
 	subs := subscribers(b, r, "t", 10000)
 	var ids []string
 	for i := 0; i < 10000; i += 1000 {
-		ids = append(ids, `"`+subs[i].ID()+`"`)
+		ids = append(ids, `"`+subs[i].ID().String()+`"`)
 	}
 	msg := []byte(`[7,"t",` + event128 + `,[],[` + strings.Join(ids, ",") + `]]`)
 	b.ReportAllocs()

@@ -42,11 +42,11 @@ type Message struct {
 	// ExcludeMe is the (bool) cast of PUBLISH's 4th element when it is a
 	// scalar; Exclude its values when it is a list or object.
 	ExcludeMe bool
-	Exclude   []string
+	Exclude   []wamp.ID
 	// Eligible holds the values of PUBLISH's 5th element, a list or
-	// object. Elements that are not strings become "", which names no
-	// session (also in Exclude).
-	Eligible []string
+	// object. Elements that do not name a session id (see looseID) become
+	// 0, which names no session (also in Exclude).
+	Eligible []wamp.ID
 }
 
 // keptElements is how many top-level elements Decode keeps on the stack;
@@ -181,26 +181,24 @@ func stringOrNumber(el [][]byte, i int, what string) (string, error) {
 func callID(v []byte) []byte {
 	switch jsonscan.KindOf(v) {
 	case jsonscan.String:
-		return wamp.AppendPHPString(nil, jsonscan.Unquote(v))
+		return AppendPHPString(nil, jsonscan.Unquote(v))
 	case jsonscan.Number:
 		return append([]byte(nil), v...)
 	}
 	return []byte("null")
 }
 
-// sessionIDs returns the values of list or object v as session ids;
-// values that are not strings become "", which matches no session.
-func sessionIDs(v []byte) []string {
+// sessionIDs returns the values of list or object v as session ids (see
+// looseID).
+func sessionIDs(v []byte) []wamp.ID {
 	var buf [8][]byte
 	vals := jsonscan.Values(v, buf[:0])
 	if len(vals) == 0 {
 		return nil
 	}
-	ids := make([]string, len(vals))
+	ids := make([]wamp.ID, len(vals))
 	for i, e := range vals {
-		if jsonscan.KindOf(e) == jsonscan.String {
-			ids[i] = jsonscan.Unquote(e)
-		}
+		ids[i] = looseID(e)
 	}
 	return ids
 }

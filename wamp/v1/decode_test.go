@@ -89,10 +89,10 @@ func TestDecodeAccepts(t *testing.T) {
 		{`[7,"t", { "a" : 1 } ]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`{ "a" : 1 }`)}},
 		{`[7,"t","e",true]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), ExcludeMe: true}},
 		{`[7,"t","e",[],[]]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`)}},
-		{`[7,"t","e",{"x":"B"}]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Exclude: []string{"B"}}},
-		{`[7,"t","e",[true,1,"B"]]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Exclude: []string{"", "", "B"}}},
-		{`[7,"t","e",[],{"a":"C"}]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Eligible: []string{"C"}}},
-		{`[7,"t","e",false,["B","\u0043"],"more"]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Eligible: []string{"B", "C"}}},
+		{`[7,"t","e",{"x":"12"}]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Exclude: []wamp.ID{12}}},
+		{`[7,"t","e",[true,1,"B","7"]]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Exclude: []wamp.ID{0, 1, 0, 7}}},
+		{`[7,"t","e",[],{"a":"99"}]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Eligible: []wamp.ID{99}}},
+		{`[7,"t","e",false,["5","\u0036"],"more"]`, Message{Type: MsgPublish, Topic: "t", Event: []byte(`"e"`), Eligible: []wamp.ID{5, 6}}},
 		{`[2,"call-1","http://example.com/rpc#echo","a",1,{"k":"v"},null]`, Message{Type: MsgCall, CallID: []byte(`"call-1"`),
 			Procedure: "http://example.com/rpc#echo", Args: [][]byte{[]byte(`"a"`), []byte(`1`), []byte(`{"k":"v"}`), []byte(`null`)}}},
 		{`[2,42,"echo"]`, Message{Type: MsgCall, CallID: []byte(`42`), Procedure: "echo"}},
@@ -128,6 +128,21 @@ func TestExcludeMeTruthiness(t *testing.T) {
 		}
 		if m.ExcludeMe != want || m.Exclude != nil {
 			t.Errorf("excludeMe %s: got %v (exclude %q), want %v", v, m.ExcludeMe, m.Exclude, want)
+		}
+	}
+}
+
+func TestLooseID(t *testing.T) {
+	tests := map[string]wamp.ID{
+		`"123"`: 123, `123`: 123, `"0123"`: 123, `123.0`: 123, `1.23e2`: 123,
+		`"9007199254740992"`: 1 << 53, `9007199254740992`: 1 << 53,
+		`"9007199254740993"`: 0, `9007199254740993`: 0, `1e300`: 0,
+		`"0"`: 0, `0`: 0, `-5`: 0, `"-5"`: 0, `"+5"`: 0, `" 5"`: 0, `"5.0"`: 0, `1.5`: 0, `""`: 0,
+		`"\u0031"`: 1, `"99999999999999999999999"`: 0, `true`: 0, `null`: 0, `[1]`: 0, `{"a":1}`: 0, `"abc"`: 0,
+	}
+	for v, want := range tests {
+		if got := looseID([]byte(v)); got != want {
+			t.Errorf("looseID(%s) = %d, want %d", v, got, want)
 		}
 	}
 }

@@ -10,26 +10,27 @@ import (
 )
 
 // The encoders append one server message to dst, with no spaces and every
-// string escaped like PHP's json_encode (see wamp.AppendPHPString), as
+// string escaped like PHP's json_encode (see AppendPHPString), as
 // Ratchet sends them. JSON arguments (call ids, results, details, event
 // payloads) are raw compact JSON and copied as they are; a nil event is
 // written as null.
 
-// AppendWelcome appends [0,"<sessionID>",1,"<serverIdent>"].
-func AppendWelcome(dst []byte, sessionID, serverIdent string) []byte {
-	dst = append(dst, '[', '0', ',')
-	dst = wamp.AppendPHPString(dst, sessionID)
-	dst = append(dst, ',')
+// AppendWelcome appends [0,"<sessionID>",1,"<serverIdent>"], the session
+// id as a decimal string.
+func AppendWelcome(dst []byte, sessionID wamp.ID, serverIdent string) []byte {
+	dst = append(dst, '[', '0', ',', '"')
+	dst = strconv.AppendUint(dst, uint64(sessionID), 10)
+	dst = append(dst, '"', ',')
 	dst = strconv.AppendInt(dst, ProtocolVersion, 10)
 	dst = append(dst, ',')
-	dst = wamp.AppendPHPString(dst, serverIdent)
+	dst = AppendPHPString(dst, serverIdent)
 	return append(dst, ']')
 }
 
 // AppendEvent appends [8,"<topic>",<event>].
 func AppendEvent(dst []byte, topic string, event []byte) []byte {
 	dst = append(dst, '[', '8', ',')
-	dst = wamp.AppendPHPString(dst, topic)
+	dst = AppendPHPString(dst, topic)
 	dst = append(dst, ',')
 	dst = appendJSON(dst, event)
 	return append(dst, ']')
@@ -50,9 +51,9 @@ func AppendCallError(dst, callID []byte, errorURI, desc string, details []byte) 
 	dst = append(dst, '[', '4', ',')
 	dst = appendJSON(dst, callID)
 	dst = append(dst, ',')
-	dst = wamp.AppendPHPString(dst, errorURI)
+	dst = AppendPHPString(dst, errorURI)
 	dst = append(dst, ',')
-	dst = wamp.AppendPHPString(dst, desc)
+	dst = AppendPHPString(dst, desc)
 	if details != nil {
 		dst = append(dst, ',')
 		dst = append(dst, details...)
@@ -69,17 +70,20 @@ func appendJSON(dst, v []byte) []byte {
 }
 
 // EventFrame encodes pub as a complete WebSocket text frame carrying the
-// v1 EVENT [8,"<topic>",<event>], in one exactly sized allocation. It is
-// the wamp.Protocol hook the broker calls once per publication.
-func EventFrame(pub *wamp.Publication) []byte {
-	eventLen := len(pub.Event)
-	if pub.Event == nil {
-		eventLen = len("null")
+// v1 EVENT [8,"<topic>",<event>], in one exactly sized allocation, where
+// the event is pub.Event() (the first argument, else the keyword
+// arguments, else null). It is the wamp.Protocol hook the broker calls
+// once per publication: a v1 EVENT does not depend on the subscription.
+// It returns nil when the payload cannot be written as JSON.
+func EventFrame(pub *wamp.Publication, _ *wamp.Subscription) []byte {
+	event := pub.Event()
+	if event == nil {
+		return nil
 	}
-	n := len("[8,") + wamp.PHPStringLen(pub.Topic) + len(",") + eventLen + len("]")
+	n := len("[8,") + PHPStringLen(pub.Topic) + len(",") + len(event) + len("]")
 	frame := make([]byte, 0, wsframe.HeaderLen(n)+n)
 	frame = wsframe.AppendHeader(frame, ws.OpText, n)
-	return AppendEvent(frame, pub.Topic, pub.Event)
+	return AppendEvent(frame, pub.Topic, event)
 }
 
 // Protocol is WAMP v1 as the router sees it.

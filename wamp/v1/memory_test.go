@@ -16,7 +16,7 @@ func TestIdleSessionMemory(t *testing.T) {
 		t.Skip("allocates 19,000 sessions")
 	}
 	const n = 19000
-	r := wamp.NewRouter(wamp.RouterConfig{Logger: quiet})
+	r := newRouter(wamp.RouterConfig{})
 	conns := make([]nullConn, n) // allocated before measuring: not ours
 	sessions := make([]*Session, n)
 	before := heapInUse()

@@ -35,6 +35,13 @@ func (t MessageType) String() string {
 	return "type " + strconv.Itoa(int(t))
 }
 
+// LegacyBroadcastTopic is the original setup's relay topic: a
+// publication to it reaches every local subscriber (the publisher
+// included, exclude and eligible ignored) and is never relayed, as the
+// Ratchet nodes' relay did. The gateway makes it the router's
+// RouterConfig.LocalTopic.
+const LegacyBroadcastTopic = "broadcast/channel"
+
 // ErrorInvalidURI is the error URI of the CALLERROR answering a CALL whose
 // procedure is not a string or a number (Ratchet's node dies on those).
 const ErrorInvalidURI = "wamp.error.invalid_uri"

@@ -1,8 +1,11 @@
 package v1
 
 import (
+	"bytes"
+	"math"
 	"strconv"
 
+	"github.com/wampgate/wampgate/wamp"
 	"github.com/wampgate/wampgate/wamp/internal/jsonscan"
 )
 
@@ -49,6 +52,42 @@ func truthy(v []byte) bool {
 		return s != "" && s != "0"
 	}
 	return false
+}
+
+// looseID is the session id an element of an exclude or eligible list
+// names. Session ids are integers, sent to v1 clients as decimal strings;
+// Ratchet compared list elements with PHP's loose in_array, under which
+// 123 == "123". So a string of decimal digits and a JSON number with a
+// whole value both name the session with that id; anything else (other
+// strings, booleans, null, lists, objects, ids out of range) is 0, which
+// names no session.
+func looseID(v []byte) wamp.ID {
+	var n uint64
+	switch jsonscan.KindOf(v) {
+	case jsonscan.String:
+		body := string(v[1 : len(v)-1])
+		if bytes.IndexByte(v, '\\') >= 0 {
+			body = jsonscan.Unquote(v)
+		}
+		if body == "" || countDigits(body) != len(body) {
+			return 0
+		}
+		n, _ = strconv.ParseUint(body, 10, 64)
+	case jsonscan.Number:
+		if bytes.ContainsAny(v, ".eE-") {
+			f, _ := strconv.ParseFloat(string(v), 64)
+			if f != math.Trunc(f) || f < 1 || f > float64(wamp.MaxID) {
+				return 0
+			}
+			n = uint64(f)
+		} else {
+			n, _ = strconv.ParseUint(string(v), 10, 64)
+		}
+	}
+	if id := wamp.ID(n); id.Valid() {
+		return id
+	}
+	return 0
 }
 
 // numericString reports whether s is a PHP 8 numeric string (optional

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/wampgate/wampgate/wamp"
 	"github.com/wampgate/wampgate/wamp/internal/jsonscan"
@@ -23,25 +24,33 @@ type Session struct {
 
 var _ wamp.ProtocolSession = (*Session)(nil)
 
-// NewSession makes a v1 session on connection c, with a fresh session id.
+// NewSession makes a v1 session on connection c in the router's v1
+// realm. It joins the realm, and gets its session id, in Open.
 func NewSession(r *wamp.Router, c wamp.Conn) *Session {
-	return &Session{core: wamp.NewSession(r, c, Protocol)}
+	return &Session{core: r.V1Realm().NewSession(c, Protocol, nil)}
 }
 
-// ID is the session id sent in WELCOME.
-func (s *Session) ID() string { return s.core.ID() }
+// ID is the session id sent in WELCOME (0 before Open).
+func (s *Session) ID() wamp.ID { return s.core.ID() }
 
-// Open registers the session with the router, runs the OnOpen hook and
-// returns the WELCOME message [0,"<session id>",1,"<server ident>"].
+// Open joins the v1 realm (which runs the OnOpen hook) and returns the
+// WELCOME message [0,"<session id>",1,"<server ident>"], the session id
+// in decimal.
 func (s *Session) Open() []byte {
-	welcome := AppendWelcome(nil, s.core.ID(), s.core.Router().ServerIdent())
 	s.core.Join()
-	return welcome
+	return AppendWelcome(nil, s.core.ID(), ServerIdent(s.router().Agent()))
 }
 
-// Closed removes the session from the router and runs the OnClose hook.
-func (s *Session) Closed() {
-	s.core.Leave()
+// Closed removes the session from its realm and runs the OnClose hook.
+func (s *Session) Closed() { s.core.Leave() }
+
+// router is the session's router.
+func (s *Session) router() *wamp.Router { return s.core.Router() }
+
+// ServerIdent is the v1 WELCOME's server ident for agent: a ']' becomes
+// ')' because the Gos PHP client cuts the WELCOME at the first ']'.
+func ServerIdent(agent string) string {
+	return strings.ReplaceAll(agent, "]", ")")
 }
 
 // HandleMessage processes one message. Binary frames are decoded like
@@ -55,7 +64,7 @@ func (s *Session) HandleMessage(msg []byte, binary bool) (err error) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			s.core.Router().Logger().Error("wamp v1: panic while handling a message",
+			s.router().Logger().Error("wamp v1: panic while handling a message",
 				"session", s.core.ID(), "panic", v, "stack", string(debug.Stack()))
 			err = &wamp.CloseError{Code: wamp.CloseInternalError, Reason: "internal error"}
 		}
@@ -75,7 +84,7 @@ func (s *Session) HandleMessage(msg []byte, binary bool) (err error) {
 	case MsgSubscribe:
 		return s.handleSubscribe(&m)
 	case MsgUnsubscribe:
-		s.core.Unsubscribe(s.prefixes.resolve(m.Topic))
+		s.core.UnsubscribeTopic(s.prefixes.resolve(m.Topic))
 	case MsgPublish:
 		s.handlePublish(&m)
 	}
@@ -95,14 +104,14 @@ func (s *Session) handlePrefix(m *Message) error {
 }
 
 func (s *Session) handleSubscribe(m *Message) error {
-	err := s.core.Subscribe(s.prefixes.resolve(m.Topic))
+	_, _, err := s.core.Subscribe(s.prefixes.resolve(m.Topic), wamp.MatchExact)
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, wamp.ErrTooManySubscriptions):
 		return &wamp.CloseError{Code: wamp.ClosePolicyViolation, Reason: err.Error()}
 	default: // refused by the OnSubscribe hook: v1 has no way to say so
-		s.core.Router().Logger().Debug("wamp v1: subscription refused", "session", s.core.ID(), "err", err)
+		s.router().Logger().Debug("wamp v1: subscription refused", "session", s.core.ID(), "err", err)
 		return nil
 	}
 }
@@ -114,11 +123,9 @@ func (s *Session) handlePublish(m *Message) {
 		Exclude:   m.Exclude,
 		Eligible:  m.Eligible,
 	}
-	if m.Event != nil {
-		pub.Event = jsonscan.AppendCompact(make([]byte, 0, len(m.Event)), m.Event)
-	}
+	pub.SetEvent(m.Event)
 	if err := s.core.Publish(pub); err != nil {
-		s.core.Router().Logger().Debug("wamp v1: publication dropped", "session", s.core.ID(), "err", err)
+		s.router().Logger().Debug("wamp v1: publication dropped", "session", s.core.ID(), "err", err)
 	}
 }
 

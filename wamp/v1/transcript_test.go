@@ -93,7 +93,8 @@ var differences = map[string]map[string][]observed{
 		textAt(3, `[8,"http:\/\/example.com\/simple\/calc#square","curie"]`),
 		textAt(4, `[8,"http:\/\/example.com\/simple\/calc#square","full-uri-spec-style"]`),
 	}},
-	// Difference 3: non-string exclude elements match no session.
+	// Difference 3: exclude elements that are not session ids match no
+	// session.
 	"publish_exclude_list_with_true": {
 		"A": {welcome(0, "A"), textAt(4, `[8,"t","excl-true-elem"]`)},
 		"B": {welcome(1, "B"), textAt(4, `[8,"t","excl-true-elem"]`)},
@@ -161,10 +162,11 @@ func TestRatchetTranscripts(t *testing.T) {
 }
 
 func replayCase(t *testing.T, c transcriptCase) {
-	r := wamp.NewRouter(wamp.RouterConfig{
-		Handler:     wamptest.RatchetDemoHandler{},
-		ServerIdent: "Ratchet/0.4.4",
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	r := newRouter(wamp.RouterConfig{
+		Handler:    wamptest.RatchetDemoHandler{},
+		Agent:      "Ratchet/0.4.4",
+		LocalTopic: LegacyBroadcastTopic,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	type client struct {
 		conn   *wamptest.Conn
@@ -192,8 +194,8 @@ func replayCase(t *testing.T, c transcriptCase) {
 			cl = &client{conn: conn, sess: NewSession(r, conn)}
 			clients[st.Client] = cl
 			order = append(order, st.Client)
-			ids[st.Client] = cl.sess.ID()
 			conn.SendText(cl.sess.Open())
+			ids[st.Client] = cl.sess.ID().String()
 		case "send":
 			if cl == nil || cl.closed {
 				t.Fatalf("step %d: send on a client that is not open", i)

@@ -8,39 +8,52 @@ import (
 
 // Conn is a wamp.Conn that records what is sent to it. It is safe for
 // concurrent use. Frames given to SendFrame are parsed back to their
-// payloads, so Messages shows SendText and SendFrame output alike.
+// payloads, so Messages shows SendText, SendBinary and SendFrame output
+// alike; TakeMessages tells text and binary apart.
 type Conn struct {
 	Addr string // returned by RemoteAddr
 
 	mu          sync.Mutex
-	msgs        []string
+	msgs        []Message
 	closed      bool
 	code        uint16
 	reason      string
 	frameErrors []string
 }
 
+// Message is one recorded message.
+type Message struct {
+	Binary bool   // sent as a binary frame
+	Data   string // the payload
+}
+
 // NewConn returns a recording Conn with remote address addr.
 func NewConn(addr string) *Conn { return &Conn{Addr: addr} }
 
-// SendText records msg.
-func (c *Conn) SendText(msg []byte) {
+// SendText records msg as a text message.
+func (c *Conn) SendText(msg []byte) { c.record(false, msg) }
+
+// SendBinary records msg as a binary message.
+func (c *Conn) SendBinary(msg []byte) { c.record(true, msg) }
+
+func (c *Conn) record(binary bool, msg []byte) {
 	c.mu.Lock()
-	c.msgs = append(c.msgs, string(msg))
+	c.msgs = append(c.msgs, Message{Binary: binary, Data: string(msg)})
 	c.mu.Unlock()
 }
 
-// SendFrame records the payload of a complete unmasked text frame; a
-// frame that is not one is recorded as an error (see FrameErrors).
+// SendFrame records the payload of a complete unmasked text or binary
+// frame; a frame that is not one is recorded as an error (see
+// FrameErrors).
 func (c *Conn) SendFrame(frame []byte) {
-	payload, err := textPayload(frame)
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	isBinary, payload, err := framePayload(frame)
 	if err != nil {
+		c.mu.Lock()
 		c.frameErrors = append(c.frameErrors, err.Error())
+		c.mu.Unlock()
 		return
 	}
-	c.msgs = append(c.msgs, string(payload))
+	c.record(isBinary, payload)
 }
 
 // Close records the close code and reason (the first call wins).
@@ -55,20 +68,36 @@ func (c *Conn) Close(code uint16, reason string) {
 // RemoteAddr returns c.Addr.
 func (c *Conn) RemoteAddr() string { return c.Addr }
 
-// Messages returns every message recorded so far.
+// Messages returns the payloads of every message recorded so far.
 func (c *Conn) Messages() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]string(nil), c.msgs...)
+	return payloads(c.msgs)
 }
 
-// Take returns the messages recorded since the last Take and forgets them.
-func (c *Conn) Take() []string {
+// Take returns the payloads of the messages recorded since the last Take
+// (or TakeMessages) and forgets them.
+func (c *Conn) Take() []string { return payloads(c.TakeMessages()) }
+
+// TakeMessages returns the messages recorded since the last Take (or
+// TakeMessages) and forgets them.
+func (c *Conn) TakeMessages() []Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m := c.msgs
 	c.msgs = nil
 	return m
+}
+
+func payloads(msgs []Message) []string {
+	if msgs == nil {
+		return nil
+	}
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Data
+	}
+	return out
 }
 
 // CloseCode reports the code and reason of the first Close call, and
@@ -86,15 +115,25 @@ func (c *Conn) FrameErrors() []string {
 	return append([]string(nil), c.frameErrors...)
 }
 
-// textPayload checks that frame is one complete, final, unmasked text
-// frame and returns its payload.
-func textPayload(frame []byte) ([]byte, error) {
+// framePayload checks that frame is one complete, final, unmasked text
+// or binary frame and returns its kind and payload.
+func framePayload(frame []byte) (isBinary bool, payload []byte, err error) {
 	if len(frame) < 2 {
-		return nil, fmt.Errorf("frame of %d bytes", len(frame))
+		return false, nil, fmt.Errorf("frame of %d bytes", len(frame))
 	}
-	if frame[0] != 0x81 {
-		return nil, fmt.Errorf("first byte %#x, want 0x81 (FIN, text)", frame[0])
+	switch frame[0] {
+	case 0x81:
+	case 0x82:
+		isBinary = true
+	default:
+		return false, nil, fmt.Errorf("first byte %#x, want 0x81 or 0x82 (FIN, text or binary)", frame[0])
 	}
+	payload, err = unmaskedPayload(frame)
+	return isBinary, payload, err
+}
+
+// unmaskedPayload returns the payload of a complete unmasked frame.
+func unmaskedPayload(frame []byte) ([]byte, error) {
 	if frame[1]&0x80 != 0 {
 		return nil, fmt.Errorf("server frame is masked")
 	}

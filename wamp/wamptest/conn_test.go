@@ -15,10 +15,17 @@ func TestConnRecordsFrames(t *testing.T) {
 	for _, p := range []string{small, mid, big} {
 		c.SendFrame(wsframe.Text([]byte(p)))
 	}
-	c.SendFrame([]byte{0x82, 0x00})           // binary
+	c.SendFrame([]byte{0x82, 0x01, 0xc0})     // binary
+	c.SendBinary([]byte{0x93})                // binary
 	c.SendFrame([]byte{0x81, 0x05, 'a', 'b'}) // truncated
-	if got := c.Take(); !slices.Equal(got, []string{"text", small, mid, big}) {
-		t.Errorf("recorded %d messages", len(got))
+	c.SendFrame([]byte{0x89, 0x00})           // ping
+	if got := c.Take(); !slices.Equal(got, []string{"text", small, mid, big, "\xc0", "\x93"}) {
+		t.Errorf("recorded %q", got)
+	}
+	c.SendText([]byte("t"))
+	c.SendFrame([]byte{0x82, 0x01, 0xc0})
+	if got := c.TakeMessages(); !slices.Equal(got, []Message{{false, "t"}, {true, "\xc0"}}) {
+		t.Errorf("TakeMessages = %+v", got)
 	}
 	if errs := c.FrameErrors(); len(errs) != 2 {
 		t.Errorf("frame errors %q, want 2", errs)

@@ -12,9 +12,9 @@ import (
 const RatchetDemoDescription = "RPC not supported on this demo"
 
 // RatchetDemoHandler reproduces the application the Ratchet conformance
-// transcripts were recorded with (shared/conformance): a plain broker (the
-// router already gives broadcast/channel its legacy behaviour), and an RPC
-// "echo":
+// transcripts were recorded with (shared/conformance): a plain broker
+// (broadcast/channel gets its legacy behaviour from the router's
+// RouterConfig.LocalTopic, which the gateway sets), and an RPC "echo":
 //
 //   - a procedure URI ending in "echo" is answered with CALLRESULT whose
 //     result is the list of the call's arguments, except that exactly one

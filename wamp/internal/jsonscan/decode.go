@@ -96,3 +96,17 @@ func stringEnd(v []byte, i int) int {
 	}
 	return len(v)
 }
+
+// Compact returns the validated JSON value v without whitespace outside
+// strings: v itself when it has none, else a compacted copy.
+func Compact(v []byte) []byte {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			i = stringEnd(v, i) - 1
+		case ' ', '\t', '\n', '\r':
+			return AppendCompact(make([]byte, 0, len(v)), v)
+		}
+	}
+	return v
+}

@@ -129,3 +129,26 @@ func Values(v []byte, dst [][]byte) [][]byte {
 	}
 	return dst
 }
+
+// First returns the first element of the JSON list v (nil for an empty
+// list), scanning only as far as that element: the rest of the list is
+// trusted to have been validated by whoever built it. ok is false when v
+// does not start a list or its first element is malformed.
+func First(v []byte) (first []byte, ok bool) {
+	i := skipWS(v, 0)
+	if i >= len(v) || v[i] != '[' {
+		return nil, false
+	}
+	i = skipWS(v, i+1)
+	if i < len(v) && v[i] == ']' {
+		return nil, true
+	}
+	end, err := value(v, i, 1)
+	if err != nil {
+		return nil, false
+	}
+	if j := skipWS(v, end); j >= len(v) || v[j] != ',' && v[j] != ']' {
+		return nil, false
+	}
+	return v[i:end], true
+}

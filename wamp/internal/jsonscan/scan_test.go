@@ -197,3 +197,41 @@ func TestElementsAllocations(t *testing.T) {
 		t.Errorf("Elements allocates %v times per message, want 0", allocs)
 	}
 }
+
+func TestFirst(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{`[]`, ``, true},
+		{` [ ] `, ``, true},
+		{`["a b",2]`, `"a b"`, true},
+		{`[ {"x" : [1]} ]`, `{"x" : [1]}`, true},
+		{`[null]`, `null`, true},
+		{`{"a":1}`, ``, false},
+		{`[1`, ``, false},
+		{`[1 2]`, ``, false},
+		{`[tru]`, ``, false},
+		{``, ``, false},
+	}
+	for _, tt := range tests {
+		got, ok := First([]byte(tt.in))
+		if string(got) != tt.want || ok != tt.ok {
+			t.Errorf("First(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestCompact(t *testing.T) {
+	compact := []byte(`{"a":[1,"x y"]}`)
+	if got := Compact(compact); &got[0] != &compact[0] {
+		t.Errorf("Compact copied a compact value")
+	}
+	spaced := []byte(` { "a" : [ 1 , "x y" ] } `)
+	if got := Compact(spaced); string(got) != string(compact) || &got[0] == &spaced[0] {
+		t.Errorf("Compact(%q) = %q", spaced, got)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { Compact(compact) }); allocs != 0 {
+		t.Errorf("Compact of a compact value allocates %v times", allocs)
+	}
+}

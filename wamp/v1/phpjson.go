@@ -1,4 +1,4 @@
-package wamp
+package v1
 
 import "unicode/utf8"
 

@@ -1,0 +1,181 @@
+package wamp
+
+import "sync/atomic"
+
+// Realm is one routing domain of a router: its sessions, its broker (one
+// topic space shared by v1 and v2 sessions) and its retained events. The
+// dealer and the meta API join it later, beside the broker. Sessions of
+// different realms never see each other's publications. All its methods
+// are safe for concurrent use.
+type Realm struct {
+	name     string
+	router   *Router
+	broker   broker
+	retained retainStore
+	sessions atomic.Int64
+}
+
+func newRealm(r *Router, name string) *Realm {
+	rm := &Realm{name: name, router: r}
+	rm.broker.init()
+	rm.retained.max = r.maxRetained
+	return rm
+}
+
+// Name is the realm's URI.
+func (r *Realm) Name() string { return r.name }
+
+// Router is the router the realm belongs to.
+func (r *Realm) Router() *Router { return r.router }
+
+// NewSession makes a session of protocol proto on connection c in this
+// realm; auth nil means anonymous, and auth is kept (never modify it
+// afterwards). It has no id and receives nothing until Join. v1 makes one per connection and joins the v1 realm when the
+// connection opens; v2 makes one per HELLO, in the realm the HELLO names,
+// and a new one after GOODBYE.
+func (r *Realm) NewSession(c Conn, proto *Protocol, auth *Auth) *Session {
+	if auth == nil {
+		auth = anonymous
+	}
+	return &Session{realm: r, conn: c, proto: proto, auth: auth}
+}
+
+// join draws a session id unique on the node (and, by the node slot,
+// across the cluster) and registers s.
+func (r *Realm) join(s *Session) {
+	for {
+		s.id = drawSessionID(r.router.slot)
+		if r.router.registry.insert(s) {
+			break
+		}
+	}
+	r.sessions.Add(1)
+	r.router.sessions.Add(1)
+}
+
+// leave undoes Join for s: its subscriptions, then the registry.
+func (r *Realm) leave(s *Session) {
+	s.mu.Lock()
+	subs := s.subs
+	s.subs = nil
+	s.mu.Unlock()
+	for _, mem := range subs {
+		r.broker.unsubscribe(mem)
+	}
+	r.router.registry.remove(s)
+	r.sessions.Add(-1)
+	r.router.sessions.Add(-1)
+}
+
+// Session returns the live session with id in this realm, or nil.
+func (r *Realm) Session(id ID) *Session {
+	if s := r.router.registry.get(id); s != nil && s.realm == r {
+		return s
+	}
+	return nil
+}
+
+// Sessions appends the realm's live sessions on this node to dst (meta
+// API: wamp.session.list). It visits every session of the node.
+func (r *Realm) Sessions(dst []*Session) []*Session {
+	return r.router.registry.appendRealm(dst, r)
+}
+
+// SessionCount is the number of live sessions in the realm on this node.
+func (r *Realm) SessionCount() int64 { return r.sessions.Load() }
+
+// Publish delivers pub, a publication of this realm (pub.Realm is set to
+// its name), to the local subscribers of every subscription matching
+// pub.Topic and, unless pub is Relayed or on the local topic, hands it to
+// RouterConfig.Relay first. An embedding program calls it (or
+// Router.Publish) to publish from the server side (Publisher nil);
+// sessions reach it through Session.Publish, after the OnPublish hook.
+// With pub.Retain, pub then becomes its topic's retained event.
+//
+// Publish takes ownership of pub: it draws pub.ID when zero, gives the
+// payload parts explicit formats (a part in an unknown format is
+// dropped), may reorder Exclude and Eligible and caches the encoded
+// frames in it; do not modify or reuse pub afterwards. Each frame is encoded once per protocol (and
+// subscription, for v2) and the same bytes are queued to every recipient.
+func (r *Realm) Publish(pub *Publication) {
+	rt := r.router
+	rt.published.Add(1)
+	pub.Realm = r.name
+	if pub.ID == 0 {
+		pub.ID = randomID()
+	}
+	pub.Args.normalize()
+	pub.Kwargs.normalize()
+	local := rt.localTopic != "" && pub.Topic == rt.localTopic
+	if !local {
+		pub.normalize()
+		if rt.relay != nil && !pub.Relayed {
+			rt.relay(pub)
+		}
+	}
+	if n := r.deliver(pub, local); n > 0 {
+		rt.delivered.Add(n)
+	}
+	if pub.Retain && !local {
+		r.retained.put(pub)
+	}
+}
+
+// Subscription returns the live subscription with id, or nil (meta API:
+// wamp.subscription.get). It visits every subscription of the realm.
+func (r *Realm) Subscription(id ID) *Subscription {
+	for _, sub := range r.AllSubscriptions(nil) {
+		if sub.id == id {
+			return sub
+		}
+	}
+	return nil
+}
+
+// LookupSubscription returns the live subscription (uri, match), or nil
+// (meta API: wamp.subscription.lookup).
+func (r *Realm) LookupSubscription(uri string, match Match) *Subscription {
+	return r.broker.find(uri, match)
+}
+
+// MatchSubscriptions appends the live subscriptions that a publication to
+// topic would reach to dst: the exact one, then prefix (longest first)
+// and wildcard ones (meta API: wamp.subscription.match).
+func (r *Realm) MatchSubscriptions(topic string, dst []*Subscription) []*Subscription {
+	return r.broker.appendMatching(dst, topic)
+}
+
+// AllSubscriptions appends every live subscription of the realm to dst
+// (meta API: wamp.subscription.list).
+func (r *Realm) AllSubscriptions(dst []*Subscription) []*Subscription {
+	b := &r.broker
+	for i := range b.shards {
+		sh := &b.shards[i]
+		sh.mu.RLock()
+		for _, sub := range sh.m {
+			dst = append(dst, sub)
+		}
+		sh.mu.RUnlock()
+	}
+	return b.patterns.appendAll(dst)
+}
+
+// RealmStats is a snapshot of a realm's counters.
+type RealmStats struct {
+	Sessions        int64  // live sessions
+	Subscriptions   int64  // live subscriptions (topics and patterns)
+	Subscribers     int64  // (session, subscription) pairs
+	Retained        int64  // topics with a retained event
+	RetainedEvicted uint64 // retained events evicted by the bound
+}
+
+// Stats returns the realm's counters: a few atomic loads.
+func (r *Realm) Stats() RealmStats {
+	return RealmStats{
+		Sessions:        r.sessions.Load(),
+		Subscriptions:   r.broker.subscriptions.Load(),
+		Subscribers:     r.broker.members.Load(),
+		Retained:        r.retained.count.Load(),
+		RetainedEvicted: r.retained.evicted.Load(),
+	}
+}
