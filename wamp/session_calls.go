@@ -173,7 +173,9 @@ func (s *Session) invoke(reg *Registration, c callee, call *Call) {
 		}
 		return
 	}
-	call.startTimeout(inv.expire)
+	if call.Timeout > 0 { // no timer, and no closure, for calls without a timeout
+		call.startTimeout(inv.expire)
+	}
 }
 
 // refuse answers a call that was never invoked with the error uri.
