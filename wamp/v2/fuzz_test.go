@@ -128,4 +128,3 @@ func FuzzSession(f *testing.F) {
 		}
 	})
 }
-
