@@ -222,13 +222,10 @@ func (c *Call) progress(args, kwargs Payload) bool {
 	return true
 }
 
-// startTimeout arms the call's timeout, when it has one and is still
-// unanswered: expire runs when it elapses. One timer per call with a
-// timeout, none otherwise.
+// startTimeout arms the call's timeout (Timeout > 0) unless the call is
+// answered already: expire runs when it elapses. Claiming the call stops
+// it. One timer per call with a timeout, none otherwise.
 func (c *Call) startTimeout(expire func()) {
-	if c.Timeout <= 0 {
-		return
-	}
 	c.mu.Lock()
 	if !c.answered {
 		c.timer = time.AfterFunc(c.Timeout, expire)

@@ -132,11 +132,9 @@ func (s *Session) Call(call *Call) {
 func (s *Session) serveCall(hook string, call *Call, serve func()) {
 	call.own()
 	s.hook(hook, func() error { serve(); return nil })
-	call.startTimeout(func() {
-		if call.claim() {
-			call.replier.ReplyError(ErrorTimeout, errorArgs("the call timed out"), Payload{})
-		}
-	})
+	if call.Timeout > 0 {
+		call.startTimeout(func() { refuse(call, ErrorTimeout, "the call timed out") })
+	}
 }
 
 // invoke sends call to callee c of reg and tracks it until it ends.
@@ -173,12 +171,13 @@ func (s *Session) invoke(reg *Registration, c callee, call *Call) {
 		}
 		return
 	}
-	if call.Timeout > 0 { // no timer, and no closure, for calls without a timeout
+	if call.Timeout > 0 { // no timer, and no closure, without a timeout
 		call.startTimeout(inv.expire)
 	}
 }
 
-// refuse answers a call that was never invoked with the error uri.
+// refuse ends a call that no callee session holds with the error uri
+// and the description why, unless it is answered already.
 func refuse(call *Call, uri, why string) {
 	if call.claim() {
 		call.replier.ReplyError(uri, errorArgs(why), Payload{})

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wampgate/wampgate/wamp"
+	v1 "github.com/wampgate/wampgate/wamp/v1"
 	"github.com/wampgate/wampgate/wamp/value"
 )
 
@@ -67,5 +68,46 @@ func BenchmarkCall(b *testing.B) {
 				b.Fatalf("%d calls in flight", st.CallsInFlight)
 			}
 		})
+	}
+}
+
+// BenchmarkV1CallToV2Callee is the v1 bridge's round trip: a v1 CALL
+// routed to a v2 JSON callee, its YIELD answered as CALLRESULT.
+func BenchmarkV1CallToV2Callee(b *testing.B) {
+	r := newRouter(b, wamp.RouterConfig{})
+	f := value.JSON
+	calleeConn, callerConn := &countingConn{}, &countingConn{}
+	callee := NewSession(r, calleeConn, NewProtocol(f, quiet))
+	if err := callee.HandleMessage(raw(b, f, []any{1, "realm1", rpcRoles}), false); err != nil {
+		b.Fatal(err)
+	}
+	if err := callee.HandleMessage(raw(b, f, []any{64, 1, map[string]any{}, "http://example.com/calc/add"}), false); err != nil {
+		b.Fatal(err)
+	}
+	caller := v1.NewSession(r, callerConn)
+	caller.Open()
+	call := []byte(`[2,"c1","http://example.com/calc/add",1,2]`)
+	ser := SerializerFor(f)
+	yield := make([]byte, 0, 64)
+	ym := Message{Type: Yield, Args: []byte(`[3]`)}
+	b.ReportAllocs()
+	n := uint64(0)
+	for b.Loop() {
+		n++
+		if err := caller.HandleMessage(call, false); err != nil {
+			b.Fatal(err)
+		}
+		var err error
+		ym.Request = n
+		if yield, err = ser.Append(yield[:0], &ym); err != nil {
+			b.Fatal(err)
+		}
+		if err := callee.HandleMessage(yield, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+	if got, want := callerConn.frames.Load(), int64(b.N); got != want {
+		b.Fatalf("caller got %d frames, want a CALLRESULT per call (%d)", got, want)
 	}
 }
