@@ -1,7 +1,8 @@
 // Package wamp is wampgate's protocol-neutral WAMP core: the Router (a
 // registry of realms, the node's session ids and the relay seam), Realms
-// (each with its broker, sessions and retained events), Sessions,
-// Subscriptions, Publications and their fan-out, calls, and the Handler
+// (each with its broker, dealer, sessions and retained events), Sessions,
+// Subscriptions, Publications and their fan-out, Registrations, Calls and
+// their invocations, and the Handler
 // hooks an embedding Go program implements (modelled on Ratchet's
 // WampServerInterface). Wire formats live in the version packages:
 // wamp/v1 (WAMP v1, Ratchet-compatible) and wamp/v2.
@@ -11,15 +12,21 @@
 // message, Closed once, from one goroutine at a time per connection. The
 // protocol session makes a core Session in a realm (Realm.NewSession,
 // then Join: v1 at once in the v1 realm, v2 at HELLO), decodes messages
-// and calls its Session (Subscribe, Unsubscribe, Publish, Call); a
-// publication goes through Handler.OnPublish, then Realm.Publish, which
-// hands it to the relay, encodes the EVENT once per protocol (and
+// and calls its Session (Subscribe, Unsubscribe, Publish, Register, Call,
+// …); a publication goes through Handler.OnPublish, then Realm.Publish,
+// which hands it to the relay, encodes the EVENT once per protocol (and
 // subscription, for v2) and queues the same frame to every recipient with
-// Conn.SendFrame.
+// Conn.SendFrame. A call goes to the callee session its registration
+// picks (the callee's protocol session, a Callee, sends INVOCATION), else
+// to a procedure the realm serves itself, else to Handler.OnCall; its
+// answer goes back through the caller's Replier. Every call in flight to
+// a callee session is tracked in both sessions' tables until it ends
+// (answer, timeout, cancel, either side leaving).
 //
 // Ids: session ids are random integers in [1, 2^53], unique across the
 // cluster by construction (see session_id.go); publication ids are random
-// and drawn at the origin; subscription ids are sequential per realm.
+// and drawn at the origin; subscription and registration ids are
+// sequential per realm; invocation ids are sequential per callee session.
 //
 // Concurrency: Router and Realm methods are safe for concurrent use; the
 // calls of one Session come from its own goroutine; Peer methods, Call

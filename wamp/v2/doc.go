@@ -10,9 +10,11 @@
 //
 // The session: Session is the wamp.ProtocolSession of one v2 connection.
 // It waits for HELLO, joins a core wamp.Session to the realm HELLO names
-// (WELCOME announces the broker features it implements), serves the
-// broker messages (session_broker.go) and hands the dealer messages to
-// the RPC seam (session_rpc.go), until GOODBYE; the connection then
+// (WELCOME announces the broker and dealer features it implements), serves the
+// broker messages (session_broker.go) and the dealer messages
+// (session_rpc.go: REGISTER, CALL, CANCEL, YIELD, a callee's ERROR; it is
+// its core session's wamp.Callee, and each CALL's wamp.Replier), until
+// GOODBYE; the connection then
 // waits for the next HELLO, a new session with a new id. Protocol
 // violations are answered with ABORT wamp.error.protocol_violation and a
 // WebSocket close. Protocol, one per serializer and node, encodes each
