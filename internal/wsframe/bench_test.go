@@ -101,3 +101,30 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDecodeHeader decodes the headers of 16 masked 128-byte frames
+// lying one after the other, as wampbench's frame loop and the Parser's
+// whole-frame path do.
+func BenchmarkDecodeHeader(b *testing.B) {
+	var stream []byte
+	for range 16 {
+		stream = append(stream, clientFrame(ws.OpText, true, bytes.Repeat([]byte("x"), 128))...)
+	}
+	b.ReportAllocs()
+	var total uint64
+	for b.Loop() {
+		for rest := stream; len(rest) > 0; {
+			var h Header
+			n, ok := DecodeHeader(rest, &h)
+			if !ok {
+				b.Fatal("incomplete header")
+			}
+			total += h.Length
+			rest = rest[n+int(h.Length):]
+		}
+	}
+	if total != 16*128*uint64(b.N) {
+		b.Fatalf("decoded %d payload bytes", total)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(16*b.N), "ns/header")
+}
