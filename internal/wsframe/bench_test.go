@@ -71,9 +71,10 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// BenchmarkEncode measures the server-side encoders: a new exactly sized
-// text frame (one allocation), a text frame and a close frame appended to
-// a reused buffer (none).
+// BenchmarkEncode measures the encoders: a new exactly sized text frame
+// (one allocation); a text frame, a close frame and a masked client frame
+// appended to a reused buffer, and a peer link's message framed in place
+// behind its headroom, masked (none).
 func BenchmarkEncode(b *testing.B) {
 	payload := bytes.Repeat([]byte("x"), 140)
 	b.Run("Text", func(b *testing.B) {
@@ -98,6 +99,26 @@ func BenchmarkEncode(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			buf = AppendClose(buf[:0], ws.StatusGoingAway, "server shutting down")
+		}
+	})
+	b.Run("AppendMasked", func(b *testing.B) {
+		buf := AppendMasked(nil, ws.OpText, payload, NewMask())
+		b.SetBytes(int64(len(payload)))
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = AppendMasked(buf[:0], ws.OpText, payload, NewMask())
+		}
+	})
+	b.Run("FrameInPlace", func(b *testing.B) {
+		buf := append(make([]byte, MaxMaskedHeaderSize), payload...)
+		h := Header{Fin: true, OpCode: ws.OpBinary, Masked: true}
+		b.SetBytes(int64(len(payload)))
+		b.ReportAllocs()
+		for b.Loop() {
+			h.Mask = NewMask()
+			if f := FrameInPlace(buf, MaxMaskedHeaderSize, h); len(f) == 0 {
+				b.Fatal("empty frame")
+			}
 		}
 	})
 }

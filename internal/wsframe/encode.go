@@ -1,7 +1,3 @@
-// Package wsframe encodes and incrementally decodes RFC 6455 frames without
-// blocking and without allocating per frame. Server frames are unmasked and
-// never fragmented; client frames are parsed only from bytes that have
-// already arrived, so a slow client can never hold the goroutine parsing it.
 package wsframe
 
 import (
