@@ -1,9 +1,11 @@
 package wamptest
 
 import (
-	"encoding/binary"
 	"fmt"
 	"sync"
+
+	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/internal/wsframe"
 )
 
 // Conn is a wamp.Conn that records what is sent to it. It is safe for
@@ -89,30 +91,17 @@ func (c *Conn) FrameErrors() []string {
 // textPayload checks that frame is one complete, final, unmasked text
 // frame and returns its payload.
 func textPayload(frame []byte) ([]byte, error) {
-	if len(frame) < 2 {
-		return nil, fmt.Errorf("frame of %d bytes", len(frame))
-	}
-	if frame[0] != 0x81 {
+	var h wsframe.Header
+	n, ok := wsframe.DecodeHeader(frame, &h)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("frame of %d bytes holds no whole header", len(frame))
+	case !h.Fin || h.Rsv != 0 || h.OpCode != ws.OpText:
 		return nil, fmt.Errorf("first byte %#x, want 0x81 (FIN, text)", frame[0])
-	}
-	if frame[1]&0x80 != 0 {
+	case h.Masked:
 		return nil, fmt.Errorf("server frame is masked")
+	case uint64(len(frame)-n) != h.Length:
+		return nil, fmt.Errorf("frame declares %d payload bytes, carries %d", h.Length, len(frame)-n)
 	}
-	n, off := uint64(frame[1]&0x7F), 2
-	switch n {
-	case 126:
-		if len(frame) < 4 {
-			return nil, fmt.Errorf("truncated 16-bit length")
-		}
-		n, off = uint64(binary.BigEndian.Uint16(frame[2:])), 4
-	case 127:
-		if len(frame) < 10 {
-			return nil, fmt.Errorf("truncated 64-bit length")
-		}
-		n, off = binary.BigEndian.Uint64(frame[2:]), 10
-	}
-	if uint64(len(frame)-off) != n {
-		return nil, fmt.Errorf("frame declares %d payload bytes, carries %d", n, len(frame)-off)
-	}
-	return frame[off:], nil
+	return frame[n:], nil
 }
