@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/bench/internal/wire"
+	"github.com/wampgate/wampgate/internal/wsframe"
 	"golang.org/x/sys/unix"
 )
 
@@ -140,7 +142,7 @@ func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, ali
 		c.phase = phaseWelcoming
 	}
 	for len(data) > 0 {
-		f, n, err := wire.NextFrame(data, maxMessage)
+		op, payload, n, err := wire.NextFrame(data, maxMessage)
 		if err != nil {
 			r.drop(c, "frame: "+err.Error())
 			return nil, false
@@ -149,24 +151,24 @@ func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, ali
 			break
 		}
 		data = data[n:]
-		switch f.Op {
-		case wire.OpText:
-			if !r.message(c, f.Payload, now) {
+		switch op {
+		case ws.OpText:
+			if !r.message(c, payload, now) {
 				return nil, false
 			}
-		case wire.OpPing:
-			r.wbuf = wire.AppendClientFrame(r.wbuf[:0], wire.OpPong, f.Payload, r.maskKey())
+		case ws.OpPing:
+			r.wbuf = wsframe.AppendMasked(r.wbuf[:0], ws.OpPong, payload, wsframe.NewMask())
 			if !r.write(c, r.wbuf) {
 				return nil, false
 			}
-		case wire.OpClose:
+		case ws.OpClose:
 			if c.phase == phaseClosing {
 				r.closed(c)
 			} else {
-				r.drop(c, "server close "+strconv.Itoa(int(wire.CloseCode(f.Payload))))
+				r.drop(c, "server close "+strconv.Itoa(int(wire.CloseCode(payload))))
 			}
 			return nil, false
-		case wire.OpPong:
+		case ws.OpPong:
 		default:
 			r.foreign++
 		}
@@ -201,7 +203,7 @@ func (r *reactor) message(c *conn, msg []byte, now time.Time) bool {
 		if r.cfg.TrackPublishers > 0 {
 			c.lastSeq = make([]uint64, r.cfg.TrackPublishers)
 		}
-		r.wbuf = wire.AppendClientFrame(r.wbuf[:0], wire.OpText, r.subMsg, r.maskKey())
+		r.wbuf = wsframe.AppendMasked(r.wbuf[:0], ws.OpText, r.subMsg, wsframe.NewMask())
 		if !r.write(c, r.wbuf) {
 			return false
 		}
@@ -209,7 +211,7 @@ func (r *reactor) message(c *conn, msg []byte, now time.Time) bool {
 		r.publishers = append(r.publishers, c.fd)
 	case roleChurn:
 		r.churned++
-		r.wbuf = wire.AppendClientClose(r.wbuf[:0], 1000, r.maskKey())
+		r.wbuf = wsframe.AppendMasked(r.wbuf[:0], ws.OpClose, closeNormal, wsframe.NewMask())
 		if !r.write(c, r.wbuf) {
 			return false
 		}

@@ -6,6 +6,7 @@ require (
 	github.com/gobwas/ws v1.4.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/urfave/cli/v2 v2.27.7
+	github.com/wampgate/wampgate v0.0.0-00010101000000-000000000000
 	golang.org/x/sys v0.50.0
 	gonum.org/v1/plot v0.17.0
 )
@@ -25,3 +26,7 @@ require (
 	golang.org/x/image v0.30.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
 )
+
+// The load generator shares the node's frame codec (internal/wsframe);
+// the node's module never depends on this one.
+replace github.com/wampgate/wampgate => ../

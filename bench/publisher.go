@@ -4,12 +4,13 @@ package bench
 
 import (
 	"errors"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/bench/internal/wire"
+	"github.com/wampgate/wampgate/internal/wsframe"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,8 +65,7 @@ func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *board
 		go func(j, fd int, share uint64) {
 			defer wg.Done()
 			pub := wire.NewPublication(topicJSON, pubBase+j, p.Size, true)
-			rng := rand.New(rand.NewPCG(uint64(start.UnixNano()), uint64(j)))
-			out := make([]byte, 0, p.Batch*(len(pub.Stamp(0, 0))+wire.MaxClientHeader))
+			out := make([]byte, 0, p.Batch*(len(pub.Stamp(0, 0))+wsframe.MaxMaskedHeaderSize))
 			var seq uint64
 			for share == 0 || seq < share {
 				now := time.Now()
@@ -106,7 +106,7 @@ func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *board
 				ts := time.Now().UnixNano()
 				for i := uint64(0); i < n; i++ {
 					seq++
-					out = wire.AppendClientFrame(out, wire.OpText, pub.Stamp(ts, seq), maskKey(rng))
+					out = wsframe.AppendMasked(out, ws.OpText, pub.Stamp(ts, seq), wsframe.NewMask())
 				}
 				calls, err := writeAll(fd, out, end.Add(2*time.Second))
 				writes.Add(calls)
@@ -134,12 +134,6 @@ func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *board
 		res.Err = firstErr.Error()
 	}
 	return res
-}
-
-func maskKey(rng *rand.Rand) (k [4]byte) {
-	v := rng.Uint32()
-	k[0], k[1], k[2], k[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	return k
 }
 
 // errWriteTimeout reports a publisher socket that stayed full too long.

@@ -8,8 +8,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/bench/internal/wire"
 	"github.com/wampgate/wampgate/bench/latency"
+	"github.com/wampgate/wampgate/internal/wsframe"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,6 +25,9 @@ const (
 	// closeTimeout bounds the wait for the server's close (churn, teardown).
 	closeTimeout = 2 * time.Second
 )
+
+// closeNormal is the body of the close frames wampbench sends: 1000.
+var closeNormal = []byte{0x03, 0xe8}
 
 // reactorConfig is what a reactor needs to open its connections.
 type reactorConfig struct {
@@ -212,7 +217,7 @@ func (r *reactor) teardown(by time.Time) {
 		case c.phase == phaseOpen:
 			r.open--
 			r.cfg.Slot.Open.Add(-1)
-			r.wbuf = wire.AppendClientClose(r.wbuf[:0], 1000, r.maskKey())
+			r.wbuf = wsframe.AppendMasked(r.wbuf[:0], ws.OpClose, closeNormal, wsframe.NewMask())
 			if n, err := unix.Write(c.fd, r.wbuf); err != nil || n < len(r.wbuf) {
 				r.closeConn(c)
 				continue
@@ -407,11 +412,4 @@ func copyCounts(m map[string]int) map[string]int {
 		out[k] = v
 	}
 	return out
-}
-
-// maskKey returns a fresh masking key.
-func (r *reactor) maskKey() (k [4]byte) {
-	v := r.rng.Uint32()
-	k[0], k[1], k[2], k[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	return k
 }

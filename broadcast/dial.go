@@ -267,17 +267,7 @@ func (d *dialed) pinger() {
 
 // writeControl writes a masked control frame.
 func (d *dialed) writeControl(op ws.OpCode, payload []byte) error {
-	b, err := controlFrame(op, payload)
-	if err != nil {
-		return err
-	}
-	return d.write(net.Buffers{b})
-}
-
-// controlFrame compiles a masked control frame.
-func controlFrame(op ws.OpCode, payload []byte) ([]byte, error) {
-	f := ws.MaskFrameInPlace(ws.NewFrame(op, true, append([]byte(nil), payload...)))
-	return ws.CompileFrame(f)
+	return d.write(net.Buffers{wsframe.AppendMasked(nil, op, payload, wsframe.NewMask())})
 }
 
 // send implements transport: the messages leave in one writev.
@@ -316,9 +306,8 @@ func (d *dialed) close(code uint16, reason string) {
 		_ = d.conn.SetWriteDeadline(time.Now().Add(closeGrace))
 		d.dmu.Unlock()
 		if reason != "" {
-			if f, err := controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), reason)); err == nil {
-				_, _ = d.conn.Write(f)
-			}
+			body := ws.NewCloseFrameBody(ws.StatusCode(code), reason)
+			_, _ = d.conn.Write(wsframe.AppendMasked(nil, ws.OpClose, body, wsframe.NewMask()))
 		}
 		d.conn.Close()
 	})

@@ -1,52 +1,24 @@
 package broadcast
 
 import (
-	"encoding/binary"
-	"math/rand/v2"
-
 	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/internal/wsframe"
 )
 
 // frameRoom is the headroom left in front of every outgoing message: the
 // longest header, a masked one with a 64-bit length.
-const frameRoom = 14
+const frameRoom = wsframe.MaxMaskedHeaderSize
 
 // frameIn turns buf, whose message starts at buf[frameRoom:], into one
-// binary WebSocket frame by writing the header right before the message,
-// and returns the frame (a subslice of buf). A dialing peer is a WebSocket
-// client and masks its frames; the accepting side does not.
+// binary WebSocket frame in place (wsframe.FrameInPlace) and returns the
+// frame, a subslice of buf. A dialing peer is a WebSocket client and
+// masks its frames; the accepting side does not.
 func frameIn(buf []byte, masked bool) []byte {
-	n := len(buf) - frameRoom
-	hl := 2
-	switch {
-	case n > 0xFFFF:
-		hl += 8
-	case n >= 126:
-		hl += 2
-	}
+	h := wsframe.Header{Fin: true, OpCode: ws.OpBinary, Masked: masked}
 	if masked {
-		hl += 4
+		h.Mask = wsframe.NewMask()
 	}
-	h := buf[frameRoom-hl : frameRoom]
-	h[0] = 0x80 | byte(ws.OpBinary)
-	switch {
-	case n > 0xFFFF:
-		h[1] = 127
-		binary.BigEndian.PutUint64(h[2:10], uint64(n))
-	case n >= 126:
-		h[1] = 126
-		binary.BigEndian.PutUint16(h[2:4], uint16(n))
-	default:
-		h[1] = byte(n)
-	}
-	if masked {
-		h[1] |= 0x80
-		var key [4]byte
-		binary.LittleEndian.PutUint32(key[:], rand.Uint32())
-		copy(h[hl-4:], key[:])
-		ws.Cipher(buf[frameRoom:], key, 0)
-	}
-	return buf[frameRoom-hl:]
+	return wsframe.FrameInPlace(buf, frameRoom, h)
 }
 
 // newMessage starts an outgoing message of type typ with headroom for

@@ -134,7 +134,7 @@ func badFrames() []badFrame {
 // sendRawHeader sends only a masked text frame header declaring length.
 func sendRawHeader(length uint64, masked bool) func(c *wampClient) error {
 	return func(c *wampClient) error {
-		return c.WriteRaw(wstest.AppendHeader(nil, wstest.Header{Fin: true, Op: wstest.OpText, Masked: masked, Length: length}))
+		return c.WriteRaw(wstest.Encode(wstest.OutFrame{Op: wstest.OpText, NoMask: !masked, Mask: &[4]byte{}, DeclaredLen: &length}))
 	}
 }
 

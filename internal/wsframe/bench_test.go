@@ -71,9 +71,10 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// BenchmarkEncode measures the server-side encoders: a new exactly sized
-// text frame (one allocation), a text frame and a close frame appended to
-// a reused buffer (none).
+// BenchmarkEncode measures the encoders: a new exactly sized text frame
+// (one allocation); a text frame, a close frame and a masked client frame
+// appended to a reused buffer, and a peer link's message framed in place
+// behind its headroom, masked (none).
 func BenchmarkEncode(b *testing.B) {
 	payload := bytes.Repeat([]byte("x"), 140)
 	b.Run("Text", func(b *testing.B) {
@@ -100,4 +101,51 @@ func BenchmarkEncode(b *testing.B) {
 			buf = AppendClose(buf[:0], ws.StatusGoingAway, "server shutting down")
 		}
 	})
+	b.Run("AppendMasked", func(b *testing.B) {
+		buf := AppendMasked(nil, ws.OpText, payload, NewMask())
+		b.SetBytes(int64(len(payload)))
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = AppendMasked(buf[:0], ws.OpText, payload, NewMask())
+		}
+	})
+	b.Run("FrameInPlace", func(b *testing.B) {
+		buf := append(make([]byte, MaxMaskedHeaderSize), payload...)
+		h := Header{Fin: true, OpCode: ws.OpBinary, Masked: true}
+		b.SetBytes(int64(len(payload)))
+		b.ReportAllocs()
+		for b.Loop() {
+			h.Mask = NewMask()
+			if f := FrameInPlace(buf, MaxMaskedHeaderSize, h); len(f) == 0 {
+				b.Fatal("empty frame")
+			}
+		}
+	})
+}
+
+// BenchmarkDecodeHeader decodes the headers of 16 masked 128-byte frames
+// lying one after the other, as wampbench's frame loop and the Parser's
+// whole-frame path do.
+func BenchmarkDecodeHeader(b *testing.B) {
+	var stream []byte
+	for range 16 {
+		stream = append(stream, clientFrame(ws.OpText, true, bytes.Repeat([]byte("x"), 128))...)
+	}
+	b.ReportAllocs()
+	var total uint64
+	for b.Loop() {
+		for rest := stream; len(rest) > 0; {
+			var h Header
+			n, ok := DecodeHeader(rest, &h)
+			if !ok {
+				b.Fatal("incomplete header")
+			}
+			total += h.Length
+			rest = rest[n+int(h.Length):]
+		}
+	}
+	if total != 16*128*uint64(b.N) {
+		b.Fatalf("decoded %d payload bytes", total)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(16*b.N), "ns/header")
 }

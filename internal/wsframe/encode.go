@@ -1,7 +1,3 @@
-// Package wsframe encodes and incrementally decodes RFC 6455 frames without
-// blocking and without allocating per frame. Server frames are unmasked and
-// never fragmented; client frames are parsed only from bytes that have
-// already arrived, so a slow client can never hold the goroutine parsing it.
 package wsframe
 
 import (
@@ -15,16 +11,7 @@ const MaxHeaderSize = 10
 
 // AppendHeader appends an unmasked FIN frame header for a payload of n bytes.
 func AppendHeader(dst []byte, op ws.OpCode, n int) []byte {
-	b0 := 0x80 | byte(op)
-	switch {
-	case n < 126:
-		return append(dst, b0, byte(n))
-	case n <= 0xFFFF:
-		return append(dst, b0, 126, byte(n>>8), byte(n))
-	default:
-		dst = append(dst, b0, 127)
-		return binary.BigEndian.AppendUint64(dst, uint64(n))
-	}
+	return appendLength(dst, 0x80|byte(op), 0, uint64(n))
 }
 
 // AppendText appends a complete text frame carrying payload.
@@ -51,14 +38,7 @@ func Binary(payload []byte) []byte {
 
 // HeaderLen reports the header length of an unmasked frame with n payload bytes.
 func HeaderLen(n int) int {
-	switch {
-	case n < 126:
-		return 2
-	case n <= 0xFFFF:
-		return 4
-	default:
-		return 10
-	}
+	return 2 + lengthSize(uint64(n))
 }
 
 // AppendControl appends a control frame (ping, pong, close) with payload,

@@ -1,7 +1,6 @@
 package wsframe
 
 import (
-	"encoding/binary"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
@@ -54,7 +53,7 @@ type Parser struct {
 	// a protocol error.
 	ServerFrames bool
 
-	hdr       [ws.MaxHeaderSize]byte
+	hdr       [MaxMaskedHeaderSize]byte
 	hdrLen    uint8
 	inFrame   bool // header parsed, payload bytes outstanding
 	frameFin  bool
@@ -120,62 +119,56 @@ func (p *Parser) Feed(data []byte, sink Sink) error {
 
 // readHeader consumes header bytes from data. It sets p.inFrame once a
 // complete, valid header is read, and returns how many bytes it consumed.
+// A header that arrived whole is decoded where it lies; one split across
+// reads is collected in p.hdr first.
 func (p *Parser) readHeader(data []byte) (int, error) {
-	// Copy at most what the header can need; the exact size is known after
-	// the first two bytes.
-	consumed := 0
-	need := 2
-	for {
-		if p.hdrLen >= 2 {
-			// Known from two bytes: don't wait for a mask.
-			if masked := p.hdr[1]&0x80 != 0; masked == p.ServerFrames {
-				p.hdrLen = 0
-				if masked {
-					return consumed, ErrMasked
-				}
-				return consumed, ErrUnmasked
+	var h Header
+	consumed, ok := 0, false
+	if p.hdrLen == 0 {
+		consumed, ok = DecodeHeader(data, &h)
+	}
+	if !ok {
+		consumed = 0
+		for {
+			var need int
+			need, ok = DecodeHeader(p.hdr[:p.hdrLen], &h)
+			if ok {
+				break
 			}
-			need = headerSize(p.hdr[1])
+			if p.hdrLen >= 2 && (p.hdr[1]&0x80 != 0) == p.ServerFrames {
+				// Known from two bytes: don't wait for a mask.
+				h.Masked = p.ServerFrames
+				break
+			}
+			if consumed == len(data) {
+				return consumed, nil
+			}
+			take := copy(p.hdr[p.hdrLen:need], data[consumed:])
+			p.hdrLen += uint8(take)
+			consumed += take
 		}
-		if int(p.hdrLen) >= need {
-			break
-		}
-		if consumed == len(data) {
-			return consumed, nil
-		}
-		take := min(need-int(p.hdrLen), len(data)-consumed)
-		copy(p.hdr[p.hdrLen:], data[consumed:consumed+take])
-		p.hdrLen += uint8(take)
-		consumed += take
+		p.hdrLen = 0
 	}
-	h := p.hdr[:p.hdrLen]
-	p.hdrLen = 0
-	b0, b1 := h[0], h[1]
-	fin := b0&0x80 != 0
-	op := ws.OpCode(b0 & 0x0f)
+	if h.Masked == p.ServerFrames {
+		if h.Masked {
+			return consumed, ErrMasked
+		}
+		return consumed, ErrUnmasked
+	}
 	switch {
-	case b0&0x70 != 0:
+	case h.Rsv != 0:
 		return consumed, ErrReservedBits
-	case op.IsReserved():
+	case h.OpCode.IsReserved():
 		return consumed, ErrReservedOpCode
+	case h.Length>>63 != 0:
+		return consumed, ErrBadLength
 	}
-	var length uint64
-	switch l := b1 & 0x7f; l {
-	case 126:
-		length = uint64(binary.BigEndian.Uint16(h[2:4]))
-	case 127:
-		length = binary.BigEndian.Uint64(h[2:10])
-		if length>>63 != 0 {
-			return consumed, ErrBadLength
-		}
-	default:
-		length = uint64(l)
-	}
+	op := h.OpCode
 	if op.IsControl() {
-		if length > 125 {
+		if h.Length > 125 {
 			return consumed, ErrControlTooLong
 		}
-		if !fin {
+		if !h.Fin {
 			return consumed, ErrControlFragmented
 		}
 	} else {
@@ -185,39 +178,20 @@ func (p *Parser) readHeader(data []byte) (int, error) {
 		if op != ws.OpContinuation && p.msgOp != 0 {
 			return consumed, ErrInterleaved
 		}
-		if p.MaxMessage > 0 && length+uint64(len(p.msg)) > uint64(p.MaxMessage) {
+		if p.MaxMessage > 0 && h.Length+uint64(len(p.msg)) > uint64(p.MaxMessage) {
 			return consumed, ErrTooBig
 		}
 		if op != ws.OpContinuation {
 			p.msgOp = op
 		}
 	}
-	if p.ServerFrames {
-		p.mask = [4]byte{}
-	} else {
-		copy(p.mask[:], h[len(h)-4:])
-	}
+	p.mask = h.Mask
 	p.maskOff = 0
 	p.frameOp = op
-	p.frameFin = fin
-	p.remaining = int(length)
+	p.frameFin = h.Fin
+	p.remaining = int(h.Length)
 	p.inFrame = true
 	return consumed, nil
-}
-
-// headerSize is the size of a frame header given its second byte.
-func headerSize(b1 byte) int {
-	n := 2
-	if b1&0x80 != 0 {
-		n += 4 // masking key
-	}
-	switch b1 & 0x7f {
-	case 126:
-		n += 2
-	case 127:
-		n += 8
-	}
-	return n
 }
 
 // frameDone handles a frame whose payload is complete: direct is the

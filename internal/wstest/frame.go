@@ -2,16 +2,20 @@
 // over what goes on the wire (any opcode, FIN, RSV bits, masking, declared
 // lengths, raw bytes, byte-for-byte handshake requests) and reports exactly
 // what comes back (status line and headers in wire order, every frame with
-// its bits, TCP EOF). It deliberately does not depend on any WebSocket
-// library, so it can be used to test one.
+// its bits, TCP EOF). Frames are encoded and decoded by internal/wsframe's
+// raw Header layer, which judges nothing, so a test can send what a broken
+// client would; the byte vectors of RFC 6455 §5.7 in its tests pin that
+// layer independently of the server's Parser.
 package wstest
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"unicode/utf8"
+
+	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/internal/wsframe"
 )
 
 // Opcode is a WebSocket frame opcode (4 bits). Reserved values are allowed
@@ -27,9 +31,6 @@ const (
 	OpPing         Opcode = 0x9
 	OpPong         Opcode = 0xA
 )
-
-// IsControl reports whether op is a control opcode (high bit set).
-func (op Opcode) IsControl() bool { return op&0x8 != 0 }
 
 func (op Opcode) String() string {
 	switch op {
@@ -143,49 +144,12 @@ type OutFrame struct {
 	DeclaredLen *uint64
 }
 
-// Header is a frame header with every field explicit.
-type Header struct {
-	Fin    bool
-	Rsv    byte
-	Op     Opcode
-	Masked bool
-	Mask   [4]byte
-	Length uint64
-}
-
-// AppendHeader appends the wire form of h, choosing the shortest length
-// encoding (7, 16 or 64 bits).
-func AppendHeader(dst []byte, h Header) []byte {
-	b0 := byte(h.Op&0x0F) | (h.Rsv&0x7)<<4
-	if h.Fin {
-		b0 |= 0x80
-	}
-	var m byte
-	if h.Masked {
-		m = 0x80
-	}
-	switch {
-	case h.Length < 126:
-		dst = append(dst, b0, m|byte(h.Length))
-	case h.Length <= 0xFFFF:
-		dst = append(dst, b0, m|126)
-		dst = binary.BigEndian.AppendUint16(dst, uint16(h.Length))
-	default:
-		dst = append(dst, b0, m|127)
-		dst = binary.BigEndian.AppendUint64(dst, h.Length)
-	}
-	if h.Masked {
-		dst = append(dst, h.Mask[:]...)
-	}
-	return dst
-}
-
 // Encode returns the wire bytes of f.
 func Encode(f OutFrame) []byte {
-	h := Header{
+	h := wsframe.Header{
 		Fin:    !f.NoFin,
 		Rsv:    f.Rsv,
-		Op:     f.Op,
+		OpCode: ws.OpCode(f.Op),
 		Masked: !f.NoMask,
 		Length: uint64(len(f.Payload)),
 	}
@@ -196,23 +160,10 @@ func Encode(f OutFrame) []byte {
 		if f.Mask != nil {
 			h.Mask = *f.Mask
 		} else {
-			binary.LittleEndian.PutUint32(h.Mask[:], rand.Uint32())
+			h.Mask = wsframe.NewMask()
 		}
 	}
-	out := AppendHeader(make([]byte, 0, 14+len(f.Payload)), h)
-	start := len(out)
-	out = append(out, f.Payload...)
-	if h.Masked {
-		MaskBytes(h.Mask, out[start:])
-	}
-	return out
-}
-
-// MaskBytes XORs b in place with the masking key (RFC 6455 §5.3).
-func MaskBytes(key [4]byte, b []byte) {
-	for i := range b {
-		b[i] ^= key[i&3]
-	}
+	return wsframe.AppendFrame(make([]byte, 0, h.Size()+len(f.Payload)), h, f.Payload)
 }
 
 // ErrFrameTooLarge is returned by ParseFrame for a declared length above the
@@ -224,48 +175,28 @@ var ErrFrameTooLarge = errors.New("wstest: declared frame length over the limit"
 // unmasked into a fresh slice; b is not modified. A declared length above
 // max (when max > 0) is an error.
 func ParseFrame(b []byte, max uint64) (f *Frame, n int, err error) {
-	if len(b) < 2 {
+	var h wsframe.Header
+	n, ok := wsframe.DecodeHeader(b, &h)
+	if !ok {
 		return nil, 0, nil
 	}
+	if max > 0 && h.Length > max {
+		return nil, 0, fmt.Errorf("%w: %d > %d", ErrFrameTooLarge, h.Length, max)
+	}
+	if uint64(len(b)-n) < h.Length {
+		return nil, 0, nil
+	}
+	end := n + int(h.Length)
 	f = &Frame{
-		Fin:    b[0]&0x80 != 0,
-		Rsv:    (b[0] >> 4) & 0x7,
-		Op:     Opcode(b[0] & 0x0F),
-		Masked: b[1]&0x80 != 0,
-	}
-	length := uint64(b[1] & 0x7F)
-	pos := 2
-	switch length {
-	case 126:
-		if len(b) < pos+2 {
-			return nil, 0, nil
-		}
-		length = uint64(binary.BigEndian.Uint16(b[pos:]))
-		pos += 2
-	case 127:
-		if len(b) < pos+8 {
-			return nil, 0, nil
-		}
-		length = binary.BigEndian.Uint64(b[pos:])
-		pos += 8
-	}
-	if max > 0 && length > max {
-		return nil, 0, fmt.Errorf("%w: %d > %d", ErrFrameTooLarge, length, max)
+		Fin:     h.Fin,
+		Rsv:     h.Rsv,
+		Op:      Opcode(h.OpCode),
+		Masked:  h.Masked,
+		Mask:    h.Mask,
+		Payload: append([]byte(nil), b[n:end]...),
 	}
 	if f.Masked {
-		if len(b) < pos+4 {
-			return nil, 0, nil
-		}
-		copy(f.Mask[:], b[pos:pos+4])
-		pos += 4
-	}
-	if uint64(len(b)-pos) < length {
-		return nil, 0, nil
-	}
-	end := pos + int(length)
-	f.Payload = append([]byte(nil), b[pos:end]...)
-	if f.Masked {
-		MaskBytes(f.Mask, f.Payload)
+		ws.Cipher(f.Payload, f.Mask, 0)
 	}
 	return f, end, nil
 }

@@ -1,9 +1,11 @@
 package wamptest
 
 import (
-	"encoding/binary"
 	"fmt"
 	"sync"
+
+	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/internal/wsframe"
 )
 
 // Conn is a wamp.Conn that records what is sent to it. It is safe for
@@ -118,40 +120,17 @@ func (c *Conn) FrameErrors() []string {
 // framePayload checks that frame is one complete, final, unmasked text
 // or binary frame and returns its kind and payload.
 func framePayload(frame []byte) (isBinary bool, payload []byte, err error) {
-	if len(frame) < 2 {
-		return false, nil, fmt.Errorf("frame of %d bytes", len(frame))
-	}
-	switch frame[0] {
-	case 0x81:
-	case 0x82:
-		isBinary = true
-	default:
+	var h wsframe.Header
+	n, ok := wsframe.DecodeHeader(frame, &h)
+	switch {
+	case !ok:
+		return false, nil, fmt.Errorf("frame of %d bytes holds no whole header", len(frame))
+	case !h.Fin || h.Rsv != 0 || (h.OpCode != ws.OpText && h.OpCode != ws.OpBinary):
 		return false, nil, fmt.Errorf("first byte %#x, want 0x81 or 0x82 (FIN, text or binary)", frame[0])
+	case h.Masked:
+		return false, nil, fmt.Errorf("server frame is masked")
+	case uint64(len(frame)-n) != h.Length:
+		return false, nil, fmt.Errorf("frame declares %d payload bytes, carries %d", h.Length, len(frame)-n)
 	}
-	payload, err = unmaskedPayload(frame)
-	return isBinary, payload, err
-}
-
-// unmaskedPayload returns the payload of a complete unmasked frame.
-func unmaskedPayload(frame []byte) ([]byte, error) {
-	if frame[1]&0x80 != 0 {
-		return nil, fmt.Errorf("server frame is masked")
-	}
-	n, off := uint64(frame[1]&0x7F), 2
-	switch n {
-	case 126:
-		if len(frame) < 4 {
-			return nil, fmt.Errorf("truncated 16-bit length")
-		}
-		n, off = uint64(binary.BigEndian.Uint16(frame[2:])), 4
-	case 127:
-		if len(frame) < 10 {
-			return nil, fmt.Errorf("truncated 64-bit length")
-		}
-		n, off = binary.BigEndian.Uint64(frame[2:]), 10
-	}
-	if uint64(len(frame)-off) != n {
-		return nil, fmt.Errorf("frame declares %d payload bytes, carries %d", n, len(frame)-off)
-	}
-	return frame[off:], nil
+	return h.OpCode == ws.OpBinary, frame[n:], nil
 }

@@ -4,30 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/internal/wsframe"
 )
-
-func TestClientFrameRoundTrip(t *testing.T) {
-	for _, n := range []int{0, 5, 125, 126, 300, 0xFFFF, 0x10000} {
-		payload := bytes.Repeat([]byte{'a'}, n)
-		key := [4]byte{1, 2, 3, 4}
-		frame := AppendClientFrame(nil, OpText, payload, key)
-		h, err := ws.ReadHeader(bytes.NewReader(frame))
-		if err != nil {
-			t.Fatalf("n=%d: %v", n, err)
-		}
-		if !h.Fin || !h.Masked || h.OpCode != ws.OpText || h.Length != int64(n) || h.Mask != key {
-			t.Fatalf("n=%d: header %+v", n, h)
-		}
-		body := append([]byte(nil), frame[len(frame)-n:]...)
-		ws.Cipher(body, h.Mask, 0)
-		if !bytes.Equal(body, payload) {
-			t.Fatalf("n=%d: payload does not unmask", n)
-		}
-	}
-}
 
 func serverFrame(op ws.OpCode, payload []byte) []byte {
 	var b bytes.Buffer
@@ -50,17 +32,14 @@ func TestNextFrameParsesPackedAndPartialFrames(t *testing.T) {
 		buf := stream[:cut]
 		var got []string
 		for {
-			f, n, err := NextFrame(buf, 1<<20)
+			_, payload, n, err := NextFrame(buf, 1<<20)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if n == 0 {
-				if fs := FrameSize(buf); fs != 0 && fs <= len(buf) {
-					t.Fatalf("cut %d: FrameSize %d but frame incomplete", cut, fs)
-				}
 				break
 			}
-			got = append(got, string(f.Payload))
+			got = append(got, string(payload))
 			buf = buf[n:]
 		}
 		for i, g := range got {
@@ -70,28 +49,33 @@ func TestNextFrameParsesPackedAndPartialFrames(t *testing.T) {
 		}
 	}
 	buf := stream
-	var ops []byte
+	var ops []ws.OpCode
 	for {
-		f, n, err := NextFrame(buf, 1<<20)
+		op, _, n, err := NextFrame(buf, 1<<20)
 		if err != nil || n == 0 {
 			break
 		}
-		ops = append(ops, f.Op)
+		ops = append(ops, op)
 		buf = buf[n:]
 	}
-	if !bytes.Equal(ops, []byte{OpText, OpText, OpText, OpPing}) || len(buf) != 0 {
+	if !slices.Equal(ops, []ws.OpCode{ws.OpText, ws.OpText, ws.OpText, ws.OpPing}) || len(buf) != 0 {
 		t.Fatalf("ops %v, %d left", ops, len(buf))
 	}
 }
 
 func TestNextFrameRejects(t *testing.T) {
-	big := []byte{0x81, 127, 0, 0, 0, 1, 0, 0, 0, 0}
-	if _, _, err := NextFrame(big, 1<<20); !errors.Is(err, ErrFrameTooLong) {
-		t.Fatalf("too long: %v", err)
-	}
-	masked := AppendClientFrame(nil, OpText, []byte("x"), [4]byte{})
-	if _, _, err := NextFrame(masked, 1<<20); !errors.Is(err, ErrMaskedServerFrame) {
-		t.Fatalf("masked: %v", err)
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+		want  error
+	}{
+		{"too long", []byte{0x81, 127, 0, 0, 0, 1, 0, 0, 0, 0}, wsframe.ErrTooBig},
+		{"masked", wsframe.AppendMasked(nil, ws.OpText, []byte("x"), [4]byte{}), wsframe.ErrMasked},
+		{"rsv1", []byte{0xc1, 1, 'x'}, wsframe.ErrReservedBits},
+	} {
+		if _, _, _, err := NextFrame(tc.frame, 1<<20); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
 	}
 }
 
