@@ -41,6 +41,20 @@ type conn struct {
 
 var errHandshakeTimeout = errors.New("handshake timeout")
 
+// greetingWaiter is a protocol session whose client must speak first
+// (WAMP v2's HELLO): the sweeper closes the connection when it has not
+// within the handshake timeout of connecting.
+type greetingWaiter interface {
+	Greeted() bool
+}
+
+// goodbyeSayer is a protocol session that says goodbye in its own
+// protocol before the node's 1001 close on shutdown (WAMP v2's GOODBYE
+// wamp.close.system_shutdown).
+type goodbyeSayer interface {
+	Shutdown()
+}
+
 // OnData implements netpoll.Handler.
 func (c *conn) OnData(data []byte) error {
 	switch c.phase.Load() {
@@ -271,8 +285,9 @@ func (c *conn) Close(code uint16, reason string) { c.closeWith(ws.StatusCode(cod
 // RemoteAddr implements wamp.Conn.
 func (c *conn) RemoteAddr() string { return c.nc.RemoteAddr().String() }
 
-// sweep enforces the handshake timeout, the ping interval and the idle
-// timeout; the node's sweeper calls it periodically.
+// sweep enforces the handshake timeout (for WAMP v2, the HTTP upgrade and
+// the first HELLO together, counted from the accept), the ping interval
+// and the idle timeout; the node's sweeper calls it periodically.
 func (c *conn) sweep(now time.Time) {
 	cfg := &c.node.cfg
 	switch c.phase.Load() {
@@ -282,6 +297,12 @@ func (c *conn) sweep(now time.Time) {
 			c.abort(errHandshakeTimeout)
 		}
 	case phaseOpen:
+		if g, ok := c.session.(greetingWaiter); ok && !g.Greeted() &&
+			now.UnixNano()-c.acceptedAt > int64(cfg.HandshakeTimeout) {
+			c.node.stats.helloTimeouts.Add(1)
+			c.closeWith(ws.StatusPolicyViolation, "no HELLO within the handshake timeout")
+			return
+		}
 		silent := now.Sub(c.nc.LastRead())
 		if cfg.IdleTimeout > 0 && silent > cfg.IdleTimeout {
 			c.node.stats.idleClosed.Add(1)

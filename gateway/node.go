@@ -1,8 +1,9 @@
 // Package gateway is a wampgate node: it accepts WebSocket connections on
 // the netpoll reactor, upgrades them with gobwas/ws over the bytes that
-// have already arrived, and runs a WAMP session on each (WAMP v1 today,
-// selected by the subprotocol "wamp"). An embedding Go program customises
-// it through Config.Handler.
+// have already arrived, and runs a WAMP session on each, selected by the
+// subprotocol: WAMP v1 ("wamp") or WAMP v2 ("wamp.2.json",
+// "wamp.2.msgpack", "wamp.2.cbor"). An embedding Go program customises it
+// through Config.Handler.
 package gateway
 
 import (
@@ -33,6 +34,7 @@ type Node struct {
 	upgrader  ws.Upgrader
 	srv       *netpoll.Server
 	stats     counters
+	sessions  *sessionCounter // the Handler the router calls
 	started   time.Time
 	stopping  atomic.Bool
 
@@ -49,11 +51,12 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg:       cfg,
 		log:       cfg.Logger,
-		protocols: defaultProtocols(),
+		protocols: defaultProtocols(cfg.Logger),
 		stopSweep: make(chan struct{}),
 	}
+	n.sessions = newSessionCounter(cfg.Handler, n.protocols)
 	rc := wamp.RouterConfig{
-		Handler:    cfg.Handler,
+		Handler:    n.sessions,
 		Realms:     cfg.Realms,
 		V1Realm:    cfg.V1Realm,
 		NodeSlot:   cfg.NodeSlot,
@@ -170,8 +173,9 @@ func (n *Node) sweepEvery() time.Duration {
 // Shutdown closes the listening socket first, so the port refuses new
 // connections at once (ECONNREFUSED: a load balancer retries another node)
 // and connections not yet accepted are reset; then it closes the cluster
-// bus and every session with 1001 "going away", and waits for the peers
-// to close, at most until ctx ends or Config.ShutdownTimeout passes; what
+// bus and every session with 1001 "going away" (an established WAMP v2
+// session first gets GOODBYE wamp.close.system_shutdown), and waits for
+// the peers to close, at most until ctx ends or Config.ShutdownTimeout passes; what
 // is left is then closed at once.
 func (n *Node) Shutdown(ctx context.Context) error {
 	if n.stopping.Swap(true) {
@@ -190,6 +194,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	for _, nc := range n.srv.Conns() {
 		if c, ok := nc.Handler().(*conn); ok {
 			if c.phase.Load() == phaseOpen {
+				if g, ok := c.session.(goodbyeSayer); ok {
+					g.Shutdown()
+				}
 				c.closeWith(ws.StatusGoingAway, "server shutting down")
 			} else {
 				c.abort(errShuttingDown)

@@ -1,18 +1,22 @@
 package gateway
 
 import (
+	"log/slog"
 	"strings"
 
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
+	v2 "github.com/wampgate/wampgate/wamp/v2"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // sessionFactory starts a protocol session on a new WebSocket connection.
 type sessionFactory func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession
 
-// protocolTable maps WebSocket subprotocol names to WAMP versions. WAMP v1
-// is "wamp"; v2's "wamp.2.json" and "wamp.2.msgpack" plug in here.
+// protocolTable maps WebSocket subprotocol names to WAMP versions: WAMP v1
+// is "wamp", v2 is "wamp.2.json", "wamp.2.msgpack" and "wamp.2.cbor". The
+// client's order of preference decides among those it offers.
 type protocolTable []protocolEntry
 
 // protocolEntry is one negotiable subprotocol.
@@ -24,12 +28,24 @@ type protocolEntry struct {
 	// its WriteQueueLimit (the client slow-consumer rule); 0: the node's.
 	maxMessage      int
 	writeQueueLimit int
+	// v2 is the WAMP v2 protocol of a v2 entry, nil for the others.
+	v2 *v2.Protocol
 }
 
-func defaultProtocols() protocolTable {
-	return protocolTable{
-		{name: "wamp", open: func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return v1.NewSession(r, c) }},
+// defaultProtocols are the WAMP subprotocols a node speaks, all at once:
+// v1 and v2 over each serializer. The v2 protocols are the node's own
+// (they count the events a serializer could not express); log receives
+// their reports.
+func defaultProtocols(log *slog.Logger) protocolTable {
+	t := protocolTable{
+		{name: v1.Subprotocol, open: func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return v1.NewSession(r, c) }},
 	}
+	for _, f := range []value.Format{value.JSON, value.MsgPack, value.CBOR} {
+		p := v2.NewProtocol(f, log)
+		t = append(t, protocolEntry{name: p.Name, v2: p,
+			open: func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return v2.NewSession(r, c, p) }})
+	}
+	return t
 }
 
 // peerProtocols are the cluster's peer-link subprotocols: the current
@@ -59,6 +75,17 @@ func (t protocolTable) lookup(name []byte) *protocolEntry {
 		}
 	}
 	return nil
+}
+
+// v2Protocols returns the table's WAMP v2 protocols.
+func (t protocolTable) v2Protocols() []*v2.Protocol {
+	var ps []*v2.Protocol
+	for _, p := range t {
+		if p.v2 != nil {
+			ps = append(ps, p.v2)
+		}
+	}
+	return ps
 }
 
 // names lists the protocols for Sec-WebSocket-Protocol in refusals.

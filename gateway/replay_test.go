@@ -32,6 +32,7 @@ import (
 
 	"github.com/wampgate/wampgate/internal/wstest"
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 	"github.com/wampgate/wampgate/wamp/wamptest"
 )
 
@@ -321,6 +322,15 @@ func replayRefusal(t *testing.T, addr string, tc *tcase, d difference) {
 	}
 	if !slices.Contains(want, resp.StatusCode) {
 		t.Errorf("status %q, want code %v (Ratchet: %q)", resp.StatusLine, want, tc.HTTPResponse.StatusLine)
+	}
+	if resp.StatusCode == 101 {
+		// A WAMP v2 offer, which Ratchet refused: a v2 session that
+		// answers HELLO with WELCOME.
+		if got := resp.Get("Sec-WebSocket-Protocol"); got != "wamp.2.json" {
+			t.Fatalf("subprotocol %q, want wamp.2.json", got)
+		}
+		(&v2Client{Client: c, t: t, f: value.JSON}).hello("realm1")
+		return
 	}
 	if strings.HasSuffix(tc.Name, "_via_nginx") {
 		t.Logf("nginx keeps its client connection open after a refusal (through a real nginx: TestReplayNginxTranscripts)")
@@ -862,11 +872,6 @@ func demoHandler() wamp.Handler { return wamptest.RatchetDemoHandler{} }
 var caseNotes = map[string]string{
 	"relay_peer_down":                 "one node without peers: local delivery while a peer is down is checked here; publishing while a peer is down is TestClusterQueueDropsOldestWhilePeerIsDown and TestClusterSurvivesNodeRestart",
 	"strict_array_relay_scalar_event": "one node without peers: scalar events cross the cluster in TestClusterDeliversAcrossNodes",
-	// WAMP v2 is not served yet, so an offer of only wamp.2.json is
-	// refused with 426 as Ratchet did. Once v2 lands, these two become
-	// deliberate differences (101 and a v2 session waiting for HELLO).
-	"unknown_subprotocol_direct":    "wamp.2.json only: refused like Ratchet while WAMP v2 is not served",
-	"unknown_subprotocol_via_nginx": "wamp.2.json only: refused like Ratchet while WAMP v2 is not served",
 }
 
 // ===========================================================================
@@ -895,6 +900,12 @@ type difference struct {
 	config     func(*Config)
 	check      func(t *testing.T, r *replayer)            // more assertions after the steps
 	replace    func(t *testing.T, addr string, tc *tcase) // runs instead of the replay
+}
+
+// v2Served is the difference of an offer of only wamp.2.json.
+var v2Served = difference{
+	why:    "wampgate speaks WAMP v2: wamp.2.json alone is upgraded (101) to a v2 session waiting for HELLO; Ratchet answered 426",
+	status: []int{101},
 }
 
 func text(data string) expFrame { return expFrame{Type: "text", Data: &data} }
@@ -1053,6 +1064,10 @@ var differences = map[string]difference{
 			}
 		},
 	},
+
+	// 19. WAMP v2 is served: an offer of wamp.2.json alone upgrades.
+	"unknown_subprotocol_direct":    v2Served,
+	"unknown_subprotocol_via_nginx": v2Served,
 
 	// 7. Procedure URIs of other scalar types.
 	"call_proc_scalar_types": {

@@ -7,6 +7,9 @@ import (
 
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
+	"github.com/wampgate/wampgate/wamp"
+	v1 "github.com/wampgate/wampgate/wamp/v1"
+	v2 "github.com/wampgate/wampgate/wamp/v2"
 )
 
 // counters are the gateway's own atomic counters.
@@ -14,6 +17,7 @@ type counters struct {
 	handshakes        atomic.Uint64
 	handshakesFailed  atomic.Uint64
 	handshakeTimeouts atomic.Uint64
+	helloTimeouts     atomic.Uint64
 	plainHTTP         atomic.Uint64
 	sessionsClosed    atomic.Uint64
 	messagesIn        atomic.Uint64
@@ -31,6 +35,7 @@ type Stats struct {
 	Handshakes        uint64        `json:"handshakes"`
 	HandshakesFailed  uint64        `json:"handshakes_failed"`
 	HandshakeTimeouts uint64        `json:"handshake_timeouts"`
+	HelloTimeouts     uint64        `json:"hello_timeouts"`
 	PlainHTTP         uint64        `json:"plain_http_requests"`
 	SessionsClosed    uint64        `json:"sessions_closed"`
 	MessagesIn        uint64        `json:"messages_in"`
@@ -46,11 +51,62 @@ type Stats struct {
 
 // wampStats gives the router's counters JSON names.
 type wampStats struct {
-	Sessions      int64  `json:"sessions"`
-	Topics        int64  `json:"topics"`
-	Subscriptions int64  `json:"subscriptions"`
-	Publications  uint64 `json:"publications"`
-	Deliveries    uint64 `json:"deliveries"`
+	Sessions int64 `json:"sessions"`
+	// SessionsByProtocol counts the live sessions of each subprotocol.
+	SessionsByProtocol map[string]int64 `json:"sessions_by_protocol"`
+	Topics             int64            `json:"topics"`
+	Subscriptions      int64            `json:"subscriptions"`
+	Publications       uint64           `json:"publications"`
+	Deliveries         uint64           `json:"deliveries"`
+	// V2Unconvertible counts WAMP v2 EVENT frames (one per publication
+	// and subscription) not sent because the payload has no form in the
+	// subscriber's serializer (e.g. a string starting with U+0000 in JSON).
+	V2Unconvertible uint64 `json:"v2_events_unconvertible"`
+}
+
+// sessionCounter wraps the node's Handler to count live sessions by
+// subprotocol: OnOpen and OnClose see every session of every protocol
+// and realm, once each.
+type sessionCounter struct {
+	wamp.Handler
+	byProtocol map[string]*atomic.Int64 // fixed at creation: read without a lock
+	v2         []*v2.Protocol
+}
+
+func newSessionCounter(h wamp.Handler, t protocolTable) *sessionCounter {
+	c := &sessionCounter{Handler: h, byProtocol: make(map[string]*atomic.Int64), v2: t.v2Protocols()}
+	c.byProtocol[v1.Subprotocol] = new(atomic.Int64)
+	for _, p := range c.v2 {
+		c.byProtocol[p.Name] = new(atomic.Int64)
+	}
+	return c
+}
+
+// OnOpen counts the session, then calls the node's Handler.
+func (c *sessionCounter) OnOpen(p wamp.Peer) {
+	if n := c.byProtocol[p.Protocol()]; n != nil {
+		n.Add(1)
+	}
+	c.Handler.OnOpen(p)
+}
+
+// OnClose uncounts the session, then calls the node's Handler.
+func (c *sessionCounter) OnClose(p wamp.Peer) {
+	if n := c.byProtocol[p.Protocol()]; n != nil {
+		n.Add(-1)
+	}
+	c.Handler.OnClose(p)
+}
+
+// snapshot fills the per-protocol figures of st.
+func (c *sessionCounter) snapshot(st *wampStats) {
+	st.SessionsByProtocol = make(map[string]int64, len(c.byProtocol))
+	for name, n := range c.byProtocol {
+		st.SessionsByProtocol[name] = n.Load()
+	}
+	for _, p := range c.v2 {
+		st.V2Unconvertible += p.Unconvertible()
+	}
 }
 
 func (n *Node) snapshot() Stats {
@@ -62,6 +118,7 @@ func (n *Node) snapshot() Stats {
 		Handshakes:        n.stats.handshakes.Load(),
 		HandshakesFailed:  n.stats.handshakesFailed.Load(),
 		HandshakeTimeouts: n.stats.handshakeTimeouts.Load(),
+		HelloTimeouts:     n.stats.helloTimeouts.Load(),
 		PlainHTTP:         n.stats.plainHTTP.Load(),
 		SessionsClosed:    n.stats.sessionsClosed.Load(),
 		MessagesIn:        n.stats.messagesIn.Load(),
@@ -78,6 +135,7 @@ func (n *Node) snapshot() Stats {
 			Deliveries:    ws.Deliveries,
 		},
 	}
+	n.sessions.snapshot(&s.WAMP)
 	if n.bus != nil {
 		cs := n.bus.Status()
 		s.Cluster = &cs

@@ -43,14 +43,10 @@ func clusterFlags() []cli.Flag {
 }
 
 // clusterConfig gathers this node's place in the cluster from the flags,
-// their environment variables and the --config file (in that order of
-// precedence), and checks it. listenAddr is the node's listening address,
-// the default of --node.
-func clusterConfig(c *cli.Context, listenAddr string, log *slog.Logger) (broadcast.Config, error) {
-	file, err := loadConfigFile(c.String("config"), log)
-	if err != nil {
-		return broadcast.Config{}, err
-	}
+// their environment variables and the --config file's content, file (in
+// that order of precedence), and checks it. listenAddr is the node's
+// listening address, the default of --node.
+func clusterConfig(c *cli.Context, file fileConfig, listenAddr string, log *slog.Logger) (broadcast.Config, error) {
 	pool, err := poolFrom(c, file)
 	if err != nil {
 		return broadcast.Config{}, err
@@ -218,7 +214,7 @@ func warnIfShared(path, what string, log *slog.Logger) {
 }
 
 // configKeys are the keys a --config file may hold.
-var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes"}
+var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm"}
 
 // fileConfig is the content of a --config file, for example
 //
@@ -229,12 +225,18 @@ var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_
 //	cluster_secret: s3cr3t
 //	peer_queue: 65536
 //	peer_queue_bytes: 67108864
+//	realms:
+//	  - realm1
+//	  - com.example.admin
+//	v1_realm: realm1
 type fileConfig struct {
 	Pool           []string
 	Node           string
 	ClusterSecret  string
 	PeerQueue      int
 	PeerQueueBytes int
+	Realms         []string
+	V1Realm        string
 }
 
 // loadConfigFile reads the YAML file at path (nothing when path is
@@ -266,6 +268,8 @@ func loadConfigFile(path string, log *slog.Logger) (fileConfig, error) {
 		"cluster_secret":   &fc.ClusterSecret,
 		"peer_queue":       &fc.PeerQueue,
 		"peer_queue_bytes": &fc.PeerQueueBytes,
+		"realms":           &fc.Realms,
+		"v1_realm":         &fc.V1Realm,
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {

@@ -25,7 +25,12 @@ func clusterFrom(t *testing.T, listen string, args ...string) (broadcast.Config,
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	cfg, err := clusterConfig(parseRun(t, args...), listen, log)
+	c := parseRun(t, args...)
+	file, err := loadConfigFile(c.String("config"), log)
+	if err != nil {
+		return broadcast.Config{}, logs.String(), err
+	}
+	cfg, err := clusterConfig(c, file, listen, log)
 	if err == nil && cfg.Logger != log {
 		t.Errorf("the cluster logger is not the node's")
 	}
@@ -240,13 +245,13 @@ func TestClusterConfigErrors(t *testing.T) {
 		{"negative peer queue bytes", []string{"--pool", pair, "--cluster-secret", "s", "--peer-queue-bytes", "-5"},
 			"peer queue limits must not be negative (publications 65536, bytes -5)"},
 		{"unknown key", []string{"--config", unknown},
-			"--config " + unknown + ` line 3: unknown key "wampserver_pool" (known keys: pool, node, cluster_secret, peer_queue, peer_queue_bytes)`},
+			"--config " + unknown + ` line 3: unknown key "wampserver_pool" (known keys: pool, node, cluster_secret, peer_queue, peer_queue_bytes, realms, v1_realm)`},
 		{"key twice", []string{"--config", twice},
 			"--config " + twice + ` line 2: key "node" given twice`},
 		{"pool not a list", []string{"--config", scalar},
 			"--config " + scalar + " line 1: pool: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `127.0.0...` into []string"},
 		{"not a mapping", []string{"--config", list},
-			"--config " + list + ": want a mapping with the keys pool, node, cluster_secret, peer_queue, peer_queue_bytes"},
+			"--config " + list + ": want a mapping with the keys pool, node, cluster_secret, peer_queue, peer_queue_bytes, realms, v1_realm"},
 		{"missing config", []string{"--config", missing},
 			"--config: open " + missing + ": no such file or directory"},
 	} {

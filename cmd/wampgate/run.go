@@ -48,9 +48,9 @@ func runFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: env("ALLOWED_ORIGINS"),
 			Usage: "Origin values accepted in handshakes, comma-separated (default: any)"},
 		&cli.StringSliceFlag{Name: "realm", EnvVars: env("REALM"),
-			Usage: "a WAMP realm to serve, repeatable or comma-separated (default: realm1)"},
+			Usage: "a WAMP realm to serve, repeatable or comma-separated (default: realms in --config, else realm1)"},
 		&cli.StringFlag{Name: "v1-realm", EnvVars: env("V1_REALM"),
-			Usage: "the realm WAMP v1 sessions join (default: the first --realm)"},
+			Usage: "the realm WAMP v1 sessions join (default: v1_realm in --config, else the first realm)"},
 		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
 			Usage: "server name sent in the WAMP v1 WELCOME (a ']' is sent as ')')"},
 		&cli.IntFlag{Name: "gc-percent", Value: 50, EnvVars: env("GC_PERCENT"),
@@ -89,6 +89,18 @@ func configFromFlags(c *cli.Context) gateway.Config {
 	return cfg
 }
 
+// realmsFrom returns the realms and the v1 realm: from --realm and
+// --v1-realm (or their environment variables) when set, else from the
+// --config file's realms and v1_realm. Each is taken on its own: a file's
+// realms list with --v1-realm on the command line is fine.
+func realmsFrom(c *cli.Context, file fileConfig) (realms []string, v1Realm string) {
+	realms = file.Realms
+	if c.IsSet("realm") {
+		realms = c.StringSlice("realm")
+	}
+	return realms, pick(c, "v1-realm", file.V1Realm)
+}
+
 func runNode(c *cli.Context) error {
 	log, err := newLogger(c.App.ErrWriter, c.String("log-level"), c.String("log-format"))
 	if err != nil {
@@ -97,9 +109,14 @@ func runNode(c *cli.Context) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(c.Int("gc-percent"))
 	}
+	file, err := loadConfigFile(c.String("config"), log)
+	if err != nil {
+		return err
+	}
 	cfg := configFromFlags(c)
 	cfg.Logger = log
-	if cfg.Cluster, err = clusterConfig(c, cfg.Addr, log); err != nil {
+	cfg.Realms, cfg.V1Realm = realmsFrom(c, file)
+	if cfg.Cluster, err = clusterConfig(c, file, cfg.Addr, log); err != nil {
 		return err
 	}
 	node, err := gateway.New(cfg)

@@ -7,4 +7,16 @@
 // payloads (Arguments, ArgumentsKw) stay raw bytes in the serializer's
 // format: they are validated when a message is decoded and written back
 // verbatim, never decoded on the routing path.
+//
+// The session: Session is the wamp.ProtocolSession of one v2 connection.
+// It waits for HELLO, joins a core wamp.Session to the realm HELLO names
+// (WELCOME announces the broker features it implements), serves the
+// broker messages (session_broker.go) and hands the dealer messages to
+// the RPC seam (session_rpc.go), until GOODBYE; the connection then
+// waits for the next HELLO, a new session with a new id. Protocol
+// violations are answered with ABORT wamp.error.protocol_violation and a
+// WebSocket close. Protocol, one per serializer and node, encodes each
+// EVENT once per publication and subscription for every subscriber of
+// that serializer, converting the payload when the publisher used
+// another format.
 package v2

@@ -23,6 +23,7 @@ const (
 	ErrOptionNotAllowed         = "wamp.error.option_not_allowed"
 	ErrOptionDisallowedDisclose = "wamp.error.option_disallowed.disclose_me"
 	ErrNetworkFailure           = "wamp.error.network_failure"
+	ErrFeatureNotSupported      = "wamp.error.feature_not_supported"
 )
 
 // Close URIs (GOODBYE and ABORT reasons).
