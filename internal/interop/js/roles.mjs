@@ -25,7 +25,10 @@ async function publish(ctx) {
   const published = [];
   for (const [i, p] of ctx.param('publications', undefined, true).entries()) {
     const options = { ...(p.options || {}), acknowledge: true };
-    const pub = await ctx.wait(c.session.publish(topic, wire(p.args || [], ctx.serializer), wire(p.kwargs || {}, ctx.serializer), options),
+    // Absent args/kwargs stay absent (Autobahn|JS then sends none).
+    const args = p.args === undefined ? undefined : wire(p.args, ctx.serializer);
+    const kwargs = p.kwargs === undefined ? undefined : wire(p.kwargs, ctx.serializer);
+    const pub = await ctx.wait(c.session.publish(topic, args, kwargs, options),
       `PUBLISHED for publication ${i}`);
     published.push(checkID(pub.id, 'publication id'));
   }
