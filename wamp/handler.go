@@ -16,8 +16,11 @@ package wamp
 // OnSubscribe and OnUnsubscribe receive the match policy (a v2 client may
 // subscribe to a prefix or wildcard pattern, which topic then holds);
 // OnPublish sees the payload as Args/Kwargs (Publication.Event and
-// SetEvent give the v1 view); BaseHandler.OnCall answers
-// wamp.error.no_such_procedure.
+// SetEvent give the v1 view); OnCall sees only calls that no registered
+// callee serves, and a Call's Args and Kwargs are raw payloads
+// (Call.JSONArgs gives the v1 view of the arguments; Result and Error
+// answer as before, Yield, Raise and Progress answer with v2 payloads);
+// BaseHandler.OnCall answers wamp.error.no_such_procedure.
 //
 // Embed BaseHandler to implement only the hooks you need.
 type Handler interface {
@@ -47,9 +50,12 @@ type Handler interface {
 	// an acknowledgement). Server-side Router.Publish calls do not pass
 	// here.
 	OnPublish(p Peer, pub *Publication) error
-	// OnCall is called for a remote procedure call that no registered
-	// callee serves. It must answer the call exactly once, with
-	// Call.Result or Call.Error, now or later from any goroutine.
+	// OnCall is called for a remote procedure call (v1 or v2) that no
+	// registered callee serves: no session's registration and none of
+	// the realm's own procedures (Realm.Register) matches it. It must
+	// answer the call exactly once (Call.Result, Error, Yield or Raise),
+	// now or later from any goroutine; a call with a timeout that is
+	// still unanswered when it elapses ends with wamp.error.timeout.
 	OnCall(p Peer, call *Call)
 }
 

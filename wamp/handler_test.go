@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wampgate/wampgate/wamp"
+	"github.com/wampgate/wampgate/wamp/value"
 )
 
 // hooks is a Handler recording calls, with switchable behaviour.
@@ -155,12 +156,21 @@ func TestHookPanic(t *testing.T) {
 
 func TestCall(t *testing.T) {
 	rep := &replier{}
-	c := wamp.NewCall("proc", nil, rep)
+	c := wamp.NewCall("proc", wamp.Payload{}, wamp.Payload{}, rep)
 	if err := c.Result(make(chan int)); err == nil {
 		t.Errorf("Result(chan) succeeded")
 	}
 	if err := c.Result(json.RawMessage(`[1,`)); err == nil {
 		t.Errorf("Result(invalid raw JSON) succeeded")
+	}
+	if err := c.Yield(jsonPayload(`{}`), wamp.Payload{}); err == nil {
+		t.Errorf("Yield of a dict as arguments succeeded")
+	}
+	if err := c.Raise("u", wamp.Payload{}, jsonPayload(`[]`)); err == nil {
+		t.Errorf("Raise with a list as keyword arguments succeeded")
+	}
+	if err := c.Progress(wamp.Payload{}, wamp.Payload{}); !errors.Is(err, wamp.ErrNoProgress) {
+		t.Errorf("Progress without receive_progress: %v", err)
 	}
 	if err := c.Result(map[string]any{"a": "<b>/é"}); err != nil {
 		t.Fatal(err)
@@ -168,30 +178,135 @@ func TestCall(t *testing.T) {
 	if err := c.Error("u", "d", nil); !errors.Is(err, wamp.ErrCallAnswered) {
 		t.Errorf("second answer: %v", err)
 	}
-	if want := []string{`result {"a":"<b>/é"}`}; !slices.Equal(rep.got, want) {
+	if want := []string{`result [{"a":"<b>/é"}] -`}; !slices.Equal(rep.got, want) {
 		t.Errorf("replies %q, want %q", rep.got, want)
 	}
 
 	rep = &replier{}
-	c = wamp.NewCall("proc", nil, rep)
-	if err := c.Result(json.RawMessage(" [ 1 , 2 ] ")); err != nil {
+	answers := []func(c *wamp.Call) error{
+		func(c *wamp.Call) error { return c.Result(json.RawMessage(" [ 1 , 2 ] ")) },
+		func(c *wamp.Call) error { return c.Error("uri", "desc", []int{1}) },
+		func(c *wamp.Call) error { return c.Error("uri", "desc", map[string]int{"k": 1}) },
+		func(c *wamp.Call) error { return c.Error("uri", "", nil) },
+		func(c *wamp.Call) error { wamp.BaseHandler{}.OnCall(nil, c); return nil },
+		func(c *wamp.Call) error { return c.Yield(wamp.Payload{}, jsonPayload(`{"x":1}`)) },
+		func(c *wamp.Call) error { return c.Raise("e", wamp.Payload{}, wamp.Payload{}) },
+	}
+	for _, answer := range answers {
+		if err := answer(wamp.NewCall("proc", wamp.Payload{}, wamp.Payload{}, rep)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c = wamp.NewCall("proc", wamp.Payload{}, wamp.Payload{}, rep)
+	c.ReceiveProgress = true
+	for range 2 {
+		if err := c.Progress(jsonPayload(`[1]`), wamp.Payload{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Yield(wamp.Payload{}, wamp.Payload{}); err != nil {
 		t.Fatal(err)
 	}
-	c = wamp.NewCall("proc", nil, rep)
-	if err := c.Error("uri", "desc", []int{1}); err != nil {
-		t.Fatal(err)
+	if err := c.Progress(jsonPayload(`[1]`), wamp.Payload{}); !errors.Is(err, wamp.ErrCallAnswered) {
+		t.Errorf("progress after the result: %v", err)
 	}
-	c = wamp.NewCall("proc", nil, rep)
-	wamp.BaseHandler{}.OnCall(nil, c)
-	want := []string{"result [1,2]", "error uri desc [1]", "error wamp.error.no_such_procedure no procedure proc is registered on this node "}
+	want := []string{
+		"result [[1,2]] -",
+		`error uri ["desc",[1]] -`,
+		`error uri ["desc"] {"k":1}`,
+		`error uri [""] -`,
+		`error wamp.error.no_such_procedure ["no procedure proc is registered on this node"] -`,
+		`result - {"x":1}`,
+		"error e - -",
+		"progress [1] -", "progress [1] -", "result - -",
+	}
 	if !slices.Equal(rep.got, want) {
-		t.Errorf("replies %q, want %q", rep.got, want)
+		t.Errorf("replies\n got %q\nwant %q", rep.got, want)
 	}
 }
 
-type replier struct{ got []string }
+// TestCallJSONArgs: the v1 view of a call's arguments, from JSON (with
+// whitespace) and from MessagePack.
+func TestCallJSONArgs(t *testing.T) {
+	for _, tc := range []struct {
+		args wamp.Payload
+		want []string
+	}{
+		{wamp.Payload{}, nil},
+		{jsonPayload(`[]`), nil},
+		{jsonPayload(`[ 1 , { "a" : [ 2 ] } ,"x y"]`), []string{`1`, `{"a":[2]}`, `"x y"`}},
+		{wamp.Payload{Raw: []byte{0x92, 0x01, 0xc4, 0x01, 0xff}, Format: value.MsgPack}, []string{`1`, `"\u0000/w=="`}},
+	} {
+		c := wamp.NewCall("p", tc.args, wamp.Payload{}, &replier{})
+		got, err := c.JSONArgs()
+		if err != nil {
+			t.Fatalf("JSONArgs(%q): %v", tc.args.Raw, err)
+		}
+		var gs []string
+		for _, a := range got {
+			gs = append(gs, string(a))
+		}
+		if !slices.Equal(gs, tc.want) {
+			t.Errorf("JSONArgs(%q) = %q, want %q", tc.args.Raw, gs, tc.want)
+		}
+	}
+	c := wamp.NewCall("p", jsonPayload(`[1,`), wamp.Payload{}, &replier{})
+	if _, err := c.JSONArgs(); err == nil {
+		t.Error("JSONArgs of malformed JSON succeeded")
+	}
+}
 
-func (r *replier) ReplyResult(result []byte) { r.got = append(r.got, "result "+string(result)) }
-func (r *replier) ReplyError(uri, desc string, details []byte) {
-	r.got = append(r.got, "error "+uri+" "+desc+" "+string(details))
+func jsonPayload(s string) wamp.Payload { return wamp.Payload{Raw: []byte(s), Format: value.JSON} }
+
+// replier records a call's answers as "result|progress|error <uri>
+// <args> <kwargs>", each part "-" when absent.
+type replier struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *replier) ReplyResult(args, kwargs wamp.Payload, progress bool) {
+	kind := "result"
+	if progress {
+		kind = "progress"
+	}
+	r.record(kind + " " + partString(args) + " " + partString(kwargs))
+}
+
+func (r *replier) ReplyError(uri string, args, kwargs wamp.Payload) {
+	r.record("error " + uri + " " + partString(args) + " " + partString(kwargs))
+}
+
+func (r *replier) record(s string) {
+	r.mu.Lock()
+	r.got = append(r.got, s)
+	r.mu.Unlock()
+}
+
+// peek returns the answers recorded since the last take.
+func (r *replier) peek() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// take returns the answers recorded since the last take.
+func (r *replier) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	got := r.got
+	r.got = nil
+	return got
+}
+
+// partString shows a payload part as JSON, "-" when absent.
+func partString(p wamp.Payload) string {
+	raw, err := p.In(value.JSON)
+	switch {
+	case err != nil:
+		return "!" + err.Error()
+	case raw == nil:
+		return "-"
+	}
+	return string(raw)
 }

@@ -30,6 +30,18 @@ func (p Payload) format() value.Format {
 	return p.Format
 }
 
+// In returns the part encoded in format f: Raw itself when it is in f
+// already, else a conversion (value.Convert); nil and no error when the
+// part is absent. Protocol sessions use it to write a call's payload in
+// their serializer.
+func (p Payload) In(f value.Format) ([]byte, error) {
+	from := p.format()
+	if p.Raw == nil || from == f {
+		return p.Raw, nil
+	}
+	return value.Convert(nil, p.Raw, from, f)
+}
+
 // normalize gives a present part an explicit format; a part in an
 // unknown format is dropped (it could be delivered to nobody).
 func (p *Payload) normalize() {

@@ -1,16 +1,21 @@
 package wamp
 
-import "sync/atomic"
+import (
+	"fmt"
+	"sync/atomic"
+)
 
 // Realm is one routing domain of a router: its sessions, its broker (one
-// topic space shared by v1 and v2 sessions) and its retained events. The
-// dealer and the meta API join it later, beside the broker. Sessions of
-// different realms never see each other's publications. All its methods
-// are safe for concurrent use.
+// topic space shared by v1 and v2 sessions), its retained events and its
+// dealer (registrations, and the procedures it serves itself). The meta
+// API joins it later. Sessions of different realms never see each
+// other's publications or procedures. All its methods are safe for
+// concurrent use.
 type Realm struct {
 	name     string
 	router   *Router
 	broker   broker
+	dealer   dealer
 	retained retainStore
 	sessions atomic.Int64
 }
@@ -18,6 +23,7 @@ type Realm struct {
 func newRealm(r *Router, name string) *Realm {
 	rm := &Realm{name: name, router: r}
 	rm.broker.init()
+	rm.dealer.init()
 	rm.retained.max = r.maxRetained
 	return rm
 }
@@ -160,6 +166,66 @@ func (r *Realm) AllSubscriptions(dst []*Subscription) []*Subscription {
 	return b.patterns.appendAll(dst)
 }
 
+// Register makes fn serve the calls of procedure (a pattern when
+// opts.Match is not MatchExact; opts.Invoke and opts.DiscloseCaller do
+// not apply) in this realm: a procedure the realm implements in Go, such
+// as the meta API's under the reserved prefix "wamp.", which only such
+// procedures may use. Calls reach it like a session's registration
+// (exact, then longest prefix, then wildcard), before Handler.OnCall. It
+// fails with ErrProcedureAlreadyExists when (procedure, opts.Match) is
+// registered already, by a session or the realm.
+func (r *Realm) Register(procedure string, opts RegisterOptions, fn ProcedureFunc) (*Registration, error) {
+	reg, err := r.dealer.add(procedure, opts, nil, fn)
+	if err != nil {
+		return nil, fmt.Errorf("wamp: realm %q: register %q: %w", r.name, procedure, err)
+	}
+	return reg, nil
+}
+
+// Unregister removes a procedure Register made. It returns
+// ErrNoSuchRegistration when reg is gone already or is not one of the
+// realm's own procedures.
+func (r *Realm) Unregister(reg *Registration) error {
+	if reg.fn == nil || reg.dealer != &r.dealer || !r.dealer.remove(reg, nil) {
+		return ErrNoSuchRegistration
+	}
+	return nil
+}
+
+// Registration returns the live registration with id, or nil (meta API:
+// wamp.registration.get). It visits every registration of the realm.
+func (r *Realm) Registration(id ID) *Registration {
+	for _, reg := range r.AllRegistrations(nil) {
+		if reg.id == id {
+			return reg
+		}
+	}
+	return nil
+}
+
+// LookupRegistration returns the live registration (uri, match), or nil
+// (meta API: wamp.registration.lookup).
+func (r *Realm) LookupRegistration(uri string, match Match) *Registration {
+	r.dealer.mu.RLock()
+	defer r.dealer.mu.RUnlock()
+	return r.dealer.find(uri, match)
+}
+
+// MatchRegistration returns the registration a call to procedure would
+// reach (exact, then longest prefix, then wildcard), or nil (meta API:
+// wamp.registration.match).
+func (r *Realm) MatchRegistration(procedure string) *Registration {
+	r.dealer.mu.RLock()
+	defer r.dealer.mu.RUnlock()
+	return r.dealer.match(procedure)
+}
+
+// AllRegistrations appends every live registration of the realm to dst,
+// its own procedures included (meta API: wamp.registration.list).
+func (r *Realm) AllRegistrations(dst []*Registration) []*Registration {
+	return r.dealer.appendAll(dst)
+}
+
 // RealmStats is a snapshot of a realm's counters.
 type RealmStats struct {
 	Sessions        int64  // live sessions
@@ -167,6 +233,8 @@ type RealmStats struct {
 	Subscribers     int64  // (session, subscription) pairs
 	Retained        int64  // topics with a retained event
 	RetainedEvicted uint64 // retained events evicted by the bound
+	Registrations   int64  // live registrations (procedures and patterns)
+	CallsInFlight   int64  // invocations in flight to callee sessions
 }
 
 // Stats returns the realm's counters: a few atomic loads.
@@ -177,5 +245,7 @@ func (r *Realm) Stats() RealmStats {
 		Subscribers:     r.broker.members.Load(),
 		Retained:        r.retained.count.Load(),
 		RetainedEvicted: r.retained.evicted.Load(),
+		Registrations:   r.dealer.registrations.Load(),
+		CallsInFlight:   r.dealer.inFlight.Load(),
 	}
 }

@@ -13,6 +13,8 @@ const (
 	DefaultRealm            = "realm1"
 	DefaultAgent            = "wampgate"
 	DefaultMaxSubscriptions = 1024
+	DefaultMaxRegistrations = 1024
+	DefaultMaxCallsInFlight = 1000
 )
 
 // RouterConfig configures a Router. The zero value is usable: one realm,
@@ -44,6 +46,14 @@ type RouterConfig struct {
 	// MaxSubscriptions caps the subscriptions of one session; 0 means
 	// DefaultMaxSubscriptions.
 	MaxSubscriptions int
+	// MaxRegistrations caps the registrations of one session; 0 means
+	// DefaultMaxRegistrations.
+	MaxRegistrations int
+	// MaxCallsInFlight caps, per session, the calls in flight to callee
+	// sessions it makes as a caller, and separately the invocations in
+	// flight it serves as a callee; 0 means DefaultMaxCallsInFlight. A
+	// call beyond either ends with ERROR wampgate.error.too_many_calls.
+	MaxCallsInFlight int
 	// MaxRetained caps the topics with a retained event, per realm; 0
 	// means DefaultMaxRetained. Beyond it the oldest is evicted.
 	MaxRetained int
@@ -69,6 +79,8 @@ type Router struct {
 	slot        uint64
 	localTopic  string
 	maxSubs     int
+	maxRegs     int
+	maxCalls    int
 	maxRetained int
 	relay       func(*Publication)
 	log         *slog.Logger
@@ -92,6 +104,8 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		agent:       cfg.Agent,
 		localTopic:  cfg.LocalTopic,
 		maxSubs:     cfg.MaxSubscriptions,
+		maxRegs:     cfg.MaxRegistrations,
+		maxCalls:    cfg.MaxCallsInFlight,
 		maxRetained: cfg.MaxRetained,
 		relay:       cfg.Relay,
 		log:         cfg.Logger,
@@ -109,6 +123,12 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 	}
 	if r.maxSubs <= 0 {
 		r.maxSubs = DefaultMaxSubscriptions
+	}
+	if r.maxRegs <= 0 {
+		r.maxRegs = DefaultMaxRegistrations
+	}
+	if r.maxCalls <= 0 {
+		r.maxCalls = DefaultMaxCallsInFlight
 	}
 	if r.maxRetained <= 0 {
 		r.maxRetained = DefaultMaxRetained
@@ -200,6 +220,8 @@ type Stats struct {
 	Retained        int64  // topics with a retained event
 	RetainedEvicted uint64 // retained events evicted by MaxRetained
 	UnknownRealm    uint64 // publications dropped for a realm this node lacks
+	Registrations   int64  // live registrations
+	CallsInFlight   int64  // invocations in flight to callee sessions
 }
 
 // Stats returns the router's counters. It is cheap: a few atomic loads
@@ -217,6 +239,8 @@ func (r *Router) Stats() Stats {
 		st.Subscriptions += rs.Subscribers
 		st.Retained += rs.Retained
 		st.RetainedEvicted += rs.RetainedEvicted
+		st.Registrations += rs.Registrations
+		st.CallsInFlight += rs.CallsInFlight
 	}
 	return st
 }

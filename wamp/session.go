@@ -37,10 +37,11 @@ const Anonymous = "anonymous"
 var anonymous = &Auth{Role: Anonymous, Method: Anonymous}
 
 // Session is the protocol-neutral part of one WAMP session: its id, realm,
-// connection, protocol and subscriptions. A protocol package (wamp/v1,
-// wamp/v2) gets one from Realm.NewSession, calls Join once (WELCOME), then
-// Subscribe, Unsubscribe, Publish and Call as messages arrive, and Leave
-// once at the end. A v2 connection may run several sessions in a row
+// connection, protocol, subscriptions and registrations. A protocol
+// package (wamp/v1, wamp/v2) gets one from Realm.NewSession, calls Join
+// once (WELCOME), then Subscribe, Unsubscribe, Publish, Register,
+// Unregister, Call, Cancel, Yield and InvocationError as messages arrive,
+// and Leave once at the end. A v2 connection may run several sessions in a row
 // (HELLO after GOODBYE): each is a new Session with a new id. Those calls
 // come from the protocol session's goroutine and never overlap; ID,
 // Realm, RemoteAddr, Protocol, Close, Conn and the Auth accessors are
@@ -61,6 +62,10 @@ type Session struct {
 	// it may read them without the lock.
 	mu   sync.Mutex
 	subs []*member
+
+	// calls is the session's dealer state (session_calls.go), nil until
+	// it registers or calls a callee session.
+	calls *sessionCalls
 }
 
 const (
@@ -122,13 +127,15 @@ func (s *Session) Join() {
 	s.hook("OnOpen", func() error { s.realm.router.handler.OnOpen(s); return nil })
 }
 
-// Leave removes the session from every subscription and from the
-// registry, then calls Handler.OnClose. Calls after the first do nothing;
-// Leave on a session that never joined only marks it left.
+// Leave ends the session's calls and invocations in flight (see
+// leaveCalls), removes it from every registration, every subscription and
+// the registry, then calls Handler.OnClose. Calls after the first do
+// nothing; Leave on a session that never joined only marks it left.
 func (s *Session) Leave() {
 	if s.state.Swap(sessionLeft) != sessionJoined {
 		return
 	}
+	s.leaveCalls()
 	s.realm.leave(s)
 	s.hook("OnClose", func() error { s.realm.router.handler.OnClose(s); return nil })
 }
@@ -159,12 +166,6 @@ func (s *Session) Publish(pub *Publication) error {
 	}
 	s.realm.Publish(pub)
 	return nil
-}
-
-// Call hands a call to Handler.OnCall. (The dealer will first look for a
-// registered callee.)
-func (s *Session) Call(call *Call) {
-	s.hook("OnCall", func() error { s.realm.router.handler.OnCall(s, call); return nil })
 }
 
 // PanicError is the error a hook's panic is turned into.

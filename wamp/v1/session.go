@@ -1,14 +1,12 @@
 package v1
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
 
 	"github.com/wampgate/wampgate/wamp"
-	"github.com/wampgate/wampgate/wamp/internal/jsonscan"
 )
 
 // Session is one WAMP v1 session, the wamp.ProtocolSession the gateway
@@ -126,52 +124,5 @@ func (s *Session) handlePublish(m *Message) {
 	pub.SetEvent(m.Event)
 	if err := s.core.Publish(pub); err != nil {
 		s.router().Logger().Debug("wamp v1: publication dropped", "session", s.core.ID(), "err", err)
-	}
-}
-
-func (s *Session) handleCall(m *Message) {
-	r := &callReplier{session: s.core, callID: m.CallID}
-	if m.ProcedureError != "" {
-		r.ReplyError(ErrorInvalidURI, m.ProcedureError, nil)
-		return
-	}
-	s.core.Call(wamp.NewCall(s.prefixes.resolve(m.Procedure), ownedArgs(m.Args), r))
-}
-
-// ownedArgs copies the raw call arguments, compacted, into one buffer the
-// Call owns: the handler may answer after the frame's buffer is reused.
-func ownedArgs(raw [][]byte) []json.RawMessage {
-	if len(raw) == 0 {
-		return nil
-	}
-	n := 0
-	for _, a := range raw {
-		n += len(a)
-	}
-	buf := make([]byte, 0, n)
-	args := make([]json.RawMessage, len(raw))
-	for i, a := range raw {
-		start := len(buf)
-		buf = jsonscan.AppendCompact(buf, a)
-		args[i] = buf[start:len(buf):len(buf)]
-	}
-	return args
-}
-
-// callReplier answers one CALL with CALLRESULT or CALLERROR.
-type callReplier struct {
-	session *wamp.Session
-	callID  []byte
-}
-
-func (r *callReplier) ReplyResult(result []byte) {
-	if r.session.Live() {
-		r.session.Conn().SendText(AppendCallResult(nil, r.callID, result))
-	}
-}
-
-func (r *callReplier) ReplyError(uri, desc string, details []byte) {
-	if r.session.Live() {
-		r.session.Conn().SendText(AppendCallError(nil, r.callID, uri, desc, details))
 	}
 }

@@ -149,7 +149,8 @@ func (h *asyncHandler) OnCall(p wamp.Peer, call *wamp.Call) {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		_ = call.Result([]any{call.Procedure, len(call.Args)})
+		args, _ := call.JSONArgs()
+		_ = call.Result([]any{call.Procedure, len(args)})
 	}()
 }
 
@@ -204,8 +205,8 @@ func TestCallArgsOwned(t *testing.T) {
 	for i := range msg {
 		msg[i] = '#'
 	}
-	if len(got.Args) != 2 || string(got.Args[0]) != `[1,2]` || string(got.Args[1]) != `"x"` {
-		t.Errorf("args %q", got.Args)
+	if string(got.Args.Raw) != `[[1,2],"x"]` || got.Args.Format != value.JSON || got.Kwargs.Present() {
+		t.Errorf("args %q (format %v), kwargs %q", got.Args.Raw, got.Args.Format, got.Kwargs.Raw)
 	}
 }
 

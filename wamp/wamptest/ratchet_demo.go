@@ -32,11 +32,16 @@ func (RatchetDemoHandler) OnCall(_ wamp.Peer, call *wamp.Call) {
 		_ = call.Error(call.Procedure, RatchetDemoDescription, nil)
 		return
 	}
-	if len(call.Args) == 1 && isContainer(call.Args[0]) {
-		_ = call.Result(call.Args[0])
+	args, err := call.JSONArgs()
+	if err != nil {
+		_ = call.Error(wamp.ErrorInvalidArgument, err.Error(), nil)
 		return
 	}
-	_ = call.Result(rawList(call.Args))
+	if len(args) == 1 && isContainer(args[0]) {
+		_ = call.Result(args[0])
+		return
+	}
+	_ = call.Result(rawList(args))
 }
 
 // isContainer reports whether raw compact JSON v is a list or an object.
