@@ -133,12 +133,17 @@ func readJSONFile(path string, v any) error {
 	return nil
 }
 
+// available reports whether the library can run here.
+func (l *library) available() bool {
+	l.once.Do(func() { l.missing = l.probe(l) })
+	return l.missing == nil
+}
+
 // require skips the test (fails it under WAMPGATE_REQUIRE_CLIENTS=1) when
 // the library cannot run here.
 func (l *library) require(t testing.TB) {
 	t.Helper()
-	l.once.Do(func() { l.missing = l.probe(l) })
-	if l.missing == nil {
+	if l.available() {
 		return
 	}
 	msg := fmt.Sprintf("%s is not available: %v (install: %s)", l.title, l.missing, l.install)
@@ -148,9 +153,15 @@ func (l *library) require(t testing.TB) {
 	t.Skipf("%s; skipping (set %s=1 to fail instead)", msg, requireEnv)
 }
 
-// client is one running scenario script.
+// client is one running scenario script, seen from one test: the test
+// whose goroutine waits for it (see in).
 type client struct {
-	t      testing.TB
+	t testing.TB
+	*proc
+}
+
+// proc is the script's process and its output.
+type proc struct {
 	desc   string
 	cmd    *exec.Cmd
 	lines  chan string // stdout, closed at EOF
@@ -158,6 +169,10 @@ type client struct {
 	exited chan struct{}
 	err    error // from Wait, once exited is closed
 }
+
+// in returns the client as seen from t: waits fail t. Processes started
+// together under a parent test are checked in its subtests this way.
+func (c *client) in(t testing.TB) *client { return &client{t: t, proc: c.proc} }
 
 // syncBuffer is a bytes.Buffer safe for the process's writer goroutine and
 // the test reading it.
@@ -197,14 +212,13 @@ func (l *library) run(t testing.TB, url, realm, serializer, scenario string, par
 func (l *library) start(t testing.TB, desc string, args ...string) *client {
 	t.Helper()
 	l.require(t)
-	c := &client{
-		t:      t,
+	c := &client{t: t, proc: &proc{
 		desc:   desc,
 		cmd:    exec.Command(l.exe, args...),
 		lines:  make(chan string, 16),
 		stderr: &syncBuffer{},
 		exited: make(chan struct{}),
-	}
+	}}
 	// No bytecode caches in the source tree.
 	c.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	c.cmd.Stderr = c.stderr

@@ -30,23 +30,33 @@ func everyEndpoint() []endpoint {
 	return es
 }
 
-// subscriber runs the subscribe role and waits until it is subscribed.
+// subscriber is a running subscribe role.
 type subscriber struct {
 	endpoint
 	c       *client
 	session uint64
 }
 
-func subscribe(t *testing.T, url string, e endpoint, topic string, count int) *subscriber {
+// subscribe starts the subscribe role of every endpoint at once, each to
+// receive count(endpoint) events, and waits until all are subscribed.
+func subscribe(t *testing.T, url string, es []endpoint, topic string, count func(endpoint) int) map[endpoint]*subscriber {
 	t.Helper()
-	s := &subscriber{endpoint: e, c: e.lib.run(t, url, realm, e.ser, "subscribe", obj{"topic": topic, "count": count})}
-	var r struct {
-		Session json.Number `json:"session"`
+	subs := map[endpoint]*subscriber{}
+	for _, e := range es {
+		subs[e] = &subscriber{endpoint: e, c: e.lib.run(t, url, realm, e.ser, "subscribe", obj{"topic": topic, "count": count(e)})}
 	}
-	s.c.ready(&r)
-	s.session = id(t, e.String()+" subscriber session", r.Session)
-	return s
+	for _, e := range es {
+		var r struct {
+			Session json.Number `json:"session"`
+		}
+		subs[e].c.ready(&r)
+		subs[e].session = id(t, e.String()+" subscriber session", r.Session)
+	}
+	return subs
 }
+
+// times returns a count function giving n for every endpoint.
+func times(n int) func(endpoint) int { return func(endpoint) int { return n } }
 
 // events waits for the subscriber's result.
 func (s *subscriber) events(t *testing.T) []map[string]any {
@@ -90,10 +100,7 @@ func TestMixedLibrariesAndSerializers(t *testing.T) {
 	n := startNode(t)
 	url, topic := wsURL(n), prefix(t)+".mixed"
 	endpoints := everyEndpoint()
-	var subs []*subscriber
-	for _, e := range endpoints {
-		subs = append(subs, subscribe(t, url, e, topic, len(endpoints)))
-	}
+	subs := subscribe(t, url, endpoints, topic, times(len(endpoints)))
 	var want []any
 	for i, e := range endpoints {
 		p := obj{"args": append(arr{e.String(), i}, richArgs...), "kwargs": richKwargs}
@@ -107,8 +114,8 @@ func TestMixedLibrariesAndSerializers(t *testing.T) {
 		}
 		want = append(want, obj{"args": p["args"], "kwargs": richKwargs, "publication": ids[0], "publisher": publisher, "topic": topic})
 	}
-	for _, s := range subs {
-		sameJSON(t, s.String()+"'s events", s.events(t), want)
+	for _, e := range endpoints {
+		sameJSON(t, e.String()+"'s events", subs[e].events(t), want)
 	}
 }
 
@@ -154,17 +161,15 @@ func TestBinaryAcrossSerializers(t *testing.T) {
 	v1 := dialV1(t, n.Addr())
 	v1.send(5, topic)
 	v1.sync()
-	var subs []*subscriber
-	for _, e := range everyEndpoint() {
-		subs = append(subs, subscribe(t, url, e, topic, len(publications)))
-	}
+	subs := subscribe(t, url, everyEndpoint(), topic, times(len(publications)))
 	var ids []uint64
 	for _, p := range publications {
 		_, pid := publish(t, url, p.from, topic, p.pub)
 		ids = append(ids, pid[0])
 	}
 
-	for _, s := range subs {
+	for _, e := range everyEndpoint() {
+		s := subs[e]
 		// How the subscriber's library hands over bytes.
 		asBytes := func(b []byte) any { return obj{"bytes_b64": b64(b)} }
 		if s.lib == js && s.ser == "json" {

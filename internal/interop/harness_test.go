@@ -94,11 +94,13 @@ func TestScriptsReportRefusedUpgrade(t *testing.T) {
 			"Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body))
 		c.Close()
 	})
-	forEach(t, func(t *testing.T, lib *library, ser string) {
+	forEach(t, func(t *testing.T, lib *library, ser, _ string) func(*testing.T) {
 		c := lib.run(t, url, realm, ser, "join", obj{})
-		code, stderr := c.failure()
-		if code != 1 || !strings.Contains(stderr, "426") {
-			t.Errorf("exit %d, stderr %q; want exit 1 and a message naming the 426", code, stderr)
+		return func(t *testing.T) {
+			code, stderr := c.in(t).failure()
+			if code != 1 || !strings.Contains(stderr, "426") {
+				t.Errorf("exit %d, stderr %q; want exit 1 and a message naming the 426", code, stderr)
+			}
 		}
 	})
 }

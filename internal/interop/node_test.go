@@ -200,16 +200,30 @@ func distinct(t testing.TB, what string, ids map[string]uint64) {
 	}
 }
 
-// forEach runs f as a parallel subtest per library and serializer.
-func forEach(t *testing.T, f func(t *testing.T, lib *library, ser string)) {
+// forEach runs a scenario for every library and serializer. start runs in
+// the test itself and starts the processes (all of them run at once,
+// whatever go test's -parallel); the check it returns runs as the subtest
+// lib/serializer and waits for them. A library that cannot run here
+// skips (or fails) its own subtests only. uri is a URI prefix unique to
+// the library and serializer.
+func forEach(t *testing.T, start func(t *testing.T, lib *library, ser, uri string) func(t *testing.T)) {
 	t.Helper()
+	type sub struct {
+		name  string
+		check func(t *testing.T)
+	}
+	var subs []sub
 	for _, lib := range libraries {
 		for _, ser := range lib.serializers {
-			t.Run(lib.name+"/"+ser, func(t *testing.T) {
-				t.Parallel()
-				f(t, lib, ser)
-			})
+			check := func(t *testing.T) { lib.require(t) }
+			if lib.available() {
+				check = start(t, lib, ser, prefix(t)+"."+lib.name+"_"+ser)
+			}
+			subs = append(subs, sub{lib.name + "/" + ser, check})
 		}
+	}
+	for _, s := range subs {
+		t.Run(s.name, s.check)
 	}
 }
 

@@ -51,35 +51,38 @@ func checkWelcome(t *testing.T, what string, j joined) uint64 {
 
 func TestJoinAndLeave(t *testing.T) {
 	n := startNode(t)
-	forEach(t, func(t *testing.T, lib *library, ser string) {
-		var res struct {
-			First         joined `json:"first"`
-			FirstGoodbye  string `json:"first_goodbye"`
-			Second        joined `json:"second"`
-			SecondGoodbye string `json:"second_goodbye"`
-			Close         string `json:"close"`
-		}
-		lib.run(t, wsURL(n), realm, ser, "join", obj{}).result(&res)
-		first := checkWelcome(t, "first WELCOME", res.First)
-		if res.FirstGoodbye != "wamp.close.goodbye_and_out" {
-			t.Errorf("GOODBYE answered with %q, want wamp.close.goodbye_and_out", res.FirstGoodbye)
-		}
-		switch lib {
-		case python:
-			// Autobahn|Python keeps the connection open after GOODBYE and
-			// sends a new HELLO on it: a new session, a new id.
-			second := checkWelcome(t, "WELCOME to the second HELLO", res.Second)
-			if second == first {
-				t.Errorf("the second HELLO on the connection got the first session's id %d", first)
+	forEach(t, func(t *testing.T, lib *library, ser, _ string) func(*testing.T) {
+		c := lib.run(t, wsURL(n), realm, ser, "join", obj{})
+		return func(t *testing.T) {
+			var res struct {
+				First         joined `json:"first"`
+				FirstGoodbye  string `json:"first_goodbye"`
+				Second        joined `json:"second"`
+				SecondGoodbye string `json:"second_goodbye"`
+				Close         string `json:"close"`
 			}
-			if res.SecondGoodbye != "wamp.close.goodbye_and_out" {
-				t.Errorf("second GOODBYE answered with %q, want wamp.close.goodbye_and_out", res.SecondGoodbye)
+			c.in(t).result(&res)
+			first := checkWelcome(t, "first WELCOME", res.First)
+			if res.FirstGoodbye != "wamp.close.goodbye_and_out" {
+				t.Errorf("GOODBYE answered with %q, want wamp.close.goodbye_and_out", res.FirstGoodbye)
 			}
-		case js:
-			// Autobahn|JS closes the connection once the router answered
-			// its GOODBYE: a clean close.
-			if res.Close != "closed" {
-				t.Errorf("connection ended %q after GOODBYE, want a clean close (\"closed\")", res.Close)
+			switch lib {
+			case python:
+				// Autobahn|Python keeps the connection open after GOODBYE and
+				// sends a new HELLO on it: a new session, a new id.
+				second := checkWelcome(t, "WELCOME to the second HELLO", res.Second)
+				if second == first {
+					t.Errorf("the second HELLO on the connection got the first session's id %d", first)
+				}
+				if res.SecondGoodbye != "wamp.close.goodbye_and_out" {
+					t.Errorf("second GOODBYE answered with %q, want wamp.close.goodbye_and_out", res.SecondGoodbye)
+				}
+			case js:
+				// Autobahn|JS closes the connection once the router answered
+				// its GOODBYE: a clean close.
+				if res.Close != "closed" {
+					t.Errorf("connection ended %q after GOODBYE, want a clean close (\"closed\")", res.Close)
+				}
 			}
 		}
 	})
@@ -87,16 +90,19 @@ func TestJoinAndLeave(t *testing.T) {
 
 func TestJoinUnknownRealmAborts(t *testing.T) {
 	n := startNode(t)
-	forEach(t, func(t *testing.T, lib *library, ser string) {
-		var res struct {
-			Aborted struct {
-				Reason  string `json:"reason"`
-				Message any    `json:"message"`
-			} `json:"aborted"`
-		}
-		lib.run(t, wsURL(n), "no.such.realm", ser, "join", obj{}).result(&res)
-		if res.Aborted.Reason != "wamp.error.no_such_realm" {
-			t.Errorf("HELLO for an unknown realm: ABORT reason %q, want wamp.error.no_such_realm", res.Aborted.Reason)
+	forEach(t, func(t *testing.T, lib *library, ser, _ string) func(*testing.T) {
+		c := lib.run(t, wsURL(n), "no.such.realm", ser, "join", obj{})
+		return func(t *testing.T) {
+			var res struct {
+				Aborted struct {
+					Reason  string `json:"reason"`
+					Message any    `json:"message"`
+				} `json:"aborted"`
+			}
+			c.in(t).result(&res)
+			if res.Aborted.Reason != "wamp.error.no_such_realm" {
+				t.Errorf("HELLO for an unknown realm: ABORT reason %q, want wamp.error.no_such_realm", res.Aborted.Reason)
+			}
 		}
 	})
 }

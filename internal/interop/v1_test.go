@@ -28,10 +28,7 @@ func TestV1PublishReachesV2Subscribers(t *testing.T) {
 		}
 		return 5
 	}
-	subs := map[endpoint]*subscriber{}
-	for _, e := range endpoints {
-		subs[e] = subscribe(t, url, e, topic, count(e))
-	}
+	subs := subscribe(t, url, endpoints, topic, count)
 	v1 := dialV1(t, n.Addr())
 	events := []any{obj{"a": 1, "b": arr{1, 2}}, "text", 42, "only " + only.String(), "all but " + skipped.String(), nil}
 	v1.send(7, topic, events[0])

@@ -1,7 +1,7 @@
 // One-sided roles for scenarios that span processes (another library, or
 // wampgate's own v1 client in the Go test). Parameters as in
-// ../python/roles.py, plus for call: cancel {"mode": "kill"|"skip"|
-// "killnowait"}, sent after the first progressive result.
+// ../python/roles.py, plus per call: cancel {"mode": "kill"|"skip"|
+// "killnowait"}, sent after the call's first progressive result.
 
 import { Collector, ScenarioError, autobahn, checkID, deferred, eventOf, plain, resultOf, wire } from './harness.mjs';
 
@@ -64,25 +64,30 @@ async function callee(ctx) {
 }
 
 async function call(ctx) {
-  const procedure = ctx.param('procedure', undefined, true);
-  const options = { ...(ctx.param('options') || {}) };
-  const cancel = ctx.param('cancel');
-  if (cancel) options.receive_progress = true;
+  const calls = ctx.param('calls', undefined, true);
   const c = await ctx.connect();
-  const out = { session: checkID(c.session.id, 'session id'), progress: [] };
-  const first = deferred();
-  const pending = c.session.call(procedure, wire(ctx.param('args') || [], ctx.serializer), wire(ctx.param('kwargs') || {}, ctx.serializer), options);
-  const settled = ctx.wait(pending.then(null, null, (p) => { out.progress.push(plain(p)); first.resolve(); }), 'the answer to CALL')
-    .then((res) => { out.result = resultOf(res); }, (e) => {
-      if (!(e instanceof autobahn.Error)) throw e;
-      out.error = { error: e.error, args: plain(e.args), kwargs: plain(e.kwargs) };
-    });
-  if (cancel) {
-    await ctx.wait(first.promise, 'the first progressive result before CANCEL');
-    pending.cancel({ mode: cancel.mode });
+  const out = [];
+  for (const [i, spec] of calls.entries()) {
+    const options = { ...(spec.options || {}) };
+    if (spec.cancel) options.receive_progress = true;
+    const seen = { progress: [] };
+    const first = deferred();
+    const pending = c.session.call(spec.procedure, wire(spec.args || [], ctx.serializer), wire(spec.kwargs || {}, ctx.serializer), options);
+    const settled = ctx.wait(pending.then(null, null, (p) => { seen.progress.push(plain(p)); first.resolve(); }),
+      `the answer to call ${i} (${spec.procedure})`)
+      .then((res) => { seen.result = resultOf(res); }, (e) => {
+        if (!(e instanceof autobahn.Error)) throw e;
+        seen.error = { error: e.error, args: plain(e.args), kwargs: plain(e.kwargs) };
+      });
+    if (spec.cancel) {
+      await ctx.wait(Promise.race([first.promise, settled]), `the first progressive result of call ${i}`);
+      if (seen.result || seen.error) throw new ScenarioError(`call ${i} ended before its first progressive result`);
+      pending.cancel({ mode: spec.cancel.mode });
+    }
+    await settled;
+    out.push(seen);
   }
-  await settled;
-  return out;
+  return { session: checkID(c.session.id, 'session id'), calls: out };
 }
 
 export const ROLES = { subscribe, publish, callee, call };

@@ -9,8 +9,8 @@ Parameters (--params):
   callee:    procedures: {uri: {"result": {args, kwargs}} | {"error": {uri,
              args, kwargs}} | {"wait_interrupt": true}}, count -- ready after
              REGISTERED, then serves count invocations.
-  call:      procedure, args, kwargs, options ({"timeout": ms,
-             "receive_progress": true}).
+  call:      calls: [{procedure, args, kwargs, options ({"timeout": ms,
+             "receive_progress": true})}], made one after the other.
 """
 
 import asyncio
@@ -104,24 +104,28 @@ async def callee(ctx):
 
 
 async def call(ctx):
-    procedure = ctx.param("procedure", required=True)
-    opts = ctx.param("options") or {}
+    calls = ctx.param("calls", required=True)
     client = await ctx.connect()
-    progress = []
-    options = CallOptions(
-        timeout=opts.get("timeout"),
-        on_progress=progress.append if opts.get("receive_progress") else None)
-    args = wire(ctx.param("args") or [])
-    kwargs = wire(ctx.param("kwargs") or {})
-    out = {"session": check_id(client.details.session, "session id")}
-    try:
-        res = await ctx.wait(client.call(procedure, *args, options=options, **kwargs), "the answer to CALL")
-    except ApplicationError as e:
-        out["error"] = {"error": e.error, "args": plain(list(e.args)), "kwargs": plain(e.kwargs or {})}
-    else:
-        out["result"] = result_of(res)
-    out["progress"] = plain(progress)
-    return out
+    out = []
+    for i, spec in enumerate(calls):
+        opts = spec.get("options") or {}
+        progress = []
+        options = CallOptions(
+            timeout=opts.get("timeout"),
+            on_progress=progress.append if opts.get("receive_progress") else None)
+        args = wire(spec.get("args") or [])
+        kwargs = wire(spec.get("kwargs") or {})
+        seen = {}
+        try:
+            res = await ctx.wait(client.call(spec["procedure"], *args, options=options, **kwargs),
+                                 "the answer to call {} ({})".format(i, spec["procedure"]))
+        except ApplicationError as e:
+            seen["error"] = {"error": e.error, "args": plain(list(e.args)), "kwargs": plain(e.kwargs or {})}
+        else:
+            seen["result"] = result_of(res)
+        seen["progress"] = plain(progress)
+        out.append(seen)
+    return {"session": check_id(client.details.session, "session id"), "calls": out}
 
 
 ROLES = {
