@@ -3,6 +3,7 @@ package wamp
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,11 +55,12 @@ func (s *Session) table() *sessionCalls {
 // SetCallee tells the dealer how to reach the session as a callee: c
 // sends its INVOCATION and INTERRUPT messages, callCanceling is whether
 // the client announced the call_canceling feature (only then does it get
-// INTERRUPT). The protocol session calls it once, before the first
-// Register.
+// INTERRUPT). The protocol session calls it before the first Register;
+// calls after the first do nothing.
 func (s *Session) SetCallee(c Callee, callCanceling bool) {
-	t := s.table()
-	t.callee, t.canceling = c, callCanceling
+	if t := s.table(); t.callee == nil {
+		t.callee, t.canceling = c, callCanceling
+	}
 }
 
 // Register registers the session as a callee of procedure (a pattern
@@ -171,7 +173,9 @@ func (s *Session) invoke(reg *Registration, c callee, call *Call) {
 		}
 		return
 	}
-	call.startTimeout(inv.expire)
+	if call.Timeout > 0 { // no timer, and no closure, for calls without a timeout
+		call.startTimeout(inv.expire)
+	}
 }
 
 // refuse answers a call that was never invoked with the error uri.
@@ -235,16 +239,28 @@ func (s *Session) leaveCalls() {
 	calls, invs := t.calls, t.invocations
 	t.calls, t.invocations = nil, nil
 	t.mu.Unlock()
-	for _, inv := range calls {
+	for _, inv := range inOrder(calls) {
 		if inv.end() {
 			inv.interrupt(CancelKillNoWait, ErrorCanceled)
 		}
 	}
-	for _, inv := range invs {
+	for _, inv := range inOrder(invs) {
 		if inv.end() {
 			inv.call.replier.ReplyError(ErrorCanceled, errorArgs("the callee left"), Payload{})
 		}
 	}
+}
+
+// inOrder returns the invocations of table m in the order they were made
+// (each table numbers its entries in order), so that a leaving session's
+// peers hear about them in that order.
+func inOrder[K ID | uint64](m map[K]*invocation) []*invocation {
+	keys := slices.Sorted(maps.Keys(m))
+	out := make([]*invocation, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
 }
 
 // addCall enters inv in the caller's table; false when the caller has

@@ -110,7 +110,7 @@ func welcomeDetails(id uint64) map[string]any {
 		"roles": map[string]any{"broker": map[string]any{"features": map[string]any{
 			"event_retention": true, "pattern_based_subscription": true, "publisher_exclusion": true,
 			"publisher_identification": true, "subscriber_blackwhite_listing": true,
-		}}},
+		}}, "dealer": dealerRole()},
 	}
 }
 
@@ -341,11 +341,10 @@ func TestBrokerErrors(t *testing.T) {
 			{[]any{16, 22, map[string]any{}, "no.pub"}, nil},
 			{[]any{16, 23, map[string]any{"exclude": "x"}, "a"}, nil},
 			{[]any{16, 24, map[string]any{"acknowledge": "yes"}, "a"}, nil},
-			// RPC is not served yet.
-			{[]any{48, 25, map[string]any{}, "com.example.f"}, []any{8, 48, 25, map[string]any{}, "wamp.error.feature_not_supported",
-				[]any{"this node does not serve remote procedure calls yet"}}},
-			{[]any{64, 26, map[string]any{}, "com.example.f"}, []any{8, 64, 26, map[string]any{}, "wamp.error.feature_not_supported",
-				[]any{"this node does not serve remote procedure calls yet"}}},
+			// RPC (session_rpc_test.go has the rest).
+			{[]any{48, 25, map[string]any{}, "com.example.f"}, []any{8, 48, 25, map[string]any{}, "wamp.error.no_such_procedure",
+				[]any{"no procedure com.example.f is registered on this node"}}},
+			{[]any{64, 26, map[string]any{}, "com.example.f"}, []any{65, 26, 1}},
 			{[]any{70, 27, map[string]any{}}, nil},
 			{[]any{8, 68, 28, map[string]any{}, "com.example.err"}, nil},
 			{[]any{49, 29, map[string]any{}}, nil},
