@@ -15,6 +15,7 @@ import (
 // WELCOME must announce each of them as true.
 var wantFeatures = map[string][]string{
 	"broker": {"pattern_based_subscription", "publisher_exclusion", "publisher_identification", "subscriber_blackwhite_listing"},
+	"dealer": {"call_canceling", "call_timeout", "caller_identification", "progressive_call_results"},
 }
 
 // joined is what the join scenarios report about one WELCOME.
