@@ -58,6 +58,10 @@ type wampStats struct {
 	Subscriptions      int64            `json:"subscriptions"`
 	Publications       uint64           `json:"publications"`
 	Deliveries         uint64           `json:"deliveries"`
+	// Registrations counts the live RPC registrations (procedures and
+	// patterns), CallsInFlight the calls waiting for a callee's answer.
+	Registrations int64 `json:"registrations"`
+	CallsInFlight int64 `json:"calls_in_flight"`
 	// V2Unconvertible counts WAMP v2 EVENT frames (one per publication
 	// and subscription) not sent because the payload has no form in the
 	// subscriber's serializer (e.g. a string starting with U+0000 in JSON).
@@ -133,6 +137,8 @@ func (n *Node) snapshot() Stats {
 			Subscriptions: ws.Subscriptions,
 			Publications:  ws.Publications,
 			Deliveries:    ws.Deliveries,
+			Registrations: ws.Registrations,
+			CallsInFlight: ws.CallsInFlight,
 		},
 	}
 	n.sessions.snapshot(&s.WAMP)

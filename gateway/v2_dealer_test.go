@@ -133,8 +133,8 @@ func TestV2ProgressCancelTimeout(t *testing.T) {
 	callee.send(70, 5, dict{}, list{"too late"})
 	caller.sync()
 	callee.sync()
-	if st := n.Router().Stats(); st.CallsInFlight != 0 {
-		t.Fatalf("%d calls in flight", st.CallsInFlight)
+	if st := n.Stats().WAMP; st.CallsInFlight != 0 || st.Registrations != 1 {
+		t.Fatalf("/healthz: %d calls in flight, %d registrations; want 0 and 1", st.CallsInFlight, st.Registrations)
 	}
 }
 

@@ -100,8 +100,8 @@ func parseRoles(details map[string]any) (ClientFeatures, error) {
 }
 
 // brokerFeatures are the broker features WELCOME announces: exactly those
-// the v2 session implements.
-var brokerFeatures = map[string]bool{
+// the v2 session implements. Read-only.
+var brokerFeatures = map[string]any{
 	"publisher_identification":      true, // disclose_me → EVENT.Details.publisher
 	"publisher_exclusion":           true, // exclude_me
 	"subscriber_blackwhite_listing": true, // exclude, eligible (session ids)
@@ -112,11 +112,7 @@ var brokerFeatures = map[string]bool{
 // routerRoles is WELCOME.Details.roles: the broker and, when the dealer
 // announces itself (dealerRole), the dealer.
 func routerRoles() map[string]any {
-	features := make(map[string]any, len(brokerFeatures))
-	for k, v := range brokerFeatures {
-		features[k] = v
-	}
-	roles := map[string]any{"broker": map[string]any{"features": features}}
+	roles := map[string]any{"broker": map[string]any{"features": brokerFeatures}}
 	if dealer := dealerRole(); dealer != nil {
 		roles["dealer"] = dealer
 	}

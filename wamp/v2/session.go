@@ -18,8 +18,8 @@ import (
 // the next HELLO, which starts a new core session with a new id.
 //
 // The gateway calls Open once, HandleMessage for each message in order
-// and Closed once, never concurrently; Shutdown and Greeted may be called
-// from any goroutine. The struct is small on purpose (no map,
+// and Closed once, never concurrently; Shutdown, Greeted and Client may be
+// called from any goroutine. The struct is small on purpose (no map,
 // no goroutine): a node holds about 20,000 of them.
 type Session struct {
 	router *wamp.Router
@@ -29,7 +29,7 @@ type Session struct {
 	// Written only by the gateway's goroutine for this connection; read
 	// from other goroutines only through state (see Core).
 	core   *wamp.Session
-	client ClientFeatures
+	client atomic.Uint32 // ClientFeatures of the established session
 	state  atomic.Uint32
 }
 
@@ -68,9 +68,10 @@ func (s *Session) Greeted() bool { return s.state.Load() != stateNew }
 func (s *Session) Core() *wamp.Session { return s.core }
 
 // Client is what the client of the established session announced in
-// HELLO.Details.roles (roles and the features the router acts upon).
-// Call it from the session's own goroutine.
-func (s *Session) Client() ClientFeatures { return s.client }
+// HELLO.Details.roles (roles and the features the router acts upon); 0
+// when no session is established. Safe from any goroutine (the dealer
+// asks it of a callee while serving a caller).
+func (s *Session) Client() ClientFeatures { return ClientFeatures(s.client.Load()) }
 
 // Protocol is the v2 protocol (serializer) the session speaks.
 func (s *Session) Protocol() *Protocol { return s.proto }
@@ -193,7 +194,8 @@ func (s *Session) handleHello(m *Message) error {
 	}
 	core := realm.NewSession(s.conn, &s.proto.Protocol, nil)
 	core.Join()
-	s.core, s.client = core, client
+	s.core = core
+	s.client.Store(uint32(client))
 	s.send(&Message{Type: Welcome, Request: uint64(core.ID()), Dict: map[string]any{
 		"roles":      routerRoles(),
 		"agent":      s.router.Agent(),
@@ -253,7 +255,8 @@ func (s *Session) leave() {
 	}
 	s.leaveRPC()
 	s.core.Leave()
-	s.core, s.client = nil, 0
+	s.core = nil
+	s.client.Store(0)
 }
 
 // send encodes m and queues it as one frame of the session's kind (text

@@ -85,8 +85,8 @@ func (s *Session) handleRegister(m *Message) {
 		s.sendError(Register, m.Request, ErrInvalidURI, fmt.Sprintf("%q is not a valid %s procedure URI", m.URI, opts.Match))
 		return
 	}
-	s.core.SetCallee(&callee{s: s, core: s.core, progress: s.client.Has(CalleeProgressiveCallResults)},
-		s.client.Has(CalleeCallCanceling))
+	s.core.SetCallee(&callee{s: s, core: s.core, progress: s.Client().Has(CalleeProgressiveCallResults)},
+		s.Client().Has(CalleeCallCanceling))
 	reg, err := s.core.Register(m.URI, opts)
 	if err != nil {
 		uri, text := s.rpcRefusal(err)
