@@ -22,9 +22,13 @@ import (
 const (
 	// clientTimeout bounds every wait inside a scenario script (--timeout).
 	clientTimeout = 10 * time.Second
-	// lineTimeout bounds the wait for a script's next line; above
-	// clientTimeout, so that a script reports its own timeout first.
-	lineTimeout = 30 * time.Second
+	// peerTimeout is the --timeout of the scenarios that wait for other
+	// processes or the test (see waiting): their wait spans those
+	// processes' start, one after the other, on a busy machine.
+	peerTimeout = 60 * time.Second
+	// lineTimeout bounds the wait for a script's next line; above the
+	// scripts' own timeouts, so that a script reports its timeout first.
+	lineTimeout = peerTimeout + 30*time.Second
 	// exitTimeout bounds the wait for a script to exit after its result.
 	exitTimeout = 10 * time.Second
 )
@@ -193,6 +197,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// waiting lists the scenarios that, once ready, wait for other processes
+// or the test to act.
+var waiting = map[string]bool{"subscribe": true, "callee": true, "await-goodbye": true}
+
 // run starts the library's script: scenario on url/realm over serializer,
 // with params as --params. The process is killed if still running when the
 // test ends.
@@ -203,9 +211,13 @@ func (l *library) run(t testing.TB, url, realm, serializer, scenario string, par
 	if err != nil {
 		t.Fatalf("params %v: %v", params, err)
 	}
+	timeout := clientTimeout
+	if waiting[scenario] {
+		timeout = peerTimeout
+	}
 	return l.start(t, l.name+"/"+serializer+" "+scenario,
 		l.script, url, realm, serializer, scenario, "--params", string(p),
-		"--timeout", fmt.Sprint(clientTimeout.Seconds()))
+		"--timeout", fmt.Sprint(timeout.Seconds()))
 }
 
 // start runs the library's interpreter with args.
