@@ -112,7 +112,7 @@ func TestMixedLibrariesAndSerializers(t *testing.T) {
 		if e.lib == js {
 			publisher = session
 		}
-		want = append(want, obj{"args": p["args"], "kwargs": richKwargs, "publication": ids[0], "publisher": publisher, "topic": topic})
+		want = append(want, obj{"args": p["args"], "kwargs": richKwargs, "publication": ids[0], "publisher": publisher, "topic": topic, "retained": false})
 	}
 	for _, e := range endpoints {
 		sameJSON(t, e.String()+"'s events", subs[e].events(t), want)
@@ -185,7 +185,7 @@ func TestBinaryAcrossSerializers(t *testing.T) {
 			for k, b := range p.kw {
 				kwargs[k] = asBytes(b)
 			}
-			want = append(want, obj{"args": args, "kwargs": kwargs, "publication": ids[i], "publisher": nil, "topic": topic})
+			want = append(want, obj{"args": args, "kwargs": kwargs, "publication": ids[i], "publisher": nil, "topic": topic, "retained": false})
 		}
 		sameJSON(t, s.String()+"'s events", s.events(t), want)
 	}

@@ -6,12 +6,14 @@ package interop
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 )
 
 // pubsubSteps are the publications of the pubsub scenario in order, with
 // the sessions each must reach. Autobahn|Python's PublishOptions has no
-// disclose_me, so only Autobahn|JS publishes that step.
+// disclose_me, so only Autobahn|JS publishes that step. After them a late
+// session subscribes with get_retained and gets the retained one.
 func pubsubSteps(lib *library) []pubsubStep {
 	steps := []pubsubStep{
 		{"default", []string{"sub1", "sub2"}},                 // exclude_me defaults to true
@@ -19,10 +21,11 @@ func pubsubSteps(lib *library) []pubsubStep {
 		{"exclude_sub1", []string{"sub2"}},                    // exclude: [sub1]
 		{"eligible_sub1", []string{"sub1"}},                   // eligible: [sub1]
 		{"disclose_me", []string{"sub1", "sub2"}},             // details.publisher
+		{"retain", []string{"sub1", "sub2"}},                  // retain: true
 		{"end", []string{"sub1", "sub2", "pub"}},              // exclude_me false
 	}
 	if lib == python {
-		steps = append(steps[:4], steps[5])
+		steps = append(steps[:4], steps[5:]...)
 	}
 	return steps
 }
@@ -47,13 +50,13 @@ func TestPubSub(t *testing.T) {
 			c.in(t).result(&res)
 
 			sessions := map[string]uint64{}
-			for _, s := range []string{"sub1", "sub2", "pub"} {
+			for _, s := range []string{"sub1", "sub2", "pub", "late"} {
 				sessions[s] = id(t, s+" session", res.Sessions[s])
 			}
 			distinct(t, "session ids", sessions)
 			// One subscription id per (realm, topic, match), shared.
 			sub := id(t, "sub1's subscription", res.Subscriptions["sub1"])
-			for _, s := range []string{"sub2", "pub"} {
+			for _, s := range []string{"sub2", "pub", "late"} {
 				if got := id(t, s+"'s subscription", res.Subscriptions[s]); got != sub {
 					t.Errorf("%s subscribed to the same topic as sub1 and got subscription %d, sub1 %d", s, got, sub)
 				}
@@ -71,17 +74,24 @@ func TestPubSub(t *testing.T) {
 				if st.name == "disclose_me" {
 					publisher = sessions["pub"]
 				}
+				ev := obj{
+					"args":        arr{st.name, i},
+					"kwargs":      obj{"step": i},
+					"publication": published[st.name], // EVENT's id is PUBLISHED's
+					"publisher":   publisher,
+					"topic":       topic,
+					"retained":    false,
+				}
 				for _, s := range st.to {
-					want[s] = append(want[s], obj{
-						"args":        arr{st.name, i},
-						"kwargs":      obj{"step": i},
-						"publication": published[st.name], // EVENT's id is PUBLISHED's
-						"publisher":   publisher,
-						"topic":       topic,
-					})
+					want[s] = append(want[s], ev)
+				}
+				if st.name == "retain" {
+					late := maps.Clone(ev)
+					late["retained"] = true
+					want["late"] = []any{late}
 				}
 			}
-			for _, s := range []string{"sub1", "sub2", "pub"} {
+			for _, s := range []string{"sub1", "sub2", "pub", "late"} {
 				sameJSON(t, s+"'s events", res.Events[s], want[s])
 			}
 		}
@@ -115,7 +125,7 @@ func TestPatternSubscriptions(t *testing.T) {
 			}
 			distinct(t, "publication ids", pubs)
 			ev := func(marker, suffix string) obj {
-				return obj{"args": arr{marker}, "kwargs": obj{}, "publication": pubs[marker], "publisher": nil, "topic": base + suffix}
+				return obj{"args": arr{marker}, "kwargs": obj{}, "publication": pubs[marker], "publisher": nil, "topic": base + suffix, "retained": false}
 			}
 			// exact base.a.x; prefix base.a (a string prefix: base.ab matches);
 			// wildcard base..x. base.c.y matches nothing; base.a.x all three.

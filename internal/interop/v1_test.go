@@ -55,7 +55,7 @@ func TestV1PublishReachesV2Subscribers(t *testing.T) {
 				}
 				publications[i] = pub
 			}
-			want = append(want, obj{"args": arr{ev}, "kwargs": obj{}, "publication": publications[i], "publisher": nil, "topic": topic})
+			want = append(want, obj{"args": arr{ev}, "kwargs": obj{}, "publication": publications[i], "publisher": nil, "topic": topic, "retained": false})
 		}
 		sameJSON(t, e.String()+"'s events", got, want)
 	}

@@ -208,6 +208,7 @@ export function eventOf(args, kwargs, details) {
     publication: details.publication,
     publisher: details.publisher === undefined ? null : details.publisher,
     topic: details.topic === undefined ? null : details.topic,
+    retained: Boolean(details.retained),
   };
 }
 

@@ -65,6 +65,7 @@ async function pubsub(ctx) {
     ['exclude_sub1', { exclude: [sessions.sub1] }],
     ['eligible_sub1', { eligible: [sessions.sub1] }],
     ['disclose_me', { disclose_me: true }],
+    ['retain', { retain: true }],
     ['end', { exclude_me: false }],
   ];
   const published = {};
@@ -75,6 +76,13 @@ async function pubsub(ctx) {
   }
   const events = {};
   for (const n of names) events[n] = await ctx.wait(collectors[n].done.promise, `the end event at ${n}`);
+  // A late subscriber asking for the retained event gets it at once.
+  const late = await ctx.connect();
+  sessions.late = checkID(late.session.id, 'late session id');
+  collectors.late = new Collector(1);
+  const sub = await ctx.wait(late.session.subscribe(topic, recorder(collectors.late, undefined), { get_retained: true }), 'SUBSCRIBED for late');
+  subscriptions.late = sub.id;
+  events.late = await ctx.wait(collectors.late.done.promise, 'the retained event at late');
   return { sessions, subscriptions, published, events };
 }
 

@@ -195,6 +195,18 @@ def result_of(res):
     return {"value": plain(res)}
 
 
+def event_of(args, kwargs, details):
+    """An event as the scenarios report it."""
+    return {
+        "args": plain(list(args)),
+        "kwargs": plain(kwargs),
+        "publication": details.publication,
+        "publisher": details.publisher,
+        "topic": details.topic,
+        "retained": bool(details.retained),
+    }
+
+
 def router_roles(client):
     """The features the router announced in WELCOME, per role, sorted.
 

@@ -18,7 +18,7 @@ import asyncio
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import CallOptions, CallResult, PublishOptions, RegisterOptions, SubscribeOptions
 
-from harness import Collector, ScenarioError, check_id, plain, result_of, wire
+from harness import Collector, ScenarioError, check_id, event_of, plain, result_of, wire
 
 
 async def subscribe(ctx):
@@ -29,13 +29,7 @@ async def subscribe(ctx):
 
     def on_event(*args, **kwargs):
         details = kwargs.pop("details")
-        collector.add({
-            "args": plain(list(args)),
-            "kwargs": plain(kwargs),
-            "publication": details.publication,
-            "publisher": details.publisher,
-            "topic": details.topic,
-        })
+        collector.add(event_of(args, kwargs, details))
 
     sub = await ctx.wait(client.subscribe(on_event, topic, options=SubscribeOptions(
         match=ctx.param("match"), details_arg="details")), "SUBSCRIBED")

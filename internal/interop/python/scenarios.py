@@ -8,7 +8,7 @@ import asyncio
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import CallOptions, CallResult, PublishOptions, RegisterOptions, SubscribeOptions
 
-from harness import Aborted, Collector, ScenarioError, check_id, plain, result_of, router_roles
+from harness import Aborted, Collector, ScenarioError, check_id, event_of, plain, result_of, router_roles
 
 
 def describe(client):
@@ -62,13 +62,7 @@ async def await_goodbye(ctx):
 def event_recorder(collector, end_marker):
     def on_event(*args, **kwargs):
         details = kwargs.pop("details")
-        collector.add({
-            "args": plain(list(args)),
-            "kwargs": plain(kwargs),
-            "publication": details.publication,
-            "publisher": details.publisher,
-            "topic": details.topic,
-        }, last=bool(args) and args[0] == end_marker)
+        collector.add(event_of(args, kwargs, details), last=bool(args) and args[0] == end_marker)
     return on_event
 
 
@@ -91,6 +85,7 @@ async def pubsub(ctx):
         ("exclude_me_false", PublishOptions(acknowledge=True, exclude_me=False)),
         ("exclude_sub1", PublishOptions(acknowledge=True, exclude=[sessions["sub1"]])),
         ("eligible_sub1", PublishOptions(acknowledge=True, eligible=[sessions["sub1"]])),
+        ("retain", PublishOptions(acknowledge=True, retain=True)),
         ("end", PublishOptions(acknowledge=True, exclude_me=False)),
     ]
     published = {}
@@ -101,6 +96,15 @@ async def pubsub(ctx):
     events = {}
     for n in names:
         events[n] = await ctx.wait(collectors[n].done, "the end event at " + n)
+    # A late subscriber asking for the retained event gets it at once.
+    late = await ctx.connect()
+    sessions["late"] = check_id(late.details.session, "late session id")
+    collectors["late"] = Collector(count=1)
+    sub = await ctx.wait(late.subscribe(
+        event_recorder(collectors["late"], None), topic,
+        options=SubscribeOptions(get_retained=True, details_arg="details")), "SUBSCRIBED for late")
+    subscriptions["late"] = sub.id
+    events["late"] = await ctx.wait(collectors["late"].done, "the retained event at late")
     return {"sessions": sessions, "subscriptions": subscriptions, "published": published, "events": events}
 
 
