@@ -144,7 +144,6 @@ async def rpc(ctx):
     callee = await ctx.connect()
     caller = await ctx.connect()
     loop = asyncio.get_running_loop()
-    slow_started = {"timeout": loop.create_future(), "cancel": loop.create_future()}
     slow_ended = {"timeout": loop.create_future(), "cancel": loop.create_future()}
 
     def echo(*args, **kwargs):
@@ -164,7 +163,6 @@ async def rpc(ctx):
     async def slow(tag, details=None):
         # Runs until the router interrupts it (timeout or cancel); the
         # scenario's own bound ends it otherwise.
-        slow_started[tag].set_result(True)
         if details.progress:
             details.progress("started")
         try:
