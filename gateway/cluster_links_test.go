@@ -282,7 +282,9 @@ func TestClusterLinkIsNoSlowConsumer(t *testing.T) {
 		Payload: []byte(`[7,"burst","` + strings.Repeat("y", 40<<10) + `"]`)})
 	for _, nd := range nodes {
 		pub := dialWAMP(t, nd.Addr())
-		if err := pub.WriteRaw(bytes.Repeat(frame, events)); err != nil {
+		// 16 MB take a while to go in while the node relays them on a
+		// loaded machine: a generous deadline, not the default 5 s.
+		if err := pub.WriteRawTimeout(bytes.Repeat(frame, events), waitLong); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -65,10 +65,13 @@ func (p *Publication) Event() []byte {
 		}
 	}
 	if p.Kwargs.Raw != nil {
-		if !value.IsDict(p.Kwargs.format(), p.Kwargs.Raw) {
+		n, ok := value.DictLen(p.Kwargs.format(), p.Kwargs.Raw)
+		if !ok {
 			return nil
 		}
-		return toJSON(p.Kwargs.Raw, p.Kwargs.format())
+		if n > 0 { // an empty dict says no more than no kwargs at all
+			return toJSON(p.Kwargs.Raw, p.Kwargs.format())
+		}
 	}
 	return nullEvent
 }

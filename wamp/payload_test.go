@@ -52,6 +52,8 @@ func TestEventConvertsOtherFormats(t *testing.T) {
 			{"binary", []any{[]byte{0xde, 0xad}}, nil, `"\u00003q0="`},
 			{"kwargs only", nil, map[string]any{"k": []any{true, nil}}, `{"k":[true,null]}`},
 			{"empty args and kwargs", []any{}, map[string]any{"k": 1.5}, `{"k":1.5}`},
+			{"empty kwargs", nil, map[string]any{}, `null`},
+			{"empty args, empty kwargs", []any{}, map[string]any{}, `null`},
 			{"neither", nil, nil, `null`},
 		}
 		for _, tt := range tests {
