@@ -283,8 +283,8 @@ func TestClusterLinkIsNoSlowConsumer(t *testing.T) {
 	for _, nd := range nodes {
 		pub := dialWAMP(t, nd.Addr())
 		// 16 MB take a while to go in while the node relays them on a
-		// loaded machine: a generous deadline, not the default 5 s.
-		if err := pub.WriteRawTimeout(bytes.Repeat(frame, events), waitLong); err != nil {
+		// loaded machine: a minute, not the default 5 s.
+		if err := pub.WriteRawTimeout(bytes.Repeat(frame, events), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
