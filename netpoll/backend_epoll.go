@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -118,7 +119,7 @@ func (b *epollBackend) acceptReady() {
 	b.acceptMu.Lock()
 	defer b.acceptMu.Unlock()
 	for b.accepting && !b.paused {
-		fd, sa, err := unix.Accept4(b.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, remote, err := accept4(b.listenFD)
 		switch err {
 		case nil:
 			b.srv.accepts.succeeded()
@@ -139,7 +140,7 @@ func (b *epollBackend) acceptReady() {
 		// The client usually sends its request right after connecting, so
 		// the first read pass runs at once, without waiting for epoll to
 		// report it; read interest is registered when that pass ends.
-		b.srv.pool.scheduleRead(b.srv.adopt(fd, sockaddrAddrPort(sa), nil))
+		b.srv.pool.scheduleRead(b.srv.adopt(fd, remote, nil))
 	}
 }
 
@@ -252,13 +253,37 @@ func (b *epollBackend) closeFDs() {
 	}
 }
 
-// sockaddrAddrPort converts an accept4 peer address.
-func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+// accept4 accepts one connection, non-blocking and close-on-exec, and
+// returns its peer address. It makes the system call itself: unix.Accept4
+// allocates a Sockaddr per connection and, for every IPv4 peer, asks the
+// listener for SO_PROTOCOL (one more system call per connection).
+func accept4(listenFD int) (int, netip.AddrPort, error) {
+	var rsa unix.RawSockaddrAny
+	n := uint32(unix.SizeofSockaddrAny)
+	fd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(listenFD),
+		uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)),
+		unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	if errno != 0 {
+		return -1, netip.AddrPort{}, errno
+	}
+	return int(fd), rawAddrPort(&rsa), nil
+}
+
+// rawAddrPort converts an IPv4 or IPv6 socket address from the kernel.
+func rawAddrPort(rsa *unix.RawSockaddrAny) netip.AddrPort {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), networkPort(a.Port))
+	case unix.AF_INET6:
+		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), networkPort(a.Port))
 	}
 	return netip.AddrPort{}
+}
+
+// networkPort reads a port stored in network byte order.
+func networkPort(p uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(&p))
+	return uint16(b[0])<<8 | uint16(b[1])
 }

@@ -1,0 +1,59 @@
+package netpoll
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The epoll backend decodes the peer address accept4 returns itself.
+func TestRemoteAddrIsThePeer(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, _ := startEcho(t, backend, Config{})
+			nc := dial(t, s)
+			var conns []*Conn
+			for deadline := time.Now().Add(5 * time.Second); len(conns) == 0 && time.Now().Before(deadline); {
+				conns = s.Conns()
+				time.Sleep(time.Millisecond)
+			}
+			if len(conns) != 1 {
+				t.Fatal("connection not accepted")
+			}
+			want := nc.LocalAddr().(*net.TCPAddr).AddrPort()
+			if got := conns[0].RemoteAddr(); got != want {
+				t.Fatalf("RemoteAddr %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestRawAddrPort(t *testing.T) {
+	var v4 unix.RawSockaddrAny
+	a4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&v4))
+	a4.Family = unix.AF_INET
+	a4.Addr = [4]byte{127, 0, 0, 9}
+	*(*[2]byte)(unsafe.Pointer(&a4.Port)) = [2]byte{0x1f, 0x90} // 8080
+	if got, want := rawAddrPort(&v4), netip.MustParseAddrPort("127.0.0.9:8080"); got != want {
+		t.Errorf("IPv4: %v, want %v", got, want)
+	}
+
+	var v6 unix.RawSockaddrAny
+	a6 := (*unix.RawSockaddrInet6)(unsafe.Pointer(&v6))
+	a6.Family = unix.AF_INET6
+	a6.Addr = netip.MustParseAddr("::1").As16()
+	*(*[2]byte)(unsafe.Pointer(&a6.Port)) = [2]byte{0xff, 0xfe} // 65534
+	if got, want := rawAddrPort(&v6), netip.MustParseAddrPort("[::1]:65534"); got != want {
+		t.Errorf("IPv6: %v, want %v", got, want)
+	}
+
+	var unknown unix.RawSockaddrAny
+	unknown.Addr.Family = unix.AF_UNIX
+	if got := rawAddrPort(&unknown); got.IsValid() {
+		t.Errorf("AF_UNIX: %v, want the zero AddrPort", got)
+	}
+}
