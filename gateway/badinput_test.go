@@ -950,6 +950,14 @@ func TestShutdownClosesSessions(t *testing.T) {
 		}
 		defer half.Close()
 		half.WriteRaw([]byte(stuckHead))
+		// Shutdown resets what the node has not accepted yet: wait until
+		// the half-open connection is the node's own.
+		for deadline := time.Now().Add(waitLong); n.Stats().Net.Open < 4; {
+			if time.Now().After(deadline) {
+				t.Fatalf("the node holds %d connections, want 4", n.Stats().Net.Open)
+			}
+			time.Sleep(time.Millisecond)
+		}
 
 		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 		defer cancel()
