@@ -39,7 +39,9 @@ func newWorker(readBuf int, srv *Server) *worker {
 
 // beginRead claims the read side for one pass. It returns false when the
 // connection is already dead (and releases it if that is now possible).
-func (c *Conn) beginRead() bool {
+// A pool worker (w non-nil) holds the flushes requested during the pass
+// and writes them itself in endRead.
+func (c *Conn) beginRead(w *worker) bool {
 	c.mu.Lock()
 	if c.state == stateDead || c.released {
 		release := c.releasableLocked()
@@ -50,16 +52,30 @@ func (c *Conn) beginRead() bool {
 		return false
 	}
 	c.reading = true
+	c.passFlushes = w != nil
 	c.mu.Unlock()
 	return true
 }
 
 // endRead ends a read pass. err is the reason to close (io.EOF when the
-// peer closed), nil to keep reading, in which case read interest is re-armed
-// while the connection's lock guarantees the descriptor is still ours.
-func (c *Conn) endRead(err error) {
+// peer closed), nil to keep reading. A flush held during the pass is done
+// first, so a connection that the pass closed (the peer's close frame
+// answered, FIN sent) is released at once rather than re-armed; otherwise
+// read interest is re-armed while the connection's lock guarantees the
+// descriptor is still ours.
+func (c *Conn) endRead(w *worker, err error) {
 	c.mu.Lock()
 	c.reading = false
+	c.passFlushes = false
+	again := false
+	if c.flushHeld {
+		c.flushHeld = false
+		if err == nil {
+			again = c.flushLocked(w)
+		} else {
+			c.flushQueued = false // nothing more is written unless EOF below
+		}
+	}
 	if err == nil && c.state != stateDead {
 		if aerr := c.srv.backend.armRead(c); aerr != nil {
 			err = fmt.Errorf("re-arm read: %w", aerr)
@@ -82,6 +98,9 @@ func (c *Conn) endRead(err error) {
 	}
 	release := c.releasableLocked()
 	c.mu.Unlock()
+	if again {
+		c.srv.pool.scheduleFlush(c)
+	}
 	if release {
 		c.release()
 	}
@@ -97,7 +116,7 @@ func (c *Conn) deliver(data []byte) error {
 // readPass reads what has arrived, without ever waiting for more, and
 // re-arms read interest.
 func (c *Conn) readPass(w *worker) {
-	if !c.beginRead() {
+	if !c.beginRead(w) {
 		return
 	}
 	var err error
@@ -126,7 +145,7 @@ func (c *Conn) readPass(w *worker) {
 		err = rerr
 		break
 	}
-	c.endRead(err)
+	c.endRead(w, err)
 }
 
 // flush writes queued bytes, many units per writev, until the queue is
@@ -134,15 +153,28 @@ func (c *Conn) readPass(w *worker) {
 // connection whose queue is empty sends its FIN.
 func (c *Conn) flush(w *worker) {
 	c.mu.Lock()
+	again := c.flushLocked(w)
+	release := c.releasableLocked()
+	c.mu.Unlock()
+	if again {
+		c.srv.pool.scheduleFlush(c)
+	}
+	if release {
+		c.release()
+	}
+}
+
+// flushLocked is flush's work, with c.mu held (released around each
+// writev). It reports whether the budget ran out with bytes left: the
+// caller then queues another flush task (flushQueued stays set).
+func (c *Conn) flushLocked(w *worker) (again bool) {
 	waitWrite := false
 	for round := 0; ; round++ {
 		if c.released || c.state == stateDead || c.outBytes == 0 {
 			break
 		}
 		if round == maxFlushRounds {
-			c.mu.Unlock()
-			c.srv.pool.scheduleFlush(c) // flushQueued stays set
-			return
+			return true
 		}
 		iov := c.gatherLocked(w.iov[:0])
 		c.flushing = true
@@ -161,12 +193,7 @@ func (c *Conn) flush(w *worker) {
 		if err != nil && err != unix.EINTR {
 			c.flushQueued = false
 			c.abandonLocked(err)
-			release := c.releasableLocked()
-			c.mu.Unlock()
-			if release {
-				c.release()
-			}
-			return
+			return false
 		}
 	}
 	c.flushQueued = false
@@ -182,11 +209,7 @@ func (c *Conn) flush(w *worker) {
 			c.abandonLocked(nil)
 		}
 	}
-	release := c.releasableLocked()
-	c.mu.Unlock()
-	if release {
-		c.release()
-	}
+	return false
 }
 
 // wroteLocked accounts for n bytes a writev wrote, then applies the cut an
