@@ -203,7 +203,7 @@ func (b *epollBackend) waitWritable(c *Conn) {
 // closeSocket closes the descriptor; closing removes it from both epoll
 // sets (it was never duplicated), which saves two epoll_ctl calls per
 // connection.
-func (b *epollBackend) closeSocket(c *Conn) { _ = unix.Close(c.fd) }
+func (b *epollBackend) closeSocket(c *Conn) { sysClose(c.fd) }
 
 // loop waits on one epoll set and hands each ready connection to onReady,
 // until the set is closed.
@@ -259,14 +259,11 @@ func (b *epollBackend) closeFDs() {
 // listener for SO_PROTOCOL (one more system call per connection).
 func accept4(listenFD int) (int, netip.AddrPort, error) {
 	var rsa unix.RawSockaddrAny
-	n := uint32(unix.SizeofSockaddrAny)
-	fd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(listenFD),
-		uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)),
-		unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-	if errno != 0 {
-		return -1, netip.AddrPort{}, errno
+	fd, err := sysAccept4(listenFD, &rsa)
+	if err != nil {
+		return -1, netip.AddrPort{}, err
 	}
-	return int(fd), rawAddrPort(&rsa), nil
+	return fd, rawAddrPort(&rsa), nil
 }
 
 // rawAddrPort converts an IPv4 or IPv6 socket address from the kernel.

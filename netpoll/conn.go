@@ -9,7 +9,6 @@ import (
 	"time"
 
 	enetpoll "github.com/mailru/easygo/netpoll"
-	"golang.org/x/sys/unix"
 )
 
 // Handler receives the events of one connection. OnData and OnClose are
@@ -351,9 +350,9 @@ func (c *Conn) releasableLocked() bool {
 func (c *Conn) release() {
 	if !c.readEOF {
 		if !c.wroteFIN {
-			_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+			sysShutdownWrite(c.srv.rawIO, c.fd)
 		}
-		drainInput(c.fd)
+		drainInput(c.srv.rawIO, c.fd)
 	}
 	c.srv.release(c)
 	if h := c.handler; h != nil {

@@ -48,7 +48,7 @@ func newEpollSet(name string) (*epollSet, error) {
 
 // ctl is epoll_ctl on the set.
 func (s *epollSet) ctl(op, fd int, ev *unix.EpollEvent) error {
-	return unix.EpollCtl(s.fd, op, fd, ev)
+	return sysEpollCtl(s.fd, op, fd, ev)
 }
 
 // wait fills events with ready events, parking until there is at least
@@ -58,7 +58,7 @@ func (s *epollSet) wait(events []unix.EpollEvent) (int, error) {
 	var werr error
 	err := s.raw.Read(func(fd uintptr) bool {
 		for {
-			n, werr = unix.EpollWait(int(fd), events, 0)
+			n, werr = sysEpollPoll(int(fd), events)
 			if werr != unix.EINTR {
 				return n > 0 || werr != nil
 			}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -121,7 +120,7 @@ func (c *Conn) readPass(w *worker) {
 	}
 	var err error
 	for total := 0; total < readBudget; {
-		n, rerr := unix.Read(c.fd, w.buf)
+		n, rerr := sysRead(c.srv.rawIO, c.fd, w.buf)
 		c.srv.stats.readCalls.Add(1)
 		if n > 0 {
 			total += n
@@ -179,7 +178,7 @@ func (c *Conn) flushLocked(w *worker) (again bool) {
 		iov := c.gatherLocked(w.iov[:0])
 		c.flushing = true
 		c.mu.Unlock()
-		n, err := writev(c.fd, iov)
+		n, err := sysWritev(c.srv.rawIO, c.fd, iov)
 		c.mu.Lock()
 		c.flushing = false
 		c.srv.stats.writeCalls.Add(1)
@@ -201,7 +200,7 @@ func (c *Conn) flushLocked(w *worker) (again bool) {
 		c.srv.backend.waitWritable(c)
 	}
 	if c.state == stateClosing && c.outBytes == 0 && !c.released {
-		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		sysShutdownWrite(c.srv.rawIO, c.fd)
 		c.wroteFIN = true
 		if c.lingerForFIN {
 			c.state = stateDrained
@@ -297,7 +296,7 @@ func (c *Conn) writeQueueOnceLocked() {
 		return
 	}
 	var iov [16]unix.Iovec
-	n, _ := writev(c.fd, c.gatherLocked(iov[:0]))
+	n, _ := sysWritev(c.srv.rawIO, c.fd, c.gatherLocked(iov[:0]))
 	if n > 0 {
 		c.consumeLocked(n)
 	}
@@ -306,10 +305,10 @@ func (c *Conn) writeQueueOnceLocked() {
 // drainInput discards the input that has arrived on fd, without waiting,
 // so that closing the socket sends FIN rather than RST. Bounded: a peer
 // that keeps more than drainLimit bytes coming still gets a reset.
-func drainInput(fd int) {
+func drainInput(raw bool, fd int) {
 	var buf [4096]byte
 	for range drainLimit / len(buf) {
-		n, err := unix.Read(fd, buf[:])
+		n, err := sysRead(raw, fd, buf[:])
 		if err == unix.EINTR {
 			continue
 		}
@@ -317,16 +316,4 @@ func drainInput(fd int) {
 			return
 		}
 	}
-}
-
-// writev writes iov with one system call and no allocation.
-func writev(fd int, iov []unix.Iovec) (int, error) {
-	if len(iov) == 0 {
-		return 0, nil
-	}
-	n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(n), nil
 }

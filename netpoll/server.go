@@ -95,6 +95,9 @@ type Server struct {
 	stats   counters
 	log     *slog.Logger
 	accepts acceptThrottle
+	// rawIO: reads, writes and shutdowns are raw system calls (see
+	// sys.go); false for the easygo backend.
+	rawIO bool
 
 	served     chan struct{}
 	stopAccept chan struct{} // closed by StopAccepting
@@ -116,6 +119,7 @@ func Listen(addr string, cfg Config, accept Acceptor) (*Server, error) {
 		ln:         l.(*net.TCPListener),
 		accept:     accept,
 		log:        cfg.Logger,
+		rawIO:      cfg.Backend != BackendEasygo,
 		served:     make(chan struct{}),
 		stopAccept: make(chan struct{}),
 		stop:       make(chan struct{}),

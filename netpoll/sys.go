@@ -1,0 +1,102 @@
+package netpoll
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The reactor's system calls on its sockets and epoll sets never wait:
+// the sockets are non-blocking, epoll_wait runs with a zero timeout (the
+// goroutine parks on the runtime poller instead) and nothing sets
+// SO_LINGER. They are therefore made as raw system calls, which do not
+// tell the Go scheduler that the thread entered the kernel. A loopback
+// TCP write takes 10 µs or more; through syscall.Syscall the P is marked
+// as in a system call for that long, so sysmon keeps polling at its
+// fastest rate, takes the P away to hand it to another thread (a futex
+// wake-up), and the returning thread then has to find a P again. A raw
+// call keeps its P, as any other short computation does.
+//
+// The easygo backend is the exception: its descriptors briefly turn a
+// socket blocking on every re-arm (os.File.Fd), and a blocking call must
+// release its P, so Server.rawIO is false there and reads, writes and
+// shutdowns go through syscall.Syscall.
+
+// sysRead is read(2).
+func sysRead(raw bool, fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	call := unix.Syscall
+	if raw {
+		call = unix.RawSyscall
+	}
+	n, _, errno := call(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// sysWritev is writev(2), with no allocation.
+func sysWritev(raw bool, fd int, iov []unix.Iovec) (int, error) {
+	if len(iov) == 0 {
+		return 0, nil
+	}
+	call := unix.Syscall
+	if raw {
+		call = unix.RawSyscall
+	}
+	n, _, errno := call(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// sysShutdownWrite is shutdown(2) of the write side: it sends FIN.
+func sysShutdownWrite(raw bool, fd int) {
+	if raw {
+		_, _, _ = unix.RawSyscall(unix.SYS_SHUTDOWN, uintptr(fd), unix.SHUT_WR, 0)
+		return
+	}
+	_ = unix.Shutdown(fd, unix.SHUT_WR)
+}
+
+// sysClose is close(2) of a socket the epoll backend owns.
+func sysClose(fd int) {
+	_, _, _ = unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+}
+
+// sysAccept4 is accept4(2) on the non-blocking listener: the new socket is
+// non-blocking and close-on-exec, its peer address written to rsa.
+func sysAccept4(listenFD int, rsa *unix.RawSockaddrAny) (int, error) {
+	n := uint32(unix.SizeofSockaddrAny)
+	fd, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(listenFD),
+		uintptr(unsafe.Pointer(rsa)), uintptr(unsafe.Pointer(&n)),
+		unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(fd), nil
+}
+
+// sysEpollCtl is epoll_ctl(2).
+func sysEpollCtl(epfd, op, fd int, ev *unix.EpollEvent) error {
+	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd), uintptr(unsafe.Pointer(ev)), 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// sysEpollPoll is epoll_wait(2) with a zero timeout: it returns the events
+// ready now and never waits.
+func sysEpollPoll(epfd int, events []unix.EpollEvent) (int, error) {
+	n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd),
+		uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
