@@ -1,6 +1,7 @@
 package netpoll
 
 import (
+	"io"
 	"net"
 	"net/netip"
 	"testing"
@@ -55,5 +56,68 @@ func TestRawAddrPort(t *testing.T) {
 	unknown.Addr.Family = unix.AF_UNIX
 	if got := rawAddrPort(&unknown); got.IsValid() {
 		t.Errorf("AF_UNIX: %v, want the zero AddrPort", got)
+	}
+}
+
+// listenerDeferAccept reads TCP_DEFER_ACCEPT back from the listener.
+func listenerDeferAccept(t *testing.T, s *Server) int {
+	t.Helper()
+	rc, err := s.ln.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, gerr := 0, error(nil)
+	if err := rc.Control(func(fd uintptr) {
+		v, gerr = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT)
+	}); err != nil || gerr != nil {
+		t.Fatal(err, gerr)
+	}
+	return v
+}
+
+// With DeferAccept a client that speaks at once is served as usual, and
+// one that stays silent is still accepted (after the kernel's period) and
+// served once it speaks.
+func TestDeferAccept(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			s, _ := startEcho(t, backend, Config{DeferAccept: time.Second})
+			if v := listenerDeferAccept(t, s); v < 1 {
+				t.Fatalf("TCP_DEFER_ACCEPT = %d, want at least 1 s", v)
+			}
+			silent := dial(t, s)
+			talker := dial(t, s)
+			echo(t, talker, "hello")
+			waitAccepted(t, s, 2)
+			echo(t, silent, "late")
+		})
+	}
+	s, _ := startEcho(t, BackendEpoll, Config{})
+	if v := listenerDeferAccept(t, s); v != 0 {
+		t.Fatalf("TCP_DEFER_ACCEPT = %d without DeferAccept, want 0", v)
+	}
+}
+
+// echo writes msg on nc and expects it back.
+func echo(t *testing.T, nc net.Conn, msg string) {
+	t.Helper()
+	if _, err := nc.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(nc, got); err != nil || string(got) != msg {
+		t.Fatalf("echo of %q: got %q, %v", msg, got, err)
+	}
+}
+
+// waitAccepted polls until the server has accepted n connections.
+func waitAccepted(t *testing.T, s *Server, n uint64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); s.Stats().Accepted < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("accepted %d connections, want %d", s.Stats().Accepted, n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
