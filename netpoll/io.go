@@ -175,10 +175,12 @@ func (c *Conn) flushLocked(w *worker) (again bool) {
 		if round == maxFlushRounds {
 			return true
 		}
-		iov := c.gatherLocked(w.iov[:0])
+		iov, total := c.gatherLocked(w.iov[:0])
+		// A closing connection sends FIN as soon as its queue is empty.
+		finNext := c.state == stateClosing && total == c.outBytes
 		c.flushing = true
 		c.mu.Unlock()
-		n, err := sysWritev(c.srv.rawIO, c.fd, iov)
+		n, err := sysWritev(c.srv.rawIO, c.fd, iov, finNext)
 		c.mu.Lock()
 		c.flushing = false
 		c.srv.stats.writeCalls.Add(1)
@@ -239,8 +241,9 @@ func (c *Conn) writable() {
 	}
 }
 
-// gatherLocked fills iov with the queued units, front first.
-func (c *Conn) gatherLocked(iov []unix.Iovec) []unix.Iovec {
+// gatherLocked fills iov with the queued units, front first, and returns
+// how many bytes they hold.
+func (c *Conn) gatherLocked(iov []unix.Iovec) ([]unix.Iovec, int) {
 	total := 0
 	off := int(c.outOff)
 	for _, b := range c.out {
@@ -257,7 +260,7 @@ func (c *Conn) gatherLocked(iov []unix.Iovec) []unix.Iovec {
 			break
 		}
 	}
-	return iov
+	return iov, total
 }
 
 // consumeLocked drops n written bytes from the front of the queue.
@@ -296,7 +299,8 @@ func (c *Conn) writeQueueOnceLocked() {
 		return
 	}
 	var iov [16]unix.Iovec
-	n, _ := sysWritev(c.srv.rawIO, c.fd, c.gatherLocked(iov[:0]))
+	gathered, _ := c.gatherLocked(iov[:0])
+	n, _ := sysWritev(c.srv.rawIO, c.fd, gathered, false)
 	if n > 0 {
 		c.consumeLocked(n)
 	}

@@ -27,31 +27,51 @@ func sysRead(raw bool, fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	call := unix.Syscall
+	var r uintptr
+	var errno unix.Errno
 	if raw {
-		call = unix.RawSyscall
+		r, _, errno = unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	} else {
+		r, _, errno = unix.Syscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	}
-	n, _, errno := call(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(n), nil
+	return sysResult(r, errno)
 }
 
-// sysWritev is writev(2), with no allocation.
-func sysWritev(raw bool, fd int, iov []unix.Iovec) (int, error) {
+// sysWritev is writev(2), with no allocation. With finNext (the caller
+// sends FIN right after, if everything is written) it is sendmsg(2) with
+// MSG_MORE instead: the kernel holds the last partial segment, and the
+// FIN that shutdown then sends rides on it, one segment fewer for both
+// ends.
+func sysWritev(raw bool, fd int, iov []unix.Iovec, finNext bool) (int, error) {
 	if len(iov) == 0 {
 		return 0, nil
 	}
-	call := unix.Syscall
-	if raw {
-		call = unix.RawSyscall
+	var r uintptr
+	var errno unix.Errno
+	switch {
+	case finNext:
+		msg := unix.Msghdr{Iov: &iov[0]}
+		msg.SetIovlen(len(iov))
+		const flags = unix.MSG_MORE | unix.MSG_NOSIGNAL
+		if raw {
+			r, _, errno = unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), flags)
+		} else {
+			r, _, errno = unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), flags)
+		}
+	case raw:
+		r, _, errno = unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	default:
+		r, _, errno = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 	}
-	n, _, errno := call(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	return sysResult(r, errno)
+}
+
+// sysResult turns a system call's result into a count and an error.
+func sysResult(r uintptr, errno unix.Errno) (int, error) {
 	if errno != 0 {
 		return 0, errno
 	}
-	return int(n), nil
+	return int(r), nil
 }
 
 // sysShutdownWrite is shutdown(2) of the write side: it sends FIN.
