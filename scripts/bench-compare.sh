@@ -9,7 +9,8 @@
 #   scripts/bench-compare.sh MODE [wampbench flags...]
 #   scripts/bench-compare.sh fanout --subs 10000 --size 128 --duration 10s
 #   scripts/bench-compare.sh fanout --subs 1000 --size 128 --rate 100 --duration 10s
-#   scripts/bench-compare.sh handshakes --duration 10s
+#   scripts/bench-compare.sh handshakes --duration 10s --concurrency 16
+#     (prints the server CPU per handshake, and its user and kernel parts)
 #   scripts/bench-compare.sh idle --conns 9000 --hold 5s
 #
 # Environment: PORT (default 8095), POLLER (wampgate's poller, default epoll),
@@ -146,6 +147,8 @@ fanout)
 	;;
 handshakes)
 	line="$(ratio "server CPU per handshake" " µs" "$(fig .server_cpu_us_per_handshake "$n")" "$(fig .server_cpu_us_per_handshake "$g")" "≤ 0.65×")"
+	line+=" | $(ratio "user" " µs" "$(fig .server_user_us_per_handshake "$n")" "$(fig .server_user_us_per_handshake "$g")")"
+	line+=" | $(ratio "kernel" " µs" "$(fig .server_system_us_per_handshake "$n")" "$(fig .server_system_us_per_handshake "$g")")"
 	line+=" | $(ratio "handshakes/s" "" "$(fig .handshakes_per_sec "$n")" "$(fig .handshakes_per_sec "$g")")"
 	line+=" | failed: naive $(fig .failed "$n"), $poller $(fig .failed "$g")"
 	;;
