@@ -70,7 +70,7 @@ func (c *Conn) endRead(w *worker, err error) {
 	if c.flushHeld {
 		c.flushHeld = false
 		if err == nil {
-			again = c.flushLocked(w)
+			again = c.flushLocked(w, c.srv.rawIO)
 		} else {
 			c.flushQueued = false // nothing more is written unless EOF below
 		}
@@ -152,7 +152,7 @@ func (c *Conn) readPass(w *worker) {
 // connection whose queue is empty sends its FIN.
 func (c *Conn) flush(w *worker) {
 	c.mu.Lock()
-	again := c.flushLocked(w)
+	again := c.flushLocked(w, false)
 	release := c.releasableLocked()
 	c.mu.Unlock()
 	if again {
@@ -165,8 +165,12 @@ func (c *Conn) flush(w *worker) {
 
 // flushLocked is flush's work, with c.mu held (released around each
 // writev). It reports whether the budget ran out with bytes left: the
-// caller then queues another flush task (flushQueued stays set).
-func (c *Conn) flushLocked(w *worker) (again bool) {
+// caller then queues another flush task (flushQueued stays set). rawWrite
+// makes the writes raw system calls (see sys.go): for the replies a read
+// pass writes itself. Flush tasks go through syscall.Syscall: under
+// fan-out, raw writes there cut the frames gathered per writev (see the
+// README's Benchmarks).
+func (c *Conn) flushLocked(w *worker, rawWrite bool) (again bool) {
 	waitWrite := false
 	for round := 0; ; round++ {
 		if c.released || c.state == stateDead || c.outBytes == 0 {
@@ -180,7 +184,7 @@ func (c *Conn) flushLocked(w *worker) (again bool) {
 		finNext := c.state == stateClosing && total == c.outBytes
 		c.flushing = true
 		c.mu.Unlock()
-		n, err := sysWritev(c.srv.rawIO, c.fd, iov, finNext)
+		n, err := sysWritev(rawWrite, c.fd, iov, finNext)
 		c.mu.Lock()
 		c.flushing = false
 		c.srv.stats.writeCalls.Add(1)
