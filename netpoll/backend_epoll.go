@@ -218,16 +218,36 @@ func (b *epollBackend) loop(set *epollSet, onReady func(*Conn)) {
 			}
 			return
 		}
-		for i := range events[:n] {
-			ev := &events[i]
-			if int(ev.Fd) == b.listenFD && ev.Pad == listenerTag && set == b.readSet {
-				b.acceptReady()
-				continue
-			}
-			if c := b.srv.table.get(int(ev.Fd), uint32(ev.Pad)); c != nil {
-				onReady(c)
-			}
+		b.srv.pool.polled()
+		b.dispatch(set, events[:n], onReady)
+	}
+}
+
+// dispatch hands ready events to onReady (the listener's to acceptReady).
+func (b *epollBackend) dispatch(set *epollSet, events []unix.EpollEvent, onReady func(*Conn)) {
+	for i := range events {
+		ev := &events[i]
+		if int(ev.Fd) == b.listenFD && ev.Pad == listenerTag && set == b.readSet {
+			b.acceptReady()
+			continue
 		}
+		if c := b.srv.table.get(int(ev.Fd), uint32(ev.Pad)); c != nil {
+			onReady(c)
+		}
+	}
+}
+
+// pollReady collects what both sets have ready now, without waiting, on a
+// busy worker (pool.pollIfDue).
+func (b *epollBackend) pollReady(w *worker) {
+	if w.events == nil {
+		w.events = make([]unix.EpollEvent, 256)
+	}
+	if n, err := sysEpollPoll(b.readSet.fd, w.events); err == nil {
+		b.dispatch(b.readSet, w.events[:n], b.srv.pool.scheduleRead)
+	}
+	if n, err := sysEpollPoll(b.writeSet.fd, w.events); err == nil {
+		b.dispatch(b.writeSet, w.events[:n], (*Conn).writable)
 	}
 }
 

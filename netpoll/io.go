@@ -27,9 +27,10 @@ const (
 // worker holds the buffers one pool goroutine reuses for every connection:
 // idle connections own no read buffer at all.
 type worker struct {
-	buf []byte
-	iov []unix.Iovec
-	srv *Server
+	buf    []byte
+	iov    []unix.Iovec
+	events []unix.EpollEvent // epoll backend: for pollReady, made on first use
+	srv    *Server
 }
 
 func newWorker(readBuf int, srv *Server) *worker {

@@ -1,6 +1,10 @@
 package netpoll
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // pool is the bounded worker pool. Connections wait in two intrusive FIFO
 // queues (no allocation, at most one entry per connection and queue): one
@@ -15,7 +19,18 @@ type pool struct {
 	flushStreak int
 	closed      bool
 	wg          sync.WaitGroup
+
+	// poll, when set (before the first task), collects the readiness the
+	// backend has not reported yet; workers call it between tasks at most
+	// every busyPollInterval (see pollIfDue).
+	poll     func(*worker)
+	epoch    time.Time
+	lastPoll atomic.Int64 // since epoch, in nanoseconds
 }
+
+// busyPollInterval is how often busy workers look for readiness
+// themselves.
+const busyPollInterval = 50 * time.Microsecond
 
 const maxFlushStreak = 64
 
@@ -36,7 +51,7 @@ type queueLink struct {
 }
 
 func newPool(workers, readBuf int, srv *Server) *pool {
-	p := &pool{}
+	p := &pool{epoch: time.Now()}
 	p.cond.L = &p.mu
 	p.wg.Add(workers)
 	for i := 0; i < workers; i++ {
@@ -117,7 +132,30 @@ func (p *pool) run(w *worker) {
 		} else {
 			c.flush(w)
 		}
+		p.pollIfDue(w)
 	}
+}
+
+// polled notes that readiness was just collected.
+func (p *pool) polled() { p.lastPoll.Store(int64(time.Since(p.epoch))) }
+
+// pollIfDue collects readiness on a worker that stays busy. The epoll
+// backend's loops park on the Go runtime poller, which the scheduler only
+// consults when a P runs out of goroutines (or every 10 ms from sysmon):
+// while every worker has tasks, sockets that became readable (a
+// publisher's next messages) or writable would wait that long. One worker
+// at a time, at most every busyPollInterval, looks for them itself with
+// a non-blocking epoll_wait.
+func (p *pool) pollIfDue(w *worker) {
+	if p.poll == nil {
+		return
+	}
+	now := int64(time.Since(p.epoch))
+	last := p.lastPoll.Load()
+	if now-last < int64(busyPollInterval) || !p.lastPoll.CompareAndSwap(last, now) {
+		return
+	}
+	p.poll(w)
 }
 
 // close stops the workers once the queues are empty and waits for them.

@@ -145,7 +145,11 @@ func Listen(addr string, cfg Config, accept Acceptor) (*Server, error) {
 	s.pool = newPool(cfg.Workers, cfg.ReadBufferSize, s)
 	switch cfg.Backend {
 	case BackendEpoll:
-		s.backend, err = newEpollBackend(s, s.ln)
+		var b *epollBackend
+		if b, err = newEpollBackend(s, s.ln); err == nil {
+			s.backend = b
+			s.pool.poll = b.pollReady
+		}
 	case BackendEasygo:
 		s.backend, err = newEasygoBackend(s)
 	case BackendGoroutine:
