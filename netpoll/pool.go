@@ -102,44 +102,50 @@ func (p *pool) popLocked(kind taskKind) *Conn {
 	return c
 }
 
-// next blocks until there is a task or the pool is closed.
-func (p *pool) next() (*Conn, taskKind, bool) {
+// next blocks until there is a task or the pool is closed. busy reports
+// that a task was waiting: the worker did not have to wait for it.
+func (p *pool) next() (c *Conn, kind taskKind, busy, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	reads, flushes := &p.queues[taskRead], &p.queues[taskFlush]
+	busy = true
 	for reads.head == nil && flushes.head == nil {
 		if p.closed {
-			return nil, 0, false
+			return nil, 0, false, false
 		}
+		busy = false
 		p.cond.Wait()
 	}
 	if flushes.head != nil && (reads.head == nil || p.flushStreak < maxFlushStreak) {
 		p.flushStreak++
-		return p.popLocked(taskFlush), taskFlush, true
+		return p.popLocked(taskFlush), taskFlush, busy, true
 	}
 	p.flushStreak = 0
-	return p.popLocked(taskRead), taskRead, true
+	return p.popLocked(taskRead), taskRead, busy, true
 }
 
 func (p *pool) run(w *worker) {
 	for {
-		c, kind, ok := p.next()
+		c, kind, busy, ok := p.next()
 		if !ok {
 			return
+		}
+		if busy {
+			p.pollIfDue(w)
 		}
 		if kind == taskRead {
 			c.readPass(w)
 		} else {
 			c.flush(w)
 		}
-		p.pollIfDue(w)
 	}
 }
 
 // polled notes that readiness was just collected.
 func (p *pool) polled() { p.lastPoll.Store(int64(time.Since(p.epoch))) }
 
-// pollIfDue collects readiness on a worker that stays busy. The epoll
+// pollIfDue collects readiness on a worker that finds tasks waiting each
+// time it finishes one. The epoll
 // backend's loops park on the Go runtime poller, which the scheduler only
 // consults when a P runs out of goroutines (or every 10 ms from sysmon):
 // while every worker has tasks, sockets that became readable (a
