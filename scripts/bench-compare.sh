@@ -15,13 +15,15 @@
 #
 # Environment: PORT (default 8095), POLLER (wampgate's poller, default epoll),
 # NODE_FLAGS (extra `wampgate run` flags), BIN (binaries, default ./bin),
+# NODE_BIN (a wampgate binary to measure instead of the one built here, e.g.
+# an older build for a before/after comparison),
 # OUT (results, default bench/results/tmp), RUN_TIMEOUT (seconds per
 # wampbench run, default 900), BUSY_WAIT (seconds to wait for a busy port,
 # default 600).
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 mode=$1
@@ -46,6 +48,7 @@ busy_wait=${BUSY_WAIT:-600}
 mkdir -p "$bin" "$out"
 timeout 600 go build -o "$bin/wampgate" ./cmd/wampgate
 timeout 600 go build -o "$bin/wampbench" ./cmd/wampbench
+node_bin=${NODE_BIN:-$bin/wampgate}
 
 limit=$(ulimit -n)
 if [ "$limit" -lt 20000 ]; then
@@ -109,7 +112,7 @@ run_one naive "$base-naive.json" "$base-naive.log" \
 rc_naive=$rc
 # shellcheck disable=SC2086 # NODE_FLAGS is a list of flags
 run_one "$poller" "$base-$poller.json" "$base-$poller.log" \
-	"$bin/wampgate" run --host 127.0.0.1 --port "$port" --poller "$poller" --log-level warn ${NODE_FLAGS:-}
+	"$node_bin" run --host 127.0.0.1 --port "$port" --poller "$poller" --log-level warn ${NODE_FLAGS:-}
 rc_node=$rc
 
 echo "results: $base-naive.json $base-$poller.json (server logs: $base-*.log)"
