@@ -138,6 +138,14 @@ func cpuBetween(a, b procstat.Sample) float64 {
 	return procstat.TicksToSeconds(b.CPUTicks - a.CPUTicks)
 }
 
+// setCPU records the server CPU time between two samples, in total and
+// split into user mode and kernel time.
+func (f *ServerFigures) setCPU(a, b procstat.Sample) {
+	f.CPUSeconds = cpuBetween(a, b)
+	f.UserCPUSeconds = procstat.TicksToSeconds(b.UserTicks - a.UserTicks)
+	f.SystemCPUSeconds = procstat.TicksToSeconds(b.SystemTicks - a.SystemTicks)
+}
+
 // healthz fetches GET /healthz from the server, best effort: the raw JSON
 // body, or nil.
 func healthz(t target) json.RawMessage {

@@ -211,7 +211,7 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 	res.Server.RSSBeforeKiB = before.RSSKiB
 	res.Server.RSSAfterKiB = s1.RSSKiB
 	res.Server.RSSPeakKiB = peak
-	res.Server.CPUSeconds = cpuBetween(s0, s1)
+	res.Server.setCPU(s0, s1)
 	if srv.pid != 0 {
 		if res.Server.CPUSeconds > 0 {
 			res.DeliveriesPerCPUSec = float64(res.Received) / res.Server.CPUSeconds

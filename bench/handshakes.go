@@ -96,11 +96,13 @@ func RunHandshakes(ctx context.Context, opts HandshakeOptions) (*HandshakeResult
 	res.ClientCPUSeconds = c1 - c0
 	res.Server.RSSBeforeKiB, res.Server.RSSAfterKiB = s0.RSSKiB, s1.RSSKiB
 	res.Server.RSSPeakKiB = max(s0.RSSKiB, s1.RSSKiB)
-	res.Server.CPUSeconds = cpuBetween(s0, s1)
+	res.Server.setCPU(s0, s1)
 	if res.Handshakes > 0 {
 		res.ClientCPUMicrosPerHS = res.ClientCPUSeconds * 1e6 / float64(res.Handshakes)
 		if srv.pid != 0 {
 			res.ServerCPUMicrosPerHS = res.Server.CPUSeconds * 1e6 / float64(res.Handshakes)
+			res.ServerUserMicrosPerHS = res.Server.UserCPUSeconds * 1e6 / float64(res.Handshakes)
+			res.ServerSystemMicrosPerHS = res.Server.SystemCPUSeconds * 1e6 / float64(res.Handshakes)
 		}
 	}
 	if srv.pid != 0 {

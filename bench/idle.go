@@ -149,7 +149,7 @@ func RunIdle(ctx context.Context, opts IdleOptions) (*IdleResult, error) {
 	res.Server.RSSBeforeKiB = before.RSSKiB
 	res.Server.RSSAfterKiB = after.RSSKiB
 	res.Server.RSSPeakKiB = peak
-	res.Server.CPUSeconds = cpuBetween(before, after)
+	res.Server.setCPU(before, after)
 	res.ServerCPUConnectSeconds = cpuBetween(before, connected)
 	res.ServerCPUHoldSeconds = cpuBetween(held, after)
 	if srv.pid != 0 {

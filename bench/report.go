@@ -77,7 +77,8 @@ func (r *HandshakeResult) WriteText(w io.Writer) {
 	p.counts("close problems", r.CloseProblems)
 	p.latency("dial → WELCOME", r.Latency)
 	if r.Server.PID != 0 {
-		p.line("server CPU", "%.2f s → %.1f µs per handshake", r.Server.CPUSeconds, r.ServerCPUMicrosPerHS)
+		p.line("server CPU", "%.2f s → %.1f µs per handshake (user %.1f, kernel %.1f)",
+			r.Server.CPUSeconds, r.ServerCPUMicrosPerHS, r.ServerUserMicrosPerHS, r.ServerSystemMicrosPerHS)
 		p.line("server RSS", "%s before, %s after", kib(r.Server.RSSBeforeKiB), kib(r.Server.RSSAfterKiB))
 	}
 	p.line("client CPU", "%.2f s → %.1f µs per handshake", r.ClientCPUSeconds, r.ClientCPUMicrosPerHS)

@@ -10,12 +10,16 @@ import (
 // run. RSS is VmRSS of /proc/PID/status; CPU is utime+stime of
 // /proc/PID/stat (all threads), in seconds.
 type ServerFigures struct {
-	PID          int             `json:"pid"`
-	RSSBeforeKiB int64           `json:"rss_before_kib"`
-	RSSAfterKiB  int64           `json:"rss_after_kib"`
-	RSSPeakKiB   int64           `json:"rss_peak_kib"`
-	CPUSeconds   float64         `json:"cpu_seconds"`       // over the measured phase
-	Healthz      json.RawMessage `json:"healthz,omitempty"` // GET /healthz at the end, if it answered JSON
+	PID          int     `json:"pid"`
+	RSSBeforeKiB int64   `json:"rss_before_kib"`
+	RSSAfterKiB  int64   `json:"rss_after_kib"`
+	RSSPeakKiB   int64   `json:"rss_peak_kib"`
+	CPUSeconds   float64 `json:"cpu_seconds"` // over the measured phase
+	// UserCPUSeconds and SystemCPUSeconds split CPUSeconds into user
+	// mode and kernel time (utime and stime).
+	UserCPUSeconds   float64         `json:"user_cpu_seconds"`
+	SystemCPUSeconds float64         `json:"system_cpu_seconds"`
+	Healthz          json.RawMessage `json:"healthz,omitempty"` // GET /healthz at the end, if it answered JSON
 }
 
 // IdleResult is the outcome of RunIdle.
@@ -127,8 +131,12 @@ type HandshakeResult struct {
 
 	Server               ServerFigures `json:"server"`
 	ServerCPUMicrosPerHS float64       `json:"server_cpu_us_per_handshake"`
-	ClientCPUSeconds     float64       `json:"client_cpu_seconds"`
-	ClientCPUMicrosPerHS float64       `json:"client_cpu_us_per_handshake"`
+	// ServerUserMicrosPerHS and ServerSystemMicrosPerHS split it into
+	// user mode and kernel time.
+	ServerUserMicrosPerHS   float64 `json:"server_user_us_per_handshake"`
+	ServerSystemMicrosPerHS float64 `json:"server_system_us_per_handshake"`
+	ClientCPUSeconds        float64 `json:"client_cpu_seconds"`
+	ClientCPUMicrosPerHS    float64 `json:"client_cpu_us_per_handshake"`
 }
 
 // BackendResult is the outcome of RunBackend: one row of the backend

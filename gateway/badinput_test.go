@@ -418,6 +418,41 @@ func TestHalfOpenHandshakesDoNotBlockWorkers(t *testing.T) {
 	})
 }
 
+// TestSilentConnectionIsDropped connects and never sends a byte. With
+// DeferAccept the kernel keeps the connection until its period ends, the
+// node then accepts it, and HandshakeTimeout closes it with a FIN: the
+// silent client waits DeferAccept (as Linux rounds it) + HandshakeTimeout
+// in all, and never holds a worker.
+func TestSilentConnectionIsDropped(t *testing.T) {
+	forEachPoller(t, func(t *testing.T, poller string) {
+		cfg := testConfig(poller)
+		cfg.Workers = 1
+		cfg.HandshakeTimeout = time.Second
+		cfg.DeferAccept = time.Second
+		n := startNode(t, cfg)
+		silent, err := wstest.Dial(n.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer silent.Close()
+		opened := time.Now()
+		assertNodeServes(t, n.Addr())
+		out, err := silent.ReadAll(cfg.DeferAccept + cfg.HandshakeTimeout + waitLong)
+		if err != nil {
+			t.Fatalf("silent connection not closed cleanly: %v", err)
+		}
+		if len(out) > 0 {
+			t.Errorf("silent connection got %q, want nothing", wstest.Abbrev(string(out), 80))
+		}
+		if d := time.Since(opened); d < cfg.HandshakeTimeout-100*time.Millisecond {
+			t.Errorf("silent connection dropped after %v, before HandshakeTimeout %v", d, cfg.HandshakeTimeout)
+		}
+		if st := n.Stats(); st.HandshakeTimeouts == 0 {
+			t.Errorf("handshake timeouts %d, want the silent connection counted", st.HandshakeTimeouts)
+		}
+	})
+}
+
 // TestSlowFrameDoesNotBlockOthers sends a frame one byte per 50 ms with a
 // single worker: other clients keep being served meanwhile, and the frame
 // is processed once complete.

@@ -30,8 +30,15 @@ type Config struct {
 	// MaxHeaderSize bounds the HTTP request head of the handshake.
 	MaxHeaderSize int
 	// HandshakeTimeout closes connections that do not finish the HTTP
-	// upgrade in time.
+	// upgrade in time, counted from the accept.
 	HandshakeTimeout time.Duration
+	// DeferAccept lets the kernel keep a new connection until its first
+	// bytes arrive (TCP_DEFER_ACCEPT; netpoll.Config.DeferAccept): a
+	// client's request is then read in the same pass that accepts it. A
+	// connection that stays silent is accepted about DeferAccept later
+	// (Linux rounds up to 1 s, 3 s, 7 s, …), so it is dropped after
+	// that plus HandshakeTimeout. 0: accept at once.
+	DeferAccept time.Duration
 	// PingInterval is how long a session may stay silent before the node
 	// pings it (0: never).
 	PingInterval time.Duration
@@ -79,6 +86,7 @@ func DefaultConfig() Config {
 		MaxMessageSize:   4 << 20,
 		MaxHeaderSize:    8 << 10,
 		HandshakeTimeout: 5 * time.Second,
+		DeferAccept:      time.Second,
 		PingInterval:     30 * time.Second,
 		IdleTimeout:      90 * time.Second,
 		ShutdownTimeout:  10 * time.Second,
@@ -117,8 +125,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.WriteQueueLimit < c.MaxMessageSize {
 		return c, errors.New("write queue limit must be at least the maximum message size")
 	}
-	if c.PingInterval < 0 || c.IdleTimeout < 0 {
-		return c, errors.New("ping interval and idle timeout must not be negative")
+	if c.PingInterval < 0 || c.IdleTimeout < 0 || c.DeferAccept < 0 {
+		return c, errors.New("ping interval, idle timeout and defer accept must not be negative")
 	}
 	if c.ServerIdent == "" {
 		c.ServerIdent = d.ServerIdent

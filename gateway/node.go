@@ -97,6 +97,7 @@ func (n *Node) Start() error {
 		Backend:         n.cfg.Poller,
 		Workers:         n.cfg.Workers,
 		WriteQueueLimit: n.cfg.WriteQueueLimit,
+		DeferAccept:     n.cfg.DeferAccept,
 		Logger:          n.log,
 	}, n.accept)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,9 +21,8 @@ import (
 // for a descriptor that was closed and reused in between is ignored.
 type epollBackend struct {
 	srv      *Server
-	readSet  int
-	writeSet int
-	wake     int // eventfd registered in both sets to stop the loops
+	readSet  *epollSet
+	writeSet *epollSet
 	closed   atomic.Bool
 	loops    chan struct{}
 
@@ -46,26 +46,15 @@ const listenerTag = 0
 const readEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
 func newEpollBackend(s *Server, ln *net.TCPListener) (*epollBackend, error) {
-	b := &epollBackend{srv: s, readSet: -1, writeSet: -1, wake: -1, listenFD: -1,
+	b := &epollBackend{srv: s, listenFD: -1,
 		loops: make(chan struct{}, 2), stopAccept: make(chan struct{})}
 	var err error
-	if b.readSet, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return nil, fmt.Errorf("epoll_create1: %w", err)
+	if b.readSet, err = newEpollSet("read"); err != nil {
+		return nil, err
 	}
-	if b.writeSet, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+	if b.writeSet, err = newEpollSet("write"); err != nil {
 		b.closeFDs()
-		return nil, fmt.Errorf("epoll_create1: %w", err)
-	}
-	if b.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
-		b.closeFDs()
-		return nil, fmt.Errorf("eventfd: %w", err)
-	}
-	for _, set := range []int{b.readSet, b.writeSet} {
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.wake)}
-		if err = unix.EpollCtl(set, unix.EPOLL_CTL_ADD, b.wake, &ev); err != nil {
-			b.closeFDs()
-			return nil, fmt.Errorf("epoll_ctl wake: %w", err)
-		}
+		return nil, err
 	}
 	if err = b.listen(ln); err != nil {
 		b.closeFDs()
@@ -116,7 +105,7 @@ func (b *epollBackend) listen(ln *net.TCPListener) error {
 // the read loop accepts while connections are pending.
 func (b *epollBackend) watchListener() error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.listenFD), Pad: listenerTag}
-	if err := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
+	if err := b.readSet.ctl(unix.EPOLL_CTL_ADD, b.listenFD, &ev); err != nil {
 		return fmt.Errorf("epoll_ctl listener: %w", err)
 	}
 	return nil
@@ -130,7 +119,7 @@ func (b *epollBackend) acceptReady() {
 	b.acceptMu.Lock()
 	defer b.acceptMu.Unlock()
 	for b.accepting && !b.paused {
-		fd, sa, err := unix.Accept4(b.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, remote, err := accept4(b.listenFD)
 		switch err {
 		case nil:
 			b.srv.accepts.succeeded()
@@ -140,7 +129,7 @@ func (b *epollBackend) acceptReady() {
 			continue
 		default:
 			d := b.srv.accepts.failed(err)
-			if derr := unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil); derr != nil {
+			if derr := b.readSet.ctl(unix.EPOLL_CTL_DEL, b.listenFD, nil); derr != nil {
 				b.srv.log.Error("epoll_ctl: cannot pause the listener", "err", derr)
 				return
 			}
@@ -151,7 +140,7 @@ func (b *epollBackend) acceptReady() {
 		// The client usually sends its request right after connecting, so
 		// the first read pass runs at once, without waiting for epoll to
 		// report it; read interest is registered when that pass ends.
-		b.srv.pool.scheduleRead(b.srv.adopt(fd, sockaddrAddrPort(sa), nil))
+		b.srv.pool.scheduleRead(b.srv.adopt(fd, remote, nil))
 	}
 }
 
@@ -180,7 +169,7 @@ func (b *epollBackend) stopAccepting() {
 	}
 	b.accepting = false
 	if !b.paused {
-		_ = unix.EpollCtl(b.readSet, unix.EPOLL_CTL_DEL, b.listenFD, nil)
+		_ = b.readSet.ctl(unix.EPOLL_CTL_DEL, b.listenFD, nil)
 	}
 	_ = b.listener.Close()
 	b.listener = nil
@@ -195,7 +184,7 @@ func (b *epollBackend) armRead(c *Conn) error {
 		op = unix.EPOLL_CTL_ADD
 		c.inReadSet = true
 	}
-	return unix.EpollCtl(b.readSet, op, c.fd, &ev)
+	return b.readSet.ctl(op, c.fd, &ev)
 }
 
 func (b *epollBackend) waitWritable(c *Conn) {
@@ -205,7 +194,7 @@ func (b *epollBackend) waitWritable(c *Conn) {
 		op = unix.EPOLL_CTL_ADD
 		c.inWriteSet = true
 	}
-	if err := unix.EpollCtl(b.writeSet, op, c.fd, &ev); err != nil {
+	if err := b.writeSet.ctl(op, c.fd, &ev); err != nil {
 		// Cannot wait for writability: treat the socket as broken.
 		c.abandonLocked(fmt.Errorf("epoll_ctl write set: %w", err))
 	}
@@ -214,70 +203,104 @@ func (b *epollBackend) waitWritable(c *Conn) {
 // closeSocket closes the descriptor; closing removes it from both epoll
 // sets (it was never duplicated), which saves two epoll_ctl calls per
 // connection.
-func (b *epollBackend) closeSocket(c *Conn) { _ = unix.Close(c.fd) }
+func (b *epollBackend) closeSocket(c *Conn) { sysClose(c.fd) }
 
-// loop waits on one epoll set and hands each ready connection to onReady.
-func (b *epollBackend) loop(set int, onReady func(*Conn)) {
+// loop waits on one epoll set and hands each ready connection to onReady,
+// until the set is closed.
+func (b *epollBackend) loop(set *epollSet, onReady func(*Conn)) {
 	defer func() { b.loops <- struct{}{} }()
 	events := make([]unix.EpollEvent, 1024)
 	for {
-		n, err := unix.EpollWait(set, events, -1)
+		n, err := set.wait(events)
 		if err != nil {
-			if err == unix.EINTR {
-				continue
+			if !b.closed.Load() {
+				b.srv.log.Error("epoll_wait failed", "err", err)
 			}
-			b.srv.log.Error("epoll_wait failed", "err", err)
 			return
 		}
-		for i := range events[:n] {
-			ev := &events[i]
-			if int(ev.Fd) == b.listenFD && ev.Pad == listenerTag && set == b.readSet {
-				b.acceptReady()
-				continue
-			}
-			if int(ev.Fd) == b.wake {
-				if b.closed.Load() {
-					return
-				}
-				continue
-			}
-			if c := b.srv.table.get(int(ev.Fd), uint32(ev.Pad)); c != nil {
-				onReady(c)
-			}
+		b.srv.pool.polled()
+		b.dispatch(set, events[:n], onReady)
+	}
+}
+
+// dispatch hands ready events to onReady (the listener's to acceptReady).
+func (b *epollBackend) dispatch(set *epollSet, events []unix.EpollEvent, onReady func(*Conn)) {
+	for i := range events {
+		ev := &events[i]
+		if int(ev.Fd) == b.listenFD && ev.Pad == listenerTag && set == b.readSet {
+			b.acceptReady()
+			continue
+		}
+		if c := b.srv.table.get(int(ev.Fd), uint32(ev.Pad)); c != nil {
+			onReady(c)
 		}
 	}
 }
 
+// pollReady collects what both sets have ready now, without waiting, on a
+// busy worker (pool.pollIfDue).
+func (b *epollBackend) pollReady(w *worker) {
+	if w.events == nil {
+		w.events = make([]unix.EpollEvent, 256)
+	}
+	if n, err := sysEpollPoll(b.readSet.fd, w.events); err == nil {
+		b.dispatch(b.readSet, w.events[:n], b.srv.pool.scheduleRead)
+	}
+	if n, err := sysEpollPoll(b.writeSet.fd, w.events); err == nil {
+		b.dispatch(b.writeSet, w.events[:n], (*Conn).writable)
+	}
+}
+
+// close stops the loops (closing a set wakes its loop) once the workers
+// are gone, and waits for them.
 func (b *epollBackend) close() {
 	if b.closed.Swap(true) {
 		return
 	}
-	var one [8]byte
-	one[0] = 1
-	_, _ = unix.Write(b.wake, one[:])
-	<-b.loops
-	<-b.loops
 	b.closeFDs()
+	<-b.loops
+	<-b.loops
 }
 
 func (b *epollBackend) closeFDs() {
 	if b.listener != nil { // only when setting up failed
 		_ = b.listener.Close()
 	}
-	for _, fd := range []int{b.readSet, b.writeSet, b.wake} {
-		if fd >= 0 {
-			_ = unix.Close(fd)
+	for _, set := range []*epollSet{b.readSet, b.writeSet} {
+		if set != nil {
+			set.close()
 		}
 	}
 }
 
-// sockaddrAddrPort converts an accept4 peer address.
-func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+// accept4 accepts one connection, non-blocking and close-on-exec, and
+// returns its peer address. It makes the system call itself: unix.Accept4
+// allocates a Sockaddr per connection and, for every IPv4 peer, asks the
+// listener for SO_PROTOCOL (one more system call per connection).
+func accept4(listenFD int) (int, netip.AddrPort, error) {
+	var rsa unix.RawSockaddrAny
+	fd, err := sysAccept4(listenFD, &rsa)
+	if err != nil {
+		return -1, netip.AddrPort{}, err
+	}
+	return fd, rawAddrPort(&rsa), nil
+}
+
+// rawAddrPort converts an IPv4 or IPv6 socket address from the kernel.
+func rawAddrPort(rsa *unix.RawSockaddrAny) netip.AddrPort {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), networkPort(a.Port))
+	case unix.AF_INET6:
+		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), networkPort(a.Port))
 	}
 	return netip.AddrPort{}
+}
+
+// networkPort reads a port stored in network byte order.
+func networkPort(p uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(&p))
+	return uint16(b[0])<<8 | uint16(b[1])
 }

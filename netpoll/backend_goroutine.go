@@ -26,7 +26,7 @@ func (b *goroutineBackend) readLoop(c *Conn) {
 	buf := make([]byte, goroutineReadBuffer)
 	for {
 		n, err := c.rt.nc.Read(buf)
-		if !c.beginRead() {
+		if !c.beginRead(nil) {
 			return
 		}
 		if n > 0 {
@@ -36,7 +36,7 @@ func (b *goroutineBackend) readLoop(c *Conn) {
 				err = nil // deliver the bytes now, the error on the next Read
 			}
 		}
-		c.endRead(err)
+		c.endRead(nil, err)
 		if err != nil {
 			return
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	enetpoll "github.com/mailru/easygo/netpoll"
-	"golang.org/x/sys/unix"
 )
 
 // Handler receives the events of one connection. OnData and OnClose are
@@ -90,7 +89,9 @@ type Conn struct {
 	mu           sync.Mutex
 	state        connState
 	reading      bool // a worker is reading or running OnData
-	flushQueued  bool // in the flush queue or being flushed
+	flushQueued  bool // in the flush queue, being flushed, or held by a read pass
+	passFlushes  bool // a pool worker's read pass will flush when it ends
+	flushHeld    bool // a flush waits for the end of the read pass
 	flushing     bool // a worker is writing the socket now
 	writeBlocked bool // EAGAIN seen: waiting for writability
 	inReadSet    bool // epoll backend: registered in the read set
@@ -175,14 +176,32 @@ func (c *Conn) enqueueLocked(b []byte) {
 }
 
 // needFlushLocked marks the connection for flushing and reports whether the
-// caller must put it in the flush queue.
+// caller must put it in the flush queue. During a read pass on a pool
+// worker the flush is held for the end of the pass (a reply written by
+// the worker that read the request, with no hand-off to another worker),
+// unless the queue grows past heldFlushLimit.
 func (c *Conn) needFlushLocked() bool {
-	if c.flushQueued || c.writeBlocked {
+	if c.writeBlocked {
+		return false
+	}
+	if c.flushQueued {
+		if c.flushHeld && c.outBytes > heldFlushLimit {
+			c.flushHeld = false
+			return true
+		}
 		return false
 	}
 	c.flushQueued = true
+	if c.passFlushes && c.outBytes <= heldFlushLimit {
+		c.flushHeld = true
+		return false
+	}
 	return true
 }
+
+// heldFlushLimit bounds the bytes a read pass keeps queued for its own
+// flush; past it, a flush task writes them meanwhile.
+const heldFlushLimit = 64 << 10
 
 // Close closes gracefully. The peer receives everything queued, then
 // final (for example a WebSocket close frame; may be nil), then FIN; the
@@ -347,9 +366,9 @@ func (c *Conn) releasableLocked() bool {
 func (c *Conn) release() {
 	if !c.readEOF {
 		if !c.wroteFIN {
-			_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+			sysShutdownWrite(c.srv.rawIO, c.fd)
 		}
-		drainInput(c.fd)
+		drainInput(c.srv.rawIO, c.fd)
 	}
 	c.srv.release(c)
 	if h := c.handler; h != nil {

@@ -9,7 +9,9 @@
 //   - "epoll" (default): golang.org/x/sys/unix epoll with one-shot read
 //     interest. Sockets are accepted with accept4 straight from the
 //     listener's descriptor, so each connection owns exactly one fd and is
-//     never registered with the Go runtime's own poller.
+//     never registered with the Go runtime's own poller; only the two epoll
+//     descriptors are, so the loops that wait on them park like any other
+//     goroutine (epollset.go).
 //   - "easygo": github.com/mailru/easygo/netpoll, the reference design. It
 //     obtains the fd through conn.File(), which duplicates it: two fds per
 //     connection, so it holds half as many connections under a given

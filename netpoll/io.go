@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,9 +27,10 @@ const (
 // worker holds the buffers one pool goroutine reuses for every connection:
 // idle connections own no read buffer at all.
 type worker struct {
-	buf []byte
-	iov []unix.Iovec
-	srv *Server
+	buf    []byte
+	iov    []unix.Iovec
+	events []unix.EpollEvent // epoll backend: for pollReady, made on first use
+	srv    *Server
 }
 
 func newWorker(readBuf int, srv *Server) *worker {
@@ -39,7 +39,9 @@ func newWorker(readBuf int, srv *Server) *worker {
 
 // beginRead claims the read side for one pass. It returns false when the
 // connection is already dead (and releases it if that is now possible).
-func (c *Conn) beginRead() bool {
+// A pool worker (w non-nil) holds the flushes requested during the pass
+// and writes them itself in endRead.
+func (c *Conn) beginRead(w *worker) bool {
 	c.mu.Lock()
 	if c.state == stateDead || c.released {
 		release := c.releasableLocked()
@@ -50,16 +52,30 @@ func (c *Conn) beginRead() bool {
 		return false
 	}
 	c.reading = true
+	c.passFlushes = w != nil
 	c.mu.Unlock()
 	return true
 }
 
 // endRead ends a read pass. err is the reason to close (io.EOF when the
-// peer closed), nil to keep reading, in which case read interest is re-armed
-// while the connection's lock guarantees the descriptor is still ours.
-func (c *Conn) endRead(err error) {
+// peer closed), nil to keep reading. A flush held during the pass is done
+// first, so a connection that the pass closed (the peer's close frame
+// answered, FIN sent) is released at once rather than re-armed; otherwise
+// read interest is re-armed while the connection's lock guarantees the
+// descriptor is still ours.
+func (c *Conn) endRead(w *worker, err error) {
 	c.mu.Lock()
 	c.reading = false
+	c.passFlushes = false
+	again := false
+	if c.flushHeld {
+		c.flushHeld = false
+		if err == nil {
+			again = c.flushLocked(w, c.srv.rawIO)
+		} else {
+			c.flushQueued = false // nothing more is written unless EOF below
+		}
+	}
 	if err == nil && c.state != stateDead {
 		if aerr := c.srv.backend.armRead(c); aerr != nil {
 			err = fmt.Errorf("re-arm read: %w", aerr)
@@ -82,6 +98,9 @@ func (c *Conn) endRead(err error) {
 	}
 	release := c.releasableLocked()
 	c.mu.Unlock()
+	if again {
+		c.srv.pool.scheduleFlush(c)
+	}
 	if release {
 		c.release()
 	}
@@ -97,12 +116,12 @@ func (c *Conn) deliver(data []byte) error {
 // readPass reads what has arrived, without ever waiting for more, and
 // re-arms read interest.
 func (c *Conn) readPass(w *worker) {
-	if !c.beginRead() {
+	if !c.beginRead(w) {
 		return
 	}
 	var err error
 	for total := 0; total < readBudget; {
-		n, rerr := unix.Read(c.fd, w.buf)
+		n, rerr := sysRead(c.srv.rawIO, c.fd, w.buf)
 		c.srv.stats.readCalls.Add(1)
 		if n > 0 {
 			total += n
@@ -126,7 +145,7 @@ func (c *Conn) readPass(w *worker) {
 		err = rerr
 		break
 	}
-	c.endRead(err)
+	c.endRead(w, err)
 }
 
 // flush writes queued bytes, many units per writev, until the queue is
@@ -134,20 +153,39 @@ func (c *Conn) readPass(w *worker) {
 // connection whose queue is empty sends its FIN.
 func (c *Conn) flush(w *worker) {
 	c.mu.Lock()
+	again := c.flushLocked(w, false)
+	release := c.releasableLocked()
+	c.mu.Unlock()
+	if again {
+		c.srv.pool.scheduleFlush(c)
+	}
+	if release {
+		c.release()
+	}
+}
+
+// flushLocked is flush's work, with c.mu held (released around each
+// writev). It reports whether the budget ran out with bytes left: the
+// caller then queues another flush task (flushQueued stays set). rawWrite
+// makes the writes raw system calls (see sys.go): for the replies a read
+// pass writes itself. Flush tasks go through syscall.Syscall: under
+// fan-out, raw writes there cut the frames gathered per writev (see the
+// README's Benchmarks).
+func (c *Conn) flushLocked(w *worker, rawWrite bool) (again bool) {
 	waitWrite := false
 	for round := 0; ; round++ {
 		if c.released || c.state == stateDead || c.outBytes == 0 {
 			break
 		}
 		if round == maxFlushRounds {
-			c.mu.Unlock()
-			c.srv.pool.scheduleFlush(c) // flushQueued stays set
-			return
+			return true
 		}
-		iov := c.gatherLocked(w.iov[:0])
+		iov, total := c.gatherLocked(w.iov[:0])
+		// A closing connection sends FIN as soon as its queue is empty.
+		finNext := c.state == stateClosing && total == c.outBytes
 		c.flushing = true
 		c.mu.Unlock()
-		n, err := writev(c.fd, iov)
+		n, err := sysWritev(rawWrite, c.fd, iov, finNext)
 		c.mu.Lock()
 		c.flushing = false
 		c.srv.stats.writeCalls.Add(1)
@@ -161,12 +199,7 @@ func (c *Conn) flush(w *worker) {
 		if err != nil && err != unix.EINTR {
 			c.flushQueued = false
 			c.abandonLocked(err)
-			release := c.releasableLocked()
-			c.mu.Unlock()
-			if release {
-				c.release()
-			}
-			return
+			return false
 		}
 	}
 	c.flushQueued = false
@@ -174,7 +207,7 @@ func (c *Conn) flush(w *worker) {
 		c.srv.backend.waitWritable(c)
 	}
 	if c.state == stateClosing && c.outBytes == 0 && !c.released {
-		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		sysShutdownWrite(c.srv.rawIO, c.fd)
 		c.wroteFIN = true
 		if c.lingerForFIN {
 			c.state = stateDrained
@@ -182,11 +215,7 @@ func (c *Conn) flush(w *worker) {
 			c.abandonLocked(nil)
 		}
 	}
-	release := c.releasableLocked()
-	c.mu.Unlock()
-	if release {
-		c.release()
-	}
+	return false
 }
 
 // wroteLocked accounts for n bytes a writev wrote, then applies the cut an
@@ -217,8 +246,9 @@ func (c *Conn) writable() {
 	}
 }
 
-// gatherLocked fills iov with the queued units, front first.
-func (c *Conn) gatherLocked(iov []unix.Iovec) []unix.Iovec {
+// gatherLocked fills iov with the queued units, front first, and returns
+// how many bytes they hold.
+func (c *Conn) gatherLocked(iov []unix.Iovec) ([]unix.Iovec, int) {
 	total := 0
 	off := int(c.outOff)
 	for _, b := range c.out {
@@ -235,7 +265,7 @@ func (c *Conn) gatherLocked(iov []unix.Iovec) []unix.Iovec {
 			break
 		}
 	}
-	return iov
+	return iov, total
 }
 
 // consumeLocked drops n written bytes from the front of the queue.
@@ -274,7 +304,8 @@ func (c *Conn) writeQueueOnceLocked() {
 		return
 	}
 	var iov [16]unix.Iovec
-	n, _ := writev(c.fd, c.gatherLocked(iov[:0]))
+	gathered, _ := c.gatherLocked(iov[:0])
+	n, _ := sysWritev(c.srv.rawIO, c.fd, gathered, false)
 	if n > 0 {
 		c.consumeLocked(n)
 	}
@@ -283,10 +314,10 @@ func (c *Conn) writeQueueOnceLocked() {
 // drainInput discards the input that has arrived on fd, without waiting,
 // so that closing the socket sends FIN rather than RST. Bounded: a peer
 // that keeps more than drainLimit bytes coming still gets a reset.
-func drainInput(fd int) {
+func drainInput(raw bool, fd int) {
 	var buf [4096]byte
 	for range drainLimit / len(buf) {
-		n, err := unix.Read(fd, buf[:])
+		n, err := sysRead(raw, fd, buf[:])
 		if err == unix.EINTR {
 			continue
 		}
@@ -294,16 +325,4 @@ func drainInput(fd int) {
 			return
 		}
 	}
-}
-
-// writev writes iov with one system call and no allocation.
-func writev(fd int, iov []unix.Iovec) (int, error) {
-	if len(iov) == 0 {
-		return 0, nil
-	}
-	n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(n), nil
 }

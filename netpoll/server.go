@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Backend names accepted by Config.Backend.
@@ -36,6 +38,15 @@ type Config struct {
 	// LingerTimeout bounds how long a closing connection waits for its
 	// peer to close; default 2 s.
 	LingerTimeout time.Duration
+	// DeferAccept, when positive, sets TCP_DEFER_ACCEPT on the listener:
+	// the kernel hands a connection over only once its first bytes have
+	// arrived, so the first read pass finds them at once (no EAGAIN, no
+	// epoll round trip), and a connection that stays silent costs no
+	// descriptor until about DeferAccept after its TCP handshake. Linux
+	// rounds the period up to its SYN-ACK retransmission schedule (1 s,
+	// 3 s, 7 s, … with the default 1 s initial timeout) and then accepts
+	// the silent connection anyway. 0 accepts at once.
+	DeferAccept time.Duration
 	// Logger receives accept errors; default slog.Default().
 	Logger *slog.Logger
 }
@@ -95,6 +106,9 @@ type Server struct {
 	stats   counters
 	log     *slog.Logger
 	accepts acceptThrottle
+	// rawIO: reads, writes and shutdowns are raw system calls (see
+	// sys.go); false for the easygo backend.
+	rawIO bool
 
 	served     chan struct{}
 	stopAccept chan struct{} // closed by StopAccepting
@@ -111,11 +125,18 @@ func Listen(addr string, cfg Config, accept Acceptor) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
+	if cfg.DeferAccept > 0 {
+		if err := deferAccept(l.(*net.TCPListener), cfg.DeferAccept); err != nil {
+			_ = l.Close()
+			return nil, fmt.Errorf("listen %s: %w", addr, err)
+		}
+	}
 	s := &Server{
 		cfg:        cfg,
 		ln:         l.(*net.TCPListener),
 		accept:     accept,
 		log:        cfg.Logger,
+		rawIO:      cfg.Backend != BackendEasygo,
 		served:     make(chan struct{}),
 		stopAccept: make(chan struct{}),
 		stop:       make(chan struct{}),
@@ -124,7 +145,11 @@ func Listen(addr string, cfg Config, accept Acceptor) (*Server, error) {
 	s.pool = newPool(cfg.Workers, cfg.ReadBufferSize, s)
 	switch cfg.Backend {
 	case BackendEpoll:
-		s.backend, err = newEpollBackend(s, s.ln)
+		var b *epollBackend
+		if b, err = newEpollBackend(s, s.ln); err == nil {
+			s.backend = b
+			s.pool.poll = b.pollReady
+		}
 	case BackendEasygo:
 		s.backend, err = newEasygoBackend(s)
 	case BackendGoroutine:
@@ -319,6 +344,26 @@ func (t *acceptThrottle) released() {
 		default:
 		}
 	}
+}
+
+// deferAccept sets TCP_DEFER_ACCEPT on the listener, in whole seconds
+// (rounded up).
+func deferAccept(ln *net.TCPListener, d time.Duration) error {
+	secs := int((d + time.Second - 1) / time.Second)
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("TCP_DEFER_ACCEPT: %w", err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, secs)
+	}); err != nil {
+		return fmt.Errorf("TCP_DEFER_ACCEPT: %w", err)
+	}
+	if serr != nil {
+		return fmt.Errorf("TCP_DEFER_ACCEPT: %w", serr)
+	}
+	return nil
 }
 
 // rawFD returns the descriptor of a Go connection without duplicating it.

@@ -534,3 +534,63 @@ func waitConn(t *testing.T, s *Server) *Conn {
 	t.Fatal("no connection was published within 5 s")
 	return nil
 }
+
+// burstHandler answers each byte 'b' with burstUnits units of burstUnit bytes,
+// all queued during one OnData: more than a read pass holds for its own
+// flush, so a flush task must take over part of it.
+type burstHandler struct{ c *Conn }
+
+const (
+	burstUnit  = 4 << 10
+	burstUnits = 64 // 256 KiB, four times heldFlushLimit
+)
+
+func (h *burstHandler) OnData(data []byte) error {
+	for _, b := range data {
+		if b != 'b' {
+			return errors.New("unexpected input")
+		}
+		for i := range burstUnits {
+			if err := h.c.Send(bytes.Repeat([]byte{byte('a' + i%26)}, burstUnit)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (h *burstHandler) OnClose(error) {}
+
+func TestReplyBurstDuringAReadPassArrivesWhole(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			s, err := Listen("127.0.0.1:0", Config{Backend: backend, Workers: 1}, func() *Conn {
+				h := &burstHandler{c: new(Conn)}
+				h.c.SetHandler(h)
+				return h.c
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Serve()
+			t.Cleanup(s.Close)
+			nc := dialSmallBuffer(t, s) // the writes meet EAGAIN too
+			_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+			for round := range 3 {
+				if _, err := nc.Write([]byte("b")); err != nil {
+					t.Fatal(err)
+				}
+				got := make([]byte, burstUnit*burstUnits)
+				if _, err := io.ReadFull(nc, got); err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				for i := range burstUnits {
+					unit := got[i*burstUnit : (i+1)*burstUnit]
+					if want := bytes.Repeat([]byte{byte('a' + i%26)}, burstUnit); !bytes.Equal(unit, want) {
+						t.Fatalf("round %d: unit %d differs", round, i)
+					}
+				}
+			}
+		})
+	}
+}

@@ -9,18 +9,21 @@
 #   scripts/bench-compare.sh MODE [wampbench flags...]
 #   scripts/bench-compare.sh fanout --subs 10000 --size 128 --duration 10s
 #   scripts/bench-compare.sh fanout --subs 1000 --size 128 --rate 100 --duration 10s
-#   scripts/bench-compare.sh handshakes --duration 10s
+#   scripts/bench-compare.sh handshakes --duration 10s --concurrency 16
+#     (prints the server CPU per handshake, and its user and kernel parts)
 #   scripts/bench-compare.sh idle --conns 9000 --hold 5s
 #
 # Environment: PORT (default 8095), POLLER (wampgate's poller, default epoll),
 # NODE_FLAGS (extra `wampgate run` flags), BIN (binaries, default ./bin),
+# NODE_BIN (a wampgate binary to measure instead of the one built here, e.g.
+# an older build for a before/after comparison),
 # OUT (results, default bench/results/tmp), RUN_TIMEOUT (seconds per
 # wampbench run, default 900), BUSY_WAIT (seconds to wait for a busy port,
 # default 600).
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 mode=$1
@@ -45,6 +48,7 @@ busy_wait=${BUSY_WAIT:-600}
 mkdir -p "$bin" "$out"
 timeout 600 go build -o "$bin/wampgate" ./cmd/wampgate
 timeout 600 go build -C bench -o "$(realpath "$bin")/wampbench" ./cmd/wampbench # its own module
+node_bin=${NODE_BIN:-$bin/wampgate}
 
 limit=$(ulimit -n)
 if [ "$limit" -lt 20000 ]; then
@@ -108,7 +112,7 @@ run_one naive "$base-naive.json" "$base-naive.log" \
 rc_naive=$rc
 # shellcheck disable=SC2086 # NODE_FLAGS is a list of flags
 run_one "$poller" "$base-$poller.json" "$base-$poller.log" \
-	"$bin/wampgate" run --host 127.0.0.1 --port "$port" --poller "$poller" --log-level warn ${NODE_FLAGS:-}
+	"$node_bin" run --host 127.0.0.1 --port "$port" --poller "$poller" --log-level warn ${NODE_FLAGS:-}
 rc_node=$rc
 
 echo "results: $base-naive.json $base-$poller.json (server logs: $base-*.log)"
@@ -146,6 +150,8 @@ fanout)
 	;;
 handshakes)
 	line="$(ratio "server CPU per handshake" " µs" "$(fig .server_cpu_us_per_handshake "$n")" "$(fig .server_cpu_us_per_handshake "$g")" "≤ 0.65×")"
+	line+=" | $(ratio "user" " µs" "$(fig .server_user_us_per_handshake "$n")" "$(fig .server_user_us_per_handshake "$g")")"
+	line+=" | $(ratio "kernel" " µs" "$(fig .server_system_us_per_handshake "$n")" "$(fig .server_system_us_per_handshake "$g")")"
 	line+=" | $(ratio "handshakes/s" "" "$(fig .handshakes_per_sec "$n")" "$(fig .handshakes_per_sec "$g")")"
 	line+=" | failed: naive $(fig .failed "$n"), $poller $(fig .failed "$g")"
 	;;

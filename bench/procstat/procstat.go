@@ -95,8 +95,10 @@ func parseStatTimes(stat []byte) (user, system int64, err error) {
 
 // Sample is one reading of a process's memory and CPU.
 type Sample struct {
-	RSSKiB   int64
-	CPUTicks int64 // utime+stime
+	RSSKiB      int64
+	CPUTicks    int64 // utime+stime
+	UserTicks   int64 // utime: in user mode
+	SystemTicks int64 // stime: in the kernel on the process's behalf
 }
 
 // Read takes a Sample of pid.
@@ -109,5 +111,5 @@ func Read(pid int) (Sample, error) {
 	if err != nil {
 		return Sample{}, err
 	}
-	return Sample{RSSKiB: rss, CPUTicks: u + s}, nil
+	return Sample{RSSKiB: rss, CPUTicks: u + s, UserTicks: u, SystemTicks: s}, nil
 }

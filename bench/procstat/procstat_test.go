@@ -40,7 +40,7 @@ func TestReadSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.RSSKiB <= 0 || s.CPUTicks < 0 {
+	if s.RSSKiB <= 0 || s.CPUTicks < 0 || s.UserTicks < 0 || s.SystemTicks < 0 || s.UserTicks+s.SystemTicks != s.CPUTicks {
 		t.Fatalf("sample %+v", s)
 	}
 	if sec, err := CPUSeconds(pid); err != nil || sec < 0 {

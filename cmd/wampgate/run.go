@@ -36,7 +36,9 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-header-size", Value: d.MaxHeaderSize, EnvVars: env("MAX_HEADER_SIZE"),
 			Usage: "largest HTTP request head of a handshake in bytes (413 above)"},
 		&cli.DurationFlag{Name: "handshake-timeout", Value: d.HandshakeTimeout, EnvVars: env("HANDSHAKE_TIMEOUT"),
-			Usage: "time a client has to complete the WebSocket upgrade"},
+			Usage: "time a client has to complete the WebSocket upgrade, from the accept"},
+		&cli.DurationFlag{Name: "defer-accept", Value: d.DeferAccept, EnvVars: env("DEFER_ACCEPT"),
+			Usage: "accept a connection once its request arrives (TCP_DEFER_ACCEPT); a silent one after this long, rounded up by Linux to 1s, 3s, 7s, … (0: accept at once)"},
 		&cli.DurationFlag{Name: "ping-interval", Value: d.PingInterval, EnvVars: env("PING_INTERVAL"),
 			Usage: "ping sessions silent for this long (0: never)"},
 		&cli.DurationFlag{Name: "idle-timeout", Value: d.IdleTimeout, EnvVars: env("IDLE_TIMEOUT"),
@@ -78,6 +80,7 @@ func configFromFlags(c *cli.Context) gateway.Config {
 	cfg.MaxMessageSize = c.Int("max-message-size")
 	cfg.MaxHeaderSize = c.Int("max-header-size")
 	cfg.HandshakeTimeout = c.Duration("handshake-timeout")
+	cfg.DeferAccept = c.Duration("defer-accept")
 	cfg.PingInterval = c.Duration("ping-interval")
 	cfg.IdleTimeout = c.Duration("idle-timeout")
 	cfg.ShutdownTimeout = c.Duration("shutdown-timeout")
