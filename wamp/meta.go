@@ -55,8 +55,8 @@ func metaProcedures(kill bool) map[string]metaProcedure {
 	return m
 }
 
-// metaProcedure returns the meta procedure called procedure, or nil.
-func (r *Router) metaProcedure(procedure string) metaProcedure {
+// metaProcedureNamed returns the meta procedure called procedure, or nil.
+func (r *Router) metaProcedureNamed(procedure string) metaProcedure {
 	if !strings.HasPrefix(procedure, reservedPrefix) {
 		return nil
 	}

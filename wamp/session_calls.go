@@ -124,7 +124,7 @@ func (s *Session) Call(call *Call) {
 	reg, c := s.realm.dealer.route(call.Procedure)
 	switch {
 	case reg == nil:
-		if meta := s.realm.router.metaProcedure(call.Procedure); meta != nil {
+		if meta := s.realm.router.metaProcedureNamed(call.Procedure); meta != nil {
 			s.serveCall("meta procedure", call, func() { meta(s.realm, s, call) })
 			return
 		}
