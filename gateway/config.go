@@ -66,6 +66,10 @@ type Config struct {
 	// Set it only when Bus replaces the built-in peer links and gives the
 	// nodes no pool: each node of such a cluster needs its own slot.
 	NodeSlot int
+	// MetaKill serves the meta procedures wamp.session.kill,
+	// kill_by_authid and kill_by_authrole (off: any anonymous client
+	// could end any other client's session).
+	MetaKill bool
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package

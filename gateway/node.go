@@ -62,6 +62,7 @@ func New(cfg Config) (*Node, error) {
 		NodeSlot:   cfg.NodeSlot,
 		Agent:      cfg.ServerIdent,
 		LocalTopic: v1.LegacyBroadcastTopic,
+		MetaKill:   cfg.MetaKill,
 		Logger:     cfg.Logger,
 	}
 	n.bus = cfg.Bus

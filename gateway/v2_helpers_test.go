@@ -200,9 +200,11 @@ func welcomeV2(id uint64) dict {
 		"roles": dict{"broker": dict{"features": dict{
 			"event_retention": true, "pattern_based_subscription": true, "publisher_exclusion": true,
 			"publisher_identification": true, "subscriber_blackwhite_listing": true,
+			"session_meta_api": true, "subscription_meta_api": true,
 		}}, "dealer": dict{"features": dict{
 			"call_canceling": true, "call_timeout": true, "caller_identification": true,
 			"pattern_based_registration": true, "progressive_call_results": true, "shared_registration": true,
+			"session_meta_api": true, "registration_meta_api": true,
 		}}},
 	}
 }

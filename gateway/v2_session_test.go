@@ -27,9 +27,11 @@ func (c *v2Client) hello2Exact() {
 	want := `[2,` + itoa(id) + `,{"agent":"wampgate/` + Version + `","authid":"` + itoa(id) +
 		`","authmethod":"anonymous","authrole":"anonymous","roles":{"broker":{"features":{` +
 		`"event_retention":true,"pattern_based_subscription":true,"publisher_exclusion":true,` +
-		`"publisher_identification":true,"subscriber_blackwhite_listing":true}},` +
+		`"publisher_identification":true,"session_meta_api":true,"subscriber_blackwhite_listing":true,` +
+		`"subscription_meta_api":true}},` +
 		`"dealer":{"features":{"call_canceling":true,"call_timeout":true,"caller_identification":true,` +
-		`"pattern_based_registration":true,"progressive_call_results":true,"shared_registration":true}}}}]`
+		`"pattern_based_registration":true,"progressive_call_results":true,"registration_meta_api":true,` +
+		`"session_meta_api":true,"shared_registration":true}}}}]`
 	if got := string(encodeV2(c.t, value.JSON, m...)); got != want {
 		c.t.Fatalf("WELCOME %s\nwant    %s", got, want)
 	}

@@ -74,30 +74,32 @@ func (b *broker) newSubscription(uri string, m Match) *Subscription {
 	return &Subscription{id: ID(b.nextID.Add(1)), uri: uri, match: m, created: time.Now()}
 }
 
-// getOrCreate returns the subscription (uri, m), creating it when needed.
-func (b *broker) getOrCreate(uri string, m Match) *Subscription {
+// getOrCreate returns the subscription (uri, m), creating it when needed
+// (created).
+func (b *broker) getOrCreate(uri string, m Match) (sub *Subscription, created bool) {
 	if m != MatchExact {
 		return b.patterns.getOrCreate(uri, m, b.newSubscription)
 	}
 	if sub := b.lookup(uri); sub != nil {
-		return sub
+		return sub, false
 	}
 	sh := b.shard(uri)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	sub := sh.m[uri]
-	if sub == nil {
-		sub = b.newSubscription(uri, m)
-		sh.m[uri] = sub
+	if sub := sh.m[uri]; sub != nil {
+		return sub, false
 	}
-	return sub
+	sub = b.newSubscription(uri, m)
+	sh.m[uri] = sub
+	return sub, true
 }
 
-// subscribe adds s to the subscription (uri, m). The caller has checked
-// that s is not a member yet.
-func (b *broker) subscribe(s *Session, uri string, m Match) *member {
+// subscribe adds s to the subscription (uri, m); created tells that this
+// call created the subscription. The caller has checked that s is not a
+// member yet.
+func (b *broker) subscribe(s *Session, uri string, m Match) (mem *member, created bool) {
 	for {
-		sub := b.getOrCreate(uri, m)
+		sub, created := b.getOrCreate(uri, m)
 		sub.mu.Lock()
 		if sub.dead {
 			sub.mu.Unlock()
@@ -107,13 +109,13 @@ func (b *broker) subscribe(s *Session, uri string, m Match) *member {
 		sub.members = append(sub.members, mem)
 		sub.mu.Unlock()
 		b.members.Add(1)
-		return mem
+		return mem, created
 	}
 }
 
 // unsubscribe removes mem from its subscription, and the subscription
-// from its index when it became empty.
-func (b *broker) unsubscribe(mem *member) {
+// from its index when it became empty; deleted tells that it did.
+func (b *broker) unsubscribe(mem *member) (deleted bool) {
 	sub := mem.sub
 	sub.mu.Lock()
 	last := len(sub.members) - 1
@@ -128,30 +130,33 @@ func (b *broker) unsubscribe(mem *member) {
 	empty := last == 0
 	sub.mu.Unlock()
 	b.members.Add(-1)
-	if empty {
-		b.dropIfEmpty(sub)
-	}
+	return empty && b.dropIfEmpty(sub)
 }
 
-func (b *broker) dropIfEmpty(sub *Subscription) {
+// dropIfEmpty removes sub from its index when it has no members (none
+// joined since its last one left) and reports whether it did.
+func (b *broker) dropIfEmpty(sub *Subscription) bool {
 	if sub.match != MatchExact {
 		if b.patterns.dropIfEmpty(sub) {
 			b.subscriptions.Add(-1)
+			return true
 		}
-		return
+		return false
 	}
 	sh := b.shard(sub.uri)
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	sub.mu.Lock()
-	if len(sub.members) == 0 && !sub.dead {
-		sub.dead = true
-		if sh.m[sub.uri] == sub {
-			delete(sh.m, sub.uri)
-		}
-		b.subscriptions.Add(-1)
+	defer sub.mu.Unlock()
+	if len(sub.members) > 0 || sub.dead {
+		return false
 	}
-	sub.mu.Unlock()
-	sh.mu.Unlock()
+	sub.dead = true
+	if sh.m[sub.uri] == sub {
+		delete(sh.m, sub.uri)
+	}
+	b.subscriptions.Add(-1)
+	return true
 }
 
 // appendMatching appends the live subscriptions that match topic to dst:

@@ -36,10 +36,10 @@ func (x *patternIndex) find(uri string, m Match) *Subscription {
 }
 
 // getOrCreate returns the pattern subscription (uri, m), creating it with
-// create when needed.
-func (x *patternIndex) getOrCreate(uri string, m Match, create func(string, Match) *Subscription) *Subscription {
+// create when needed (created).
+func (x *patternIndex) getOrCreate(uri string, m Match, create func(string, Match) *Subscription) (sub *Subscription, created bool) {
 	if sub := x.find(uri, m); sub != nil {
-		return sub
+		return sub, false
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -49,26 +49,26 @@ func (x *patternIndex) getOrCreate(uri string, m Match, create func(string, Matc
 	}
 	if m == MatchPrefix {
 		if sub := x.prefix[uri]; sub != nil {
-			return sub
+			return sub, false
 		}
-		sub := create(uri, m)
+		sub = create(uri, m)
 		x.prefix[uri] = sub
 		if x.lenCount[len(uri)]++; x.lenCount[len(uri)] == 1 {
 			i, _ := slices.BinarySearch(x.lens, len(uri))
 			x.lens = slices.Insert(x.lens, i, len(uri))
 		}
 		x.count.Add(1)
-		return sub
+		return sub, true
 	}
 	if sub := x.wildcard[uri]; sub != nil {
-		return sub
+		return sub, false
 	}
-	sub := create(uri, m)
+	sub = create(uri, m)
 	x.wildcard[uri] = sub
 	n := components(uri)
 	x.byParts[n] = append(x.byParts[n], sub)
 	x.count.Add(1)
-	return sub
+	return sub, true
 }
 
 // dropIfEmpty removes sub from the index when it has no members left and

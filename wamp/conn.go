@@ -49,6 +49,7 @@ type CloseError struct {
 
 // Close codes used by the WAMP layer.
 const (
+	CloseNormal          uint16 = 1000
 	CloseProtocolError   uint16 = 1002
 	CloseInvalidPayload  uint16 = 1007
 	ClosePolicyViolation uint16 = 1008

@@ -55,22 +55,23 @@ func (d *dealer) find(uri string, m Match) *Registration {
 }
 
 // add registers callee s (or, with s nil, the realm's own procedure fn)
-// for uri. It fails with ErrProcedureAlreadyExists when a registration
-// (uri, opts.Match) exists and does not admit s: its policy is single or
-// differs from opts.Invoke, s is already one of its callees, or either
-// side is the realm's own procedure.
-func (d *dealer) add(uri string, opts RegisterOptions, s *Session, fn ProcedureFunc) (*Registration, error) {
+// for uri; created tells that the registration is new. It fails with
+// ErrProcedureAlreadyExists when a registration (uri, opts.Match) exists
+// and does not admit s: its policy is single or differs from
+// opts.Invoke, s is already one of its callees, or either side is the
+// realm's own procedure.
+func (d *dealer) add(uri string, opts RegisterOptions, s *Session, fn ProcedureFunc) (reg *Registration, created bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if reg := d.find(uri, opts.Match); reg != nil {
 		if reg.fn != nil || fn != nil || reg.invoke == InvokeSingle || reg.invoke != opts.Invoke || reg.index(s) >= 0 {
-			return nil, ErrProcedureAlreadyExists
+			return nil, false, ErrProcedureAlreadyExists
 		}
 		reg.callees = append(reg.callees, callee{sess: s, discloseCaller: opts.DiscloseCaller})
-		return reg, nil
+		return reg, false, nil
 	}
 	d.nextID++
-	reg := &Registration{id: d.nextID, uri: uri, match: opts.Match, invoke: opts.Invoke,
+	reg = &Registration{id: d.nextID, uri: uri, match: opts.Match, invoke: opts.Invoke,
 		created: time.Now(), dealer: d, fn: fn}
 	if fn != nil {
 		reg.invoke = InvokeSingle
@@ -93,26 +94,26 @@ func (d *dealer) add(uri string, opts RegisterOptions, s *Session, fn ProcedureF
 		d.byParts[n] = append(d.byParts[n], reg)
 	}
 	d.registrations.Add(1)
-	return reg, nil
+	return reg, true, nil
 }
 
 // remove takes callee s (nil: the realm's own procedure) off reg and
-// drops reg once it has no callee left. It reports false when reg is gone
-// already or s is not one of its callees.
-func (d *dealer) remove(reg *Registration, s *Session) bool {
+// drops reg once it has no callee left (deleted). It reports removed
+// false when reg is gone already or s is not one of its callees.
+func (d *dealer) remove(reg *Registration, s *Session) (removed, deleted bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.find(reg.uri, reg.match) != reg {
-		return false
+		return false, false
 	}
 	if s != nil {
 		i := reg.index(s)
 		if i < 0 {
-			return false
+			return false, false
 		}
 		reg.callees = slices.Delete(reg.callees, i, i+1)
 		if len(reg.callees) > 0 {
-			return true
+			return true, false
 		}
 	}
 	switch reg.match {
@@ -137,7 +138,7 @@ func (d *dealer) remove(reg *Registration, s *Session) bool {
 		}
 	}
 	d.registrations.Add(-1)
-	return true
+	return true, true
 }
 
 // route returns the registration a call to procedure reaches and, unless

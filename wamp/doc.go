@@ -1,8 +1,8 @@
 // Package wamp is wampgate's protocol-neutral WAMP core: the Router (a
 // registry of realms, the node's session ids and the relay seam), Realms
-// (each with its broker, dealer, sessions and retained events), Sessions,
-// Subscriptions, Publications and their fan-out, Registrations, Calls and
-// their invocations, and the Handler
+// (each with its broker, dealer, sessions, retained events and meta API),
+// Sessions, Subscriptions, Publications and their fan-out, Registrations,
+// Calls and their invocations, and the Handler
 // hooks an embedding Go program implements (modelled on Ratchet's
 // WampServerInterface). Wire formats live in the version packages:
 // wamp/v1 (WAMP v1, Ratchet-compatible) and wamp/v2.
@@ -22,6 +22,14 @@
 // answer goes back through the caller's Replier. Every call in flight to
 // a callee session is tracked in both sessions' tables until it ends
 // (answer, timeout, cancel, either side leaving).
+//
+// The meta API (meta*.go): every realm serves the WAMP meta procedures
+// wamp.session.*, wamp.subscription.* and wamp.registration.* about
+// itself on this node, and publishes the meta events (sessions joining
+// and leaving, subscriptions and registrations created, joined, left and
+// deleted) as the router, only when someone listens; the session events
+// are relayed to the cluster like any publication. Clients may neither
+// publish nor register under the reserved prefix "wamp.".
 //
 // Ids: session ids are random integers in [1, 2^53], unique across the
 // cluster by construction (see session_id.go); publication ids are random

@@ -33,7 +33,14 @@ const (
 	// callee that would serve it has as many invocations in flight. The
 	// WAMP spec has no URI for it; this one is wampgate's.
 	ErrorTooManyCalls = "wampgate.error.too_many_calls"
+	// ErrorNoSuchSession answers a session meta procedure naming no live
+	// session of the realm on this node (wamp.session.get, kill).
+	ErrorNoSuchSession = "wamp.error.no_such_session"
 )
+
+// CloseKilled is the default reason of wamp.session.kill and its
+// siblings: the reason of the GOODBYE a killed v2 session gets.
+const CloseKilled = "wamp.close.killed"
 
 // URIError is an error with a WAMP error URI, so that a protocol session
 // can answer it with ERROR (v2) or CALLERROR (v1). A hook may return one
@@ -62,6 +69,10 @@ var ErrNoSuchRegistration = &URIError{URI: ErrorNoSuchRegistration, Message: "no
 // ErrReservedURI is returned by Session.Register for a procedure under
 // the prefix "wamp.", which only the router itself serves (Realm.Register).
 var ErrReservedURI = &URIError{URI: ErrorInvalidURI, Message: "the prefix wamp. is reserved for the router's own procedures"}
+
+// ErrReservedTopic is returned by Session.Publish for a topic under the
+// prefix "wamp.", where only the router publishes (the meta events).
+var ErrReservedTopic = &URIError{URI: ErrorInvalidURI, Message: "the prefix wamp. is reserved for the router's own topics"}
 
 // ErrTooManyRegistrations is returned by Session.Register when the
 // session already has RouterConfig.MaxRegistrations registrations.

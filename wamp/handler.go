@@ -52,7 +52,9 @@ type Handler interface {
 	OnPublish(p Peer, pub *Publication) error
 	// OnCall is called for a remote procedure call (v1 or v2) that no
 	// registered callee serves: no session's registration and none of
-	// the realm's own procedures (Realm.Register) matches it. It must
+	// the realm's own procedures (Realm.Register) matches it, and it is
+	// not one of the router's meta procedures (wamp.session.count, …;
+	// see meta.go). It must
 	// answer the call exactly once (Call.Result, Error, Yield or Raise),
 	// now or later from any goroutine; a call with a timeout that is
 	// still unanswered when it elapses ends with wamp.error.timeout.

@@ -289,7 +289,7 @@ func TestRealmProcedures(t *testing.T) {
 		t.Errorf("client registration of a realm procedure: %v", err)
 	}
 	expect(t, "caller", f.call(caller, "wamp.session.count", "", nil).take(), "result [2] -")
-	expect(t, "caller", f.call(caller, "wamp.session.list", "", nil).take(), "result [\"hook\"] -")
+	expect(t, "caller", f.call(caller, "wamp.x.list", "", nil).take(), "result [\"hook\"] -")
 	expect(t, "caller", f.call(caller, "wamp.x.count", "", nil).take(), "result [\"hook\"] -")
 	expect(t, "callee", c.take())
 	// The realm's procedures and the sessions' registrations share one
@@ -322,7 +322,9 @@ func TestRealmProcedures(t *testing.T) {
 	if err := f.realm.Unregister(f.realm.LookupRegistration("app.", wamp.MatchPrefix)); !errors.Is(err, wamp.ErrNoSuchRegistration) {
 		t.Errorf("Realm.Unregister of a session's registration: %v", err)
 	}
-	expect(t, "caller", f.call(caller, "wamp.session.count", "", nil).take(), "result [\"hook\"] -")
+	// Without the realm's own procedure, the router's meta procedure
+	// answers again.
+	expect(t, "caller", f.call(caller, "wamp.session.count", "", nil).take(), "result [2] -")
 }
 
 // TestCallArgsOwnedByGoCode: Go code may keep a call's arguments after

@@ -22,4 +22,10 @@ type Protocol struct {
 	// It returns nil when pub cannot be expressed in this protocol (a
 	// payload that does not convert): those subscribers get nothing.
 	EventFrame func(pub *Publication, sub *Subscription) []byte
+	// Goodbye, when set, sends the protocol's goodbye to a session that
+	// Session.Kill ends, before the router closes its connection: v2
+	// sends GOODBYE with reason (a URI, e.g. wamp.close.killed) and
+	// Details.message when message is not empty. v1 has none. It is
+	// called from any goroutine and must only write to s.Conn().
+	Goodbye func(s *Session, reason, message string)
 }

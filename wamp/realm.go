@@ -6,9 +6,9 @@ import (
 )
 
 // Realm is one routing domain of a router: its sessions, its broker (one
-// topic space shared by v1 and v2 sessions), its retained events and its
-// dealer (registrations, and the procedures it serves itself). The meta
-// API joins it later. Sessions of different realms never see each
+// topic space shared by v1 and v2 sessions), its retained events, its
+// dealer (registrations, and the procedures it serves itself) and its
+// meta API (meta.go). Sessions of different realms never see each
 // other's publications or procedures. All its methods are safe for
 // concurrent use.
 type Realm struct {
@@ -59,23 +59,27 @@ func (r *Realm) join(s *Session) {
 	r.router.sessions.Add(1)
 }
 
-// leave undoes Join for s: its subscriptions, then the registry.
-func (r *Realm) leave(s *Session) {
+// leave undoes Join for s: its subscriptions (with their meta events),
+// then the registry; counted tells that s still counts among the live
+// sessions (Kill uncounted it already).
+func (r *Realm) leave(s *Session, counted bool) {
 	s.mu.Lock()
 	subs := s.subs
 	s.subs = nil
 	s.mu.Unlock()
 	for _, mem := range subs {
-		r.broker.unsubscribe(mem)
+		r.subscriptionLeft(s, mem.sub, r.broker.unsubscribe(mem))
 	}
 	r.router.registry.remove(s)
-	r.sessions.Add(-1)
-	r.router.sessions.Add(-1)
+	if counted {
+		r.sessions.Add(-1)
+		r.router.sessions.Add(-1)
+	}
 }
 
 // Session returns the live session with id in this realm, or nil.
 func (r *Realm) Session(id ID) *Session {
-	if s := r.router.registry.get(id); s != nil && s.realm == r {
+	if s := r.router.registry.get(id); s != nil && s.realm == r && s.Live() {
 		return s
 	}
 	return nil
@@ -103,7 +107,11 @@ func (r *Realm) SessionCount() int64 { return r.sessions.Load() }
 // dropped), may reorder Exclude and Eligible and caches the encoded
 // frames in it; do not modify or reuse pub afterwards. Each frame is encoded once per protocol (and
 // subscription, for v2) and the same bytes are queued to every recipient.
-func (r *Realm) Publish(pub *Publication) {
+func (r *Realm) Publish(pub *Publication) { r.publish(pub, true) }
+
+// publish is Publish; relay false keeps pub on this node (the
+// subscription and registration meta events, whose ids are the node's).
+func (r *Realm) publish(pub *Publication, relay bool) {
 	rt := r.router
 	rt.published.Add(1)
 	pub.Realm = r.name
@@ -115,7 +123,7 @@ func (r *Realm) Publish(pub *Publication) {
 	local := rt.localTopic != "" && pub.Topic == rt.localTopic
 	if !local {
 		pub.normalize()
-		if rt.relay != nil && !pub.Relayed {
+		if relay && rt.relay != nil && !pub.Relayed {
 			rt.relay(pub)
 		}
 	}
@@ -168,14 +176,16 @@ func (r *Realm) AllSubscriptions(dst []*Subscription) []*Subscription {
 
 // Register makes fn serve the calls of procedure (a pattern when
 // opts.Match is not MatchExact; opts.Invoke and opts.DiscloseCaller do
-// not apply) in this realm: a procedure the realm implements in Go, such
-// as the meta API's under the reserved prefix "wamp.", which only such
-// procedures may use. Calls reach it like a session's registration
-// (exact, then longest prefix, then wildcard), before Handler.OnCall. It
+// not apply) in this realm: a procedure the realm implements in Go. Only
+// such procedures may use the reserved prefix "wamp."; one there takes
+// the place of the router's meta procedure of that name (e.g. a
+// wamp.session.kill that checks who calls). Calls reach it like a
+// session's registration (exact, then longest prefix, then wildcard),
+// before the meta procedures and Handler.OnCall. It
 // fails with ErrProcedureAlreadyExists when (procedure, opts.Match) is
 // registered already, by a session or the realm.
 func (r *Realm) Register(procedure string, opts RegisterOptions, fn ProcedureFunc) (*Registration, error) {
-	reg, err := r.dealer.add(procedure, opts, nil, fn)
+	reg, _, err := r.dealer.add(procedure, opts, nil, fn)
 	if err != nil {
 		return nil, fmt.Errorf("wamp: realm %q: register %q: %w", r.name, procedure, err)
 	}
@@ -186,7 +196,10 @@ func (r *Realm) Register(procedure string, opts RegisterOptions, fn ProcedureFun
 // ErrNoSuchRegistration when reg is gone already or is not one of the
 // realm's own procedures.
 func (r *Realm) Unregister(reg *Registration) error {
-	if reg.fn == nil || reg.dealer != &r.dealer || !r.dealer.remove(reg, nil) {
+	if reg.fn == nil || reg.dealer != &r.dealer {
+		return ErrNoSuchRegistration
+	}
+	if removed, _ := r.dealer.remove(reg, nil); !removed {
 		return ErrNoSuchRegistration
 	}
 	return nil

@@ -70,7 +70,7 @@ func (g *registry) appendRealm(dst []*Session, r *Realm) []*Session {
 		sh := &g.shards[i]
 		sh.mu.RLock()
 		for _, s := range sh.m {
-			if s.realm == r {
+			if s.realm == r && s.Live() {
 				dst = append(dst, s)
 			}
 		}

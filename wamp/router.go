@@ -65,6 +65,11 @@ type RouterConfig struct {
 	// ExcludeMe was set. Relay must not block and must treat pub as
 	// read-only; it may keep it.
 	Relay func(pub *Publication)
+	// MetaKill makes every realm serve the meta procedures
+	// wamp.session.kill, kill_by_authid and kill_by_authrole. Off by
+	// default: until sessions authenticate, any client could end any
+	// other client's session with them.
+	MetaKill bool
 	// Logger receives the router's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -83,6 +88,7 @@ type Router struct {
 	maxCalls    int
 	maxRetained int
 	relay       func(*Publication)
+	meta        map[string]metaProcedure // read-only after NewRouter
 	log         *slog.Logger
 	registry    *registry
 	realms      map[string]*Realm // fixed after NewRouter: read without a lock
@@ -108,6 +114,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		maxCalls:    cfg.MaxCallsInFlight,
 		maxRetained: cfg.MaxRetained,
 		relay:       cfg.Relay,
+		meta:        metaProcedures(cfg.MetaKill),
 		log:         cfg.Logger,
 		registry:    newRegistry(),
 		realms:      make(map[string]*Realm),
@@ -187,7 +194,7 @@ func (r *Router) Logger() *slog.Logger { return r.log }
 // Session returns the live session with id on this node, in any realm.
 func (r *Router) Session(id ID) (Peer, bool) {
 	s := r.registry.get(id)
-	if s == nil {
+	if s == nil || !s.Live() {
 		return nil, false
 	}
 	return s, true

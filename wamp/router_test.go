@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -78,12 +79,19 @@ type fixture struct {
 	proto  *testProto
 	sess   map[string]*wamp.Session
 	conns  map[string]*wamptest.Conn
-	relays []*wamp.Publication
+	relays []*wamp.Publication // but the meta events
+	meta   []*wamp.Publication // the relayed meta events
 }
 
 func newFixture(t *testing.T, cfg wamp.RouterConfig) *fixture {
 	f := &fixture{t: t, proto: newTestProto("test"), sess: map[string]*wamp.Session{}, conns: map[string]*wamptest.Conn{}}
-	cfg.Relay = func(p *wamp.Publication) { f.relays = append(f.relays, p) }
+	cfg.Relay = func(p *wamp.Publication) {
+		if strings.HasPrefix(p.Topic, "wamp.") {
+			f.meta = append(f.meta, p)
+		} else {
+			f.relays = append(f.relays, p)
+		}
+	}
 	f.r = newRouter(t, cfg)
 	return f
 }
@@ -270,7 +278,10 @@ func TestStatsAndTopicLifecycle(t *testing.T) {
 	f.receivers(&wamp.Publication{Topic: "nobody"}, "")
 	f.receivers(&wamp.Publication{Realm: "nowhere", Topic: "t"}, "")
 	st := f.r.Stats()
-	want := wamp.Stats{Sessions: 2, Topics: 2, Subscriptions: 4, Publications: 2, Deliveries: 2, UnknownRealm: 1}
+	// Four publications: the two sessions' wamp.session.on_join (always
+	// published, and relayed, when the router has a relay), then t and
+	// nobody.
+	want := wamp.Stats{Sessions: 2, Topics: 2, Subscriptions: 4, Publications: 4, Deliveries: 2, UnknownRealm: 1}
 	if st != want {
 		t.Errorf("stats = %+v, want %+v", st, want)
 	}

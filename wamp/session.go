@@ -3,6 +3,7 @@ package wamp
 import (
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -25,16 +26,21 @@ type Peer interface {
 // Auth is who a session authenticated as. Issue 11 (authentication) fills
 // it in; until then every session is anonymous.
 type Auth struct {
-	ID     string // authid
-	Role   string // authrole
-	Method string // authmethod
+	ID       string // authid
+	Role     string // authrole
+	Method   string // authmethod
+	Provider string // authprovider
 }
 
 // Anonymous is the authrole and authmethod of unauthenticated sessions.
 const Anonymous = "anonymous"
 
+// StaticProvider is the authprovider of unauthenticated sessions, as in
+// Crossbar.io and nexus.
+const StaticProvider = "static"
+
 // anonymous is the Auth of sessions that join without one.
-var anonymous = &Auth{Role: Anonymous, Method: Anonymous}
+var anonymous = &Auth{Role: Anonymous, Method: Anonymous, Provider: StaticProvider}
 
 // Session is the protocol-neutral part of one WAMP session: its id, realm,
 // connection, protocol, subscriptions and registrations. A protocol
@@ -55,7 +61,7 @@ type Session struct {
 	conn  Conn
 	proto *Protocol
 	auth  *Auth
-	state atomic.Uint32 // sessionNew → sessionJoined → sessionLeft
+	state atomic.Uint32 // sessionNew → sessionJoined (→ sessionKilled) → sessionLeft
 
 	// mu guards subs against readers on other goroutines (the eligible
 	// fan-out path). Only the session's own goroutine modifies subs, so
@@ -71,6 +77,7 @@ type Session struct {
 const (
 	sessionNew uint32 = iota
 	sessionJoined
+	sessionKilled // Kill ended it; Leave has not run yet
 	sessionLeft
 )
 
@@ -111,13 +118,17 @@ func (s *Session) AuthRole() string { return s.auth.Role }
 // AuthMethod is the session's authmethod ("anonymous" by default).
 func (s *Session) AuthMethod() string { return s.auth.Method }
 
+// AuthProvider is the session's authprovider ("static" by default).
+func (s *Session) AuthProvider() string { return s.auth.Provider }
+
 // Live reports whether the session has joined and not yet left.
 func (s *Session) Live() bool { return s.state.Load() == sessionJoined }
 
 // Join gives the session its id, unique across the cluster, registers it
 // with its realm (so eligible lists, Router.Session and Realm.Session
-// find it) and calls Handler.OnOpen. The protocol session sends WELCOME
-// after it. Calls after the first, and after Leave, do nothing.
+// find it), calls Handler.OnOpen and publishes the meta event
+// wamp.session.on_join. The protocol session sends WELCOME after it.
+// Calls after the first, and after Leave, do nothing.
 func (s *Session) Join() {
 	if s.state.Load() != sessionNew {
 		return
@@ -125,19 +136,46 @@ func (s *Session) Join() {
 	s.realm.join(s)
 	s.state.Store(sessionJoined)
 	s.hook("OnOpen", func() error { s.realm.router.handler.OnOpen(s); return nil })
+	s.realm.sessionJoined(s)
 }
 
 // Leave ends the session's calls and invocations in flight (see
 // leaveCalls), removes it from every registration, every subscription and
-// the registry, then calls Handler.OnClose. Calls after the first do
-// nothing; Leave on a session that never joined only marks it left.
+// the registry (with their meta events), publishes wamp.session.on_leave,
+// then calls Handler.OnClose. Calls after the first do nothing; Leave on
+// a session that never joined only marks it left. The protocol session
+// calls it, also after Kill.
 func (s *Session) Leave() {
-	if s.state.Swap(sessionLeft) != sessionJoined {
+	prev := s.state.Swap(sessionLeft)
+	if prev != sessionJoined && prev != sessionKilled {
 		return
 	}
 	s.leaveCalls()
-	s.realm.leave(s)
+	s.realm.leave(s, prev == sessionJoined)
+	s.realm.sessionLeft(s)
 	s.hook("OnClose", func() error { s.realm.router.handler.OnClose(s); return nil })
+}
+
+// Kill ends a live session from outside, from any goroutine (the meta
+// procedure wamp.session.kill, or an embedding program): the session
+// stops being live at once (it leaves the realm's session count and
+// lists, and its messages are refused), its client gets the protocol's
+// goodbye (v2: GOODBYE with reason and, when not empty, Details.message;
+// see Protocol.Goodbye), and its connection is closed with 1000
+// "session killed". Its subscriptions, registrations and calls end when
+// the connection is gone (Leave, which the protocol session calls then).
+// It reports false when the session was not live.
+func (s *Session) Kill(reason, message string) bool {
+	if !s.state.CompareAndSwap(sessionJoined, sessionKilled) {
+		return false
+	}
+	s.realm.sessions.Add(-1)
+	s.realm.router.sessions.Add(-1)
+	if bye := s.proto.Goodbye; bye != nil {
+		bye(s, reason, message)
+	}
+	s.conn.Close(CloseNormal, "session killed")
+	return true
 }
 
 // ReportError hands err, the reason the session is being closed, to the
@@ -152,10 +190,15 @@ func (s *Session) ReportError(err error) {
 // pub.Publisher, pub.PublisherID and pub.ID (when zero), runs
 // Handler.OnPublish and, unless the hook vetoed it (its error is
 // returned), hands pub to Realm.Publish. After it returned, pub.ID is the
-// publication id (for v2's PUBLISHED).
+// publication id (for v2's PUBLISHED). A topic under the reserved prefix
+// "wamp." is refused with ErrReservedTopic before the hook: only the
+// router publishes there (the meta events).
 func (s *Session) Publish(pub *Publication) error {
 	if !s.Live() {
 		return fmt.Errorf("publish to %q: session %d: %w", pub.Topic, s.id, ErrNotLive)
+	}
+	if strings.HasPrefix(pub.Topic, reservedPrefix) {
+		return fmt.Errorf("publish to %q: %w", pub.Topic, ErrReservedTopic)
 	}
 	pub.Realm, pub.Publisher, pub.PublisherID = s.realm.name, s, s.id
 	if pub.ID == 0 {

@@ -64,8 +64,9 @@ func (s *Session) SetCallee(c Callee, callCanceling bool) {
 }
 
 // Register registers the session as a callee of procedure (a pattern
-// when opts.Match is not MatchExact) and returns the registration, whose
-// id every callee of a shared registration shares. Errors:
+// when opts.Match is not MatchExact), publishing the meta events
+// wamp.registration.on_create and on_register, and returns the
+// registration, whose id every callee of a shared registration shares. Errors:
 // ErrProcedureAlreadyExists, ErrReservedURI (a procedure under "wamp."),
 // ErrTooManyRegistrations, ErrNotLive. The URI is otherwise not checked
 // here; the v2 session checks it with ValidURI first.
@@ -83,11 +84,12 @@ func (s *Session) Register(procedure string, opts RegisterOptions) (*Registratio
 	if max := s.realm.router.maxRegs; len(t.regs) >= max {
 		return nil, fmt.Errorf("register %q: %w (limit %d)", procedure, ErrTooManyRegistrations, max)
 	}
-	reg, err := s.realm.dealer.add(procedure, opts, s, nil)
+	reg, created, err := s.realm.dealer.add(procedure, opts, s, nil)
 	if err != nil {
 		return nil, fmt.Errorf("register %q (%s, %s): %w", procedure, opts.Match, opts.Invoke, err)
 	}
 	t.regs = append(t.regs, reg)
+	s.realm.registrationJoined(s, reg, created)
 	return reg, nil
 }
 
@@ -100,7 +102,9 @@ func (s *Session) Unregister(id ID) error {
 		for i, reg := range t.regs {
 			if reg.id == id {
 				t.regs = slices.Delete(t.regs, i, i+1)
-				s.realm.dealer.remove(reg, s)
+				if removed, deleted := s.realm.dealer.remove(reg, s); removed {
+					s.realm.registrationLeft(s, reg, deleted)
+				}
 				return nil
 			}
 		}
@@ -110,8 +114,9 @@ func (s *Session) Unregister(id ID) error {
 
 // Call routes a call: to the callee session its registration's policy
 // picks (INVOCATION), to the realm's own procedure, or, when no
-// registration matches, to Handler.OnCall. The answer goes to the call's
-// Replier. Calls of a session that is not live are dropped.
+// registration matches, to the meta procedure of that name (meta.go) or
+// else to Handler.OnCall. The answer goes to the call's Replier. Calls
+// of a session that is not live are dropped.
 func (s *Session) Call(call *Call) {
 	if !s.Live() {
 		return
@@ -119,6 +124,10 @@ func (s *Session) Call(call *Call) {
 	reg, c := s.realm.dealer.route(call.Procedure)
 	switch {
 	case reg == nil:
+		if meta := s.realm.router.metaProcedureNamed(call.Procedure); meta != nil {
+			s.serveCall("meta procedure", call, func() { meta(s.realm, s, call) })
+			return
+		}
 		s.serveCall("OnCall", call, func() { s.realm.router.handler.OnCall(s, call) })
 	case reg.fn != nil:
 		s.serveCall("procedure", call, func() { reg.fn(s, call) })
@@ -230,7 +239,9 @@ func (s *Session) leaveCalls() {
 		return
 	}
 	for _, reg := range t.regs {
-		s.realm.dealer.remove(reg, s)
+		if removed, deleted := s.realm.dealer.remove(reg, s); removed {
+			s.realm.registrationLeft(s, reg, deleted)
+		}
 	}
 	t.regs = nil
 	t.mu.Lock()

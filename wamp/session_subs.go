@@ -6,8 +6,9 @@ import "fmt"
 // (v2) and by topic (v1), and the retained events of a subscription.
 
 // Subscribe subscribes the session to topic (a pattern when match is
-// MatchPrefix or MatchWildcard) after Handler.OnSubscribe agreed, and
-// returns the subscription, whose id is shared by every session
+// MatchPrefix or MatchWildcard) after Handler.OnSubscribe agreed
+// (publishing the meta events wamp.subscription.on_create and
+// on_subscribe), and returns the subscription, whose id is shared by every session
 // subscribed to the same (topic, match). When the session is already
 // subscribed, it returns that subscription with already set, without a
 // hook call (v2 answers SUBSCRIBED with the same id again). Errors: the
@@ -28,10 +29,11 @@ func (s *Session) Subscribe(topic string, match Match) (sub *Subscription, alrea
 	if err := s.hook("OnSubscribe", func() error { return s.realm.router.handler.OnSubscribe(s, topic, match) }); err != nil {
 		return nil, false, fmt.Errorf("wamp: subscribe %q refused: %w", topic, err)
 	}
-	mem := s.realm.broker.subscribe(s, topic, match)
+	mem, created := s.realm.broker.subscribe(s, topic, match)
 	s.mu.Lock()
 	s.subs = append(s.subs, mem)
 	s.mu.Unlock()
+	s.realm.subscriptionJoined(s, mem.sub, created)
 	return mem.sub, false, nil
 }
 
@@ -112,8 +114,8 @@ func (s *Session) unsubscribeAt(i int) {
 	s.subs[last] = nil
 	s.subs = s.subs[:last]
 	s.mu.Unlock()
-	s.realm.broker.unsubscribe(mem)
 	sub := mem.sub
+	s.realm.subscriptionLeft(s, sub, s.realm.broker.unsubscribe(mem))
 	s.hook("OnUnsubscribe", func() error { s.realm.router.handler.OnUnsubscribe(s, sub.uri, sub.match); return nil })
 }
 

@@ -69,6 +69,19 @@ func TestRealmFlags(t *testing.T) {
 	}
 }
 
+func TestMetaKillFlag(t *testing.T) {
+	if cfg := configFromFlags(parseRun(t)); cfg.MetaKill {
+		t.Error("the meta kill procedures are on by default")
+	}
+	if cfg := configFromFlags(parseRun(t, "--meta-kill")); !cfg.MetaKill {
+		t.Error("--meta-kill ignored")
+	}
+	t.Setenv("WAMPGATE_META_KILL", "true")
+	if cfg := configFromFlags(parseRun(t)); !cfg.MetaKill {
+		t.Error("WAMPGATE_META_KILL ignored")
+	}
+}
+
 func TestEveryRunFlagHasAnEnvironmentVariable(t *testing.T) {
 	for _, f := range runFlags() {
 		name := f.Names()[0]

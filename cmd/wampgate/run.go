@@ -53,6 +53,8 @@ func runFlags() []cli.Flag {
 			Usage: "a WAMP realm to serve, repeatable or comma-separated (default: realms in --config, else realm1)"},
 		&cli.StringFlag{Name: "v1-realm", EnvVars: env("V1_REALM"),
 			Usage: "the realm WAMP v1 sessions join (default: v1_realm in --config, else the first realm)"},
+		&cli.BoolFlag{Name: "meta-kill", EnvVars: env("META_KILL"),
+			Usage: "serve the WAMP meta procedures wamp.session.kill, kill_by_authid and kill_by_authrole (every session is anonymous: any client could end any other's session)"},
 		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
 			Usage: "server name sent in the WAMP v1 WELCOME (a ']' is sent as ')')"},
 		&cli.IntFlag{Name: "gc-percent", Value: 50, EnvVars: env("GC_PERCENT"),
@@ -89,6 +91,7 @@ func configFromFlags(c *cli.Context) gateway.Config {
 	cfg.Realms = c.StringSlice("realm")
 	cfg.V1Realm = c.String("v1-realm")
 	cfg.ServerIdent = c.String("server-ident")
+	cfg.MetaKill = c.Bool("meta-kill")
 	return cfg
 }
 

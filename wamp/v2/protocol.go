@@ -65,8 +65,27 @@ func NewProtocol(f value.Format, log *slog.Logger) *Protocol {
 	if f != value.JSON {
 		p.op = ws.OpBinary
 	}
-	p.Protocol = wamp.Protocol{Name: Subprotocol(f), PerSubscription: true, EventFrame: p.eventFrame}
+	p.Protocol = wamp.Protocol{Name: Subprotocol(f), PerSubscription: true, EventFrame: p.eventFrame, Goodbye: p.goodbye}
 	return p
+}
+
+// goodbye is the wamp.Protocol hook of a killed session: GOODBYE with
+// reason and, when message is not empty, Details.message. The router
+// closes the connection right after it.
+func (p *Protocol) goodbye(s *wamp.Session, reason, message string) {
+	m := Message{Type: Goodbye, URI: reason}
+	if message != "" {
+		m.Dict = map[string]any{"message": message}
+	}
+	frame, err := p.frame(&m)
+	if err != nil { // a message that is not UTF-8: the reason alone says enough
+		m.Dict = nil
+		if frame, err = p.frame(&m); err != nil {
+			p.log.Error("wamp v2: cannot encode a GOODBYE", "reason", reason, "err", err)
+			return
+		}
+	}
+	s.Conn().SendFrame(frame)
 }
 
 // Format is the protocol's serializer format.

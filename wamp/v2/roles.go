@@ -107,6 +107,8 @@ var brokerFeatures = map[string]any{
 	"subscriber_blackwhite_listing": true, // exclude, eligible (session ids)
 	"pattern_based_subscription":    true, // match: prefix, wildcard
 	"event_retention":               true, // retain, get_retained
+	"session_meta_api":              true, // wamp.session.on_join, on_leave (the spec wants it on both roles)
+	"subscription_meta_api":         true, // wamp.subscription.* procedures and events
 }
 
 // routerRoles is WELCOME.Details.roles: the broker and, when the dealer

@@ -209,13 +209,18 @@ func (s *Session) handleHello(m *Message) error {
 
 // handleGoodbye ends the established session at the client's request:
 // the core session leaves, GOODBYE wamp.close.goodbye_and_out answers,
-// and the connection waits for a new HELLO.
+// and the connection waits for a new HELLO. A GOODBYE answering the
+// router's own (the session was killed: wamp.Session.Kill) gets no
+// answer.
 func (s *Session) handleGoodbye() error {
 	if !s.state.CompareAndSwap(stateEstablished, stateIdle) {
 		return nil // the node is shutting down and has said GOODBYE itself
 	}
+	killed := !s.core.Live()
 	s.leave()
-	s.send(&Message{Type: Goodbye, URI: CloseGoodbyeAndOut})
+	if !killed {
+		s.send(&Message{Type: Goodbye, URI: CloseGoodbyeAndOut})
+	}
 	return nil
 }
 

@@ -31,6 +31,8 @@ func dealerRole() map[string]any {
 		"caller_identification":      true, // disclose_me, disclose_caller → INVOCATION caller
 		"shared_registration":        true, // invoke: single, roundrobin, random, first, last
 		"pattern_based_registration": true, // match: prefix, wildcard
+		"session_meta_api":           true, // wamp.session.count, list, get (the spec wants it on both roles)
+		"registration_meta_api":      true, // wamp.registration.* procedures and events
 	}}
 }
 

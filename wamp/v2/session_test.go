@@ -110,7 +110,12 @@ func welcomeDetails(id uint64) map[string]any {
 		"roles": map[string]any{"broker": map[string]any{"features": map[string]any{
 			"event_retention": true, "pattern_based_subscription": true, "publisher_exclusion": true,
 			"publisher_identification": true, "subscriber_blackwhite_listing": true,
-		}}, "dealer": dealerRole()},
+			"session_meta_api": true, "subscription_meta_api": true,
+		}}, "dealer": map[string]any{"features": map[string]any{
+			"call_canceling": true, "call_timeout": true, "caller_identification": true,
+			"pattern_based_registration": true, "progressive_call_results": true, "shared_registration": true,
+			"session_meta_api": true, "registration_meta_api": true,
+		}}},
 	}
 }
 
