@@ -55,8 +55,8 @@ func (p Protocol) OpCode() ws.OpCode {
 	return ws.OpText
 }
 
-// format is p's wamp/value format (0 for v1).
-func (p Protocol) format() value.Format {
+// Format is p's wamp/value format (0 for v1).
+func (p Protocol) Format() value.Format {
 	switch p {
 	case V2JSON:
 		return value.JSON

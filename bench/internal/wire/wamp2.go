@@ -30,7 +30,7 @@ const (
 // encode builds a v2 message with the node's own serializer (setup
 // messages only: it allocates).
 func encode(p Protocol, m *v2.Message) []byte {
-	b, err := v2.SerializerFor(p.format()).Append(nil, m)
+	b, err := v2.SerializerFor(p.Format()).Append(nil, m)
 	if err != nil {
 		panic(fmt.Sprintf("wire: encoding %s in %s: %v", m.Type, p, err)) // our own messages: a bug
 	}
@@ -104,7 +104,7 @@ func NewCall(p Protocol, procedure string, caller, argSize int) *Stamped {
 
 func newStamped(p Protocol, t v2.Type, uri string, pub, size int) *Stamped {
 	size = max(size, MinEventSize)
-	f := p.format()
+	f := p.Format()
 	content := stampContent(pub, contentLen(f, size))
 	arg, err := value.Append(f, nil, []any{string(content)})
 	if err != nil {
@@ -236,7 +236,7 @@ func ParseInvocation(p Protocol, msg []byte) (request uint64, args []byte, ok bo
 // AppendYield appends YIELD [70,request,{},args] (args raw in p's format;
 // none when nil). It never allocates beyond dst's growth.
 func AppendYield(p Protocol, dst []byte, request uint64, args []byte) []byte {
-	f := p.format()
+	f := p.Format()
 	n := 3
 	if args != nil {
 		n = 4
@@ -276,3 +276,18 @@ func (s *Stamped) putRequest(seq uint64) {
 
 // RequestID is the request id the Stamp for seq writes.
 func RequestID(seq uint64) uint64 { return requestBase + seq%(requestSentinel-requestBase) }
+
+// ParseError reads ERROR [8,requestType,request,details,uri,…] and
+// returns the type and id of the request it answers and its error URI
+// (an alias of msg).
+func ParseError(p Protocol, msg []byte) (requestType int, request uint64, uri []byte, ok bool) {
+	c := openList(p, msg)
+	if c.uint() != uint64(MsgV2Error) || !c.ok {
+		return 0, 0, nil, false
+	}
+	requestType = int(c.uint())
+	request = c.uint()
+	c.skip() // details
+	uri = c.str()
+	return requestType, request, uri, c.ok
+}

@@ -15,7 +15,7 @@ var v2Protocols = []Protocol{V2JSON, V2MsgPack, V2CBOR}
 func decodeV2(t testing.TB, p Protocol, msg []byte) v2.Message {
 	t.Helper()
 	var m v2.Message
-	if err := v2.SerializerFor(p.format()).DecodeInto(msg, &m); err != nil {
+	if err := v2.SerializerFor(p.Format()).DecodeInto(msg, &m); err != nil {
 		t.Fatalf("%s: decoding %q: %v", p, msg, err)
 	}
 	return m
@@ -24,7 +24,7 @@ func decodeV2(t testing.TB, p Protocol, msg []byte) v2.Message {
 // encodeV2 encodes m with the node's serializer.
 func encodeV2(t testing.TB, p Protocol, m *v2.Message) []byte {
 	t.Helper()
-	b, err := v2.SerializerFor(p.format()).Append(nil, m)
+	b, err := v2.SerializerFor(p.Format()).Append(nil, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func encodeV2(t testing.TB, p Protocol, m *v2.Message) []byte {
 func argsOf(t testing.TB, p Protocol, m v2.Message) []byte {
 	t.Helper()
 	var el [1][]byte
-	if n, err := value.ListElements(p.format(), m.Args, el[:]); err != nil || n != 1 {
+	if n, err := value.ListElements(p.Format(), m.Args, el[:]); err != nil || n != 1 {
 		t.Fatalf("%s: args %q: %d elements, %v", p, m.Args, n, err)
 	}
 	return el[0]
@@ -105,7 +105,7 @@ func TestStampedPublishAndEvent(t *testing.T) {
 			if want := max(size, MinEventSize); len(arg) != want {
 				t.Fatalf("%s %d: argument is %d bytes", p, size, len(arg))
 			}
-			text, ok := value.Text(p.format(), arg)
+			text, ok := value.Text(p.Format(), arg)
 			if !ok {
 				t.Fatalf("%s %d: argument %q is not a string", p, size, arg)
 			}
@@ -144,7 +144,7 @@ func TestStampedPublishAndEvent(t *testing.T) {
 
 func encodeV2Value(t testing.TB, p Protocol, v any) []byte {
 	t.Helper()
-	b, err := value.Append(p.format(), nil, v)
+	b, err := value.Append(p.Format(), nil, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +256,12 @@ func TestCallInvocationYieldResult(t *testing.T) {
 		errMsg := encodeV2(t, p, &v2.Message{Type: v2.Error, ReqType: v2.Call, Request: 5, URI: "wamp.error.no_such_procedure"})
 		if _, _, ok := ParseResult(p, errMsg); ok {
 			t.Fatalf("%s: ERROR parsed as RESULT", p)
+		}
+		if rt, req, uri, ok := ParseError(p, errMsg); !ok || rt != MsgV2Call || req != 5 || string(uri) != "wamp.error.no_such_procedure" {
+			t.Fatalf("%s: ERROR %d %d %q %v", p, rt, req, uri, ok)
+		}
+		if _, _, _, ok := ParseError(p, res); ok {
+			t.Fatalf("%s: RESULT parsed as ERROR", p)
 		}
 		if _, _, ok := ParseInvocation(p, res); ok {
 			t.Fatalf("%s: RESULT parsed as INVOCATION", p)
