@@ -86,10 +86,10 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 		Procedure:          s.Procedure,
 		SharedRegistration: s.SharedRegistration,
 		Concurrency:        s.Concurrency,
-		HandshakeTimeout: s.HandshakeTimeout,
-		Slot:             slot,
-		TrackBase:        s.TrackBase,
-		TrackPublishers:  s.TrackPublishers,
+		HandshakeTimeout:   s.HandshakeTimeout,
+		Slot:               slot,
+		TrackBase:          s.TrackBase,
+		TrackPublishers:    s.TrackPublishers,
 	}
 	for _, ip := range s.SrcIPs {
 		a, ok := parseIPv4(ip)
