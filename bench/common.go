@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wampgate/wampgate/bench/internal/wire"
 	"github.com/wampgate/wampgate/bench/procstat"
 )
 
@@ -23,6 +24,14 @@ type Common struct {
 	URL       string // ws://127.0.0.1:8095/ (loopback only)
 	ServerPID int    // server process for RSS and CPU; 0: the process listening on the URL's port
 	Label     string // free text copied into the result (e.g. the poller)
+
+	// Protocol is the WebSocket subprotocol the sessions speak: "wamp"
+	// (WAMP v1, the default), "wamp.2.json", "wamp.2.msgpack" or
+	// "wamp.2.cbor". PubProtocol is the publishers' (default: Protocol).
+	// v2 sessions join Realm (default "realm1").
+	Protocol    string
+	PubProtocol string
+	Realm       string
 
 	PerWorker        int           // connections per worker process; default 9000
 	Concurrency      int           // handshakes in flight per worker; default 256
@@ -57,6 +66,20 @@ func (c *Common) defaults() error {
 	if c.Log == nil {
 		c.Log = os.Stderr
 	}
+	proto, err := wire.ParseProtocol(c.Protocol)
+	if err != nil {
+		return err
+	}
+	c.Protocol = proto.String()
+	if c.PubProtocol == "" {
+		c.PubProtocol = c.Protocol
+	}
+	if _, err := wire.ParseProtocol(c.PubProtocol); err != nil {
+		return fmt.Errorf("publishers: %w", err)
+	}
+	if c.Realm == "" {
+		c.Realm = "realm1"
+	}
 	if len(c.WorkerCommand) == 0 {
 		exe, err := os.Executable()
 		if err != nil {
@@ -87,6 +110,9 @@ func (c *Common) setupFor(t target, i int, srcIPs []string, topic string, subs, 
 		HandshakeTimeout: c.HandshakeTimeout,
 		ConnectTimeout:   c.ConnectTimeout,
 		Lifetime:         lifetime,
+		Protocol:         c.Protocol,
+		PubProtocol:      c.PubProtocol,
+		Realm:            c.Realm,
 	}}
 }
 

@@ -19,17 +19,21 @@ const (
 	roleSubscriber role = iota // SUBSCRIBE after WELCOME, then count events
 	rolePublisher              // open a session; publisher.go writes on it
 	roleChurn                  // close right after WELCOME, then dial again
+	roleCallee                 // v2: REGISTER after WELCOME, then answer every INVOCATION
+	roleCaller                 // v2: open a session; calls (rpc.go) are sent on it
+	numRoles
 )
 
 // phase is where a connection is in its life.
 type phase uint8
 
 const (
-	phaseConnecting phase = iota // TCP connect in progress
-	phaseUpgrading               // upgrade request sent, awaiting 101
-	phaseWelcoming               // upgraded, awaiting WELCOME
-	phaseOpen                    // session established (and subscribed)
-	phaseClosing                 // churn: close sent, awaiting the server's
+	phaseConnecting  phase = iota // TCP connect in progress
+	phaseUpgrading                // upgrade request sent, awaiting 101
+	phaseWelcoming                // upgraded (v2: HELLO sent), awaiting WELCOME
+	phaseRegistering              // callee: REGISTER sent, awaiting REGISTERED
+	phaseOpen                     // session established (and subscribed)
+	phaseClosing                  // churn: close sent, awaiting the server's
 )
 
 func (p phase) String() string {
@@ -40,6 +44,8 @@ func (p phase) String() string {
 		return "awaiting 101"
 	case phaseWelcoming:
 		return "awaiting WELCOME"
+	case phaseRegistering:
+		return "awaiting REGISTERED"
 	case phaseOpen:
 		return "open"
 	case phaseClosing:
@@ -60,6 +66,7 @@ type conn struct {
 	in         []byte    // bytes kept between reads: partial response or frame
 	key        [wire.KeyLen]byte
 	lastSeq    []uint64 // per tracked publisher, the last sequence number received (see track)
+	caller     *caller  // roleCaller: the calls it makes (rpc.go)
 }
 
 // ready handles an epoll event for c.
@@ -83,7 +90,7 @@ func (r *reactor) ready(c *conn, events uint32) {
 		}
 	}
 	c.key = wire.MakeKey(random)
-	r.wbuf = wire.AppendRequest(r.wbuf[:0], r.cfg.Host, r.cfg.Path, c.key[:], "wamp")
+	r.wbuf = wire.AppendRequest(r.wbuf[:0], r.cfg.Host, r.cfg.Path, c.key[:], r.proto(c).String())
 	if !r.write(c, r.wbuf) {
 		return
 	}
@@ -129,8 +136,9 @@ func (r *reactor) readable(c *conn) {
 // consume handles the bytes of one read; it returns the incomplete tail
 // to keep, and alive false if c is gone.
 func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, alive bool) {
+	proto := r.proto(c)
 	if c.phase == phaseUpgrading {
-		n, err := wire.CheckResponse(data, c.key[:], "wamp")
+		n, err := wire.CheckResponse(data, c.key[:], proto.String())
 		if err != nil {
 			r.drop(c, "upgrade: "+err.Error())
 			return nil, false
@@ -140,7 +148,11 @@ func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, ali
 		}
 		data = data[n:]
 		c.phase = phaseWelcoming
+		if proto.V2() && !r.send(c, r.hello[r.protoIndex(c)]) {
+			return nil, false
+		}
 	}
+	r.out = r.out[:0]
 	for len(data) > 0 {
 		op, payload, n, err := wire.NextFrame(data, maxMessage)
 		if err != nil {
@@ -152,8 +164,8 @@ func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, ali
 		}
 		data = data[n:]
 		switch op {
-		case ws.OpText:
-			if !r.message(c, payload, now) {
+		case ws.OpText, ws.OpBinary:
+			if !r.message(c, proto, payload, now) {
 				return nil, false
 			}
 		case ws.OpPing:
@@ -173,43 +185,46 @@ func (r *reactor) consume(c *conn, data []byte, now time.Time) (rest []byte, ali
 			r.foreign++
 		}
 	}
+	// Answers to this read's messages (YIELDs, the next CALLs) in one write.
+	if len(r.out) > 0 && !r.write(c, r.out) {
+		return nil, false
+	}
 	return data, true
 }
 
-// message handles one text message on c.
-func (r *reactor) message(c *conn, msg []byte, now time.Time) bool {
+// message handles one WAMP message on c, which speaks proto.
+func (r *reactor) message(c *conn, proto wire.Protocol, msg []byte, now time.Time) bool {
 	switch c.phase {
 	case phaseOpen:
-		if ts, seq, pub, ok := wire.ParseEvent(msg); ok {
-			r.received++
-			r.lat.Record(now.UnixNano() - ts)
-			r.track(c, seq, pub)
-		} else {
-			r.foreign++
-		}
-		return true
+		return r.openMessage(c, proto, msg, now)
 	case phaseClosing:
 		return true
+	case phaseRegistering:
+		return r.registered(c, proto, msg, now)
 	}
 	// phaseWelcoming
-	if typ, ok := wire.MessageType(msg); !ok || typ != wire.MsgWelcome {
-		r.drop(c, "first message is not WELCOME")
+	typ, ok := wire.TypeOf(proto, msg)
+	if !ok || typ != proto.WelcomeType() {
+		reason := "first message is not WELCOME"
+		if proto.V2() && typ == wire.MsgV2Abort {
+			reason = "ABORT"
+		}
+		r.drop(c, reason)
 		return false
 	}
 	r.hs.Record(int64(now.Sub(c.started)))
-	r.unpend(c)
 	switch c.role {
 	case roleSubscriber:
 		if r.cfg.TrackPublishers > 0 {
 			c.lastSeq = make([]uint64, r.cfg.TrackPublishers)
 		}
-		r.wbuf = wsframe.AppendMasked(r.wbuf[:0], ws.OpText, r.subMsg, wsframe.NewMask())
-		if !r.write(c, r.wbuf) {
+		if !r.send(c, r.subMsg) {
 			return false
 		}
 	case rolePublisher:
 		r.publishers = append(r.publishers, c.fd)
 	case roleChurn:
+		r.unpend(c)
 		r.churned++
 		r.wbuf = wsframe.AppendMasked(r.wbuf[:0], ws.OpClose, closeNormal, wsframe.NewMask())
 		if !r.write(c, r.wbuf) {
@@ -219,16 +234,66 @@ func (r *reactor) message(c *conn, msg []byte, now time.Time) bool {
 		c.deadline = now.Add(closeTimeout)
 		r.pend(c)
 		return true
+	case roleCallee:
+		// Open once REGISTERED arrives, still within the handshake deadline.
+		if !r.send(c, r.regMsg) {
+			return false
+		}
+		c.phase = phaseRegistering
+		return true
+	case roleCaller:
+		r.callers = append(r.callers, c)
 	}
+	r.opened(c)
+	return true
+}
+
+// opened counts c, whose handshake (and subscription or registration)
+// is done, as an established session.
+func (r *reactor) opened(c *conn) {
+	r.unpend(c)
 	c.phase = phaseOpen
 	c.in = nil
 	r.established++
-	r.opened[c.role]++
+	r.openedBy[c.role]++
 	r.open++
 	r.cfg.Slot.Open.Add(1)
 	r.inflight--
 	r.checkSetup()
+}
+
+// openMessage handles a message on an established session.
+func (r *reactor) openMessage(c *conn, proto wire.Protocol, msg []byte, now time.Time) bool {
+	switch c.role {
+	case roleCallee:
+		return r.invocation(c, proto, msg)
+	case roleCaller:
+		return r.reply(c, proto, msg, now)
+	}
+	if ts, seq, pub, ok := wire.ParseEventFor(proto, msg); ok {
+		r.received++
+		r.lat.Record(now.UnixNano() - ts)
+		r.track(c, seq, pub)
+		return true
+	}
+	if proto.V2() {
+		switch typ, _ := wire.TypeOf(proto, msg); typ {
+		case wire.MsgV2Subscribed:
+			return true
+		case wire.MsgV2Error:
+			_, _, uri, _ := wire.ParseError(proto, msg)
+			r.drop(c, "ERROR "+string(uri))
+			return false
+		}
+	}
+	r.foreign++
 	return true
+}
+
+// send writes msg to c as one masked frame of c's protocol.
+func (r *reactor) send(c *conn, msg []byte) bool {
+	r.wbuf = wsframe.AppendMasked(r.wbuf[:0], r.proto(c).OpCode(), msg, wsframe.NewMask())
+	return r.write(c, r.wbuf)
 }
 
 // write writes a whole small frame (or request) on c; a socket that
@@ -284,6 +349,7 @@ func (r *reactor) closed(c *conn) {
 
 func (r *reactor) closeConn(c *conn) {
 	r.unpend(c)
+	r.callerGone(c)
 	unix.Close(c.fd)
 	r.conns[c.fd] = nil
 	r.nconns--

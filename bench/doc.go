@@ -1,4 +1,4 @@
-// Package bench is wampbench's load generator for a WAMP v1 gateway
+// Package bench is wampbench's load generator for a WAMP gateway
 // (bench/cmd/wampbench is its command line). It measures, against one server
 // process on this machine:
 //
@@ -8,7 +8,14 @@
 //     second and per server CPU-second, loss, publish→event latency
 //     (RunFanout);
 //   - handshakes: connect, WELCOME, close, repeated; server CPU per
-//     handshake (RunHandshakes).
+//     handshake (RunHandshakes);
+//   - rpc: callees registering one procedure, callers keeping calls in
+//     flight; calls per second, round trip, server CPU per call (RunRPC).
+//
+// Sessions speak WAMP v1 ("wamp") or WAMP v2 over JSON, MessagePack or
+// CBOR (Common.Protocol; publishers may speak another, Common.PubProtocol),
+// so one server can be measured in both versions, and other v2 routers
+// (bench/nexus) beside it.
 //
 // # Processes
 //
@@ -29,9 +36,10 @@
 // single epoll loop over raw non-blocking sockets (reactor.go, conn.go):
 // no goroutine or bufio per connection, one shared 256 KiB read buffer,
 // every complete frame in a read parsed in place (internal/wire), the
-// event's send stamp read without decoding JSON, one clock reading per
-// read. Publishers (publisher.go) write many masked PUBLISH frames per
-// write and stop while too many publications are in flight.
+// event's send stamp read without decoding the message, one clock reading
+// per read. Publishers (publisher.go) write many masked PUBLISH frames per
+// write and stop while too many publications are in flight. Callees and
+// callers (rpc_conn.go) answer all the messages of one read in one write.
 //
 // Server figures come from /proc (package procstat); latencies go into
 // fixed-size histograms (package latency).

@@ -49,13 +49,14 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (*FanoutResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	topicJSON := wire.TopicJSON(opts.Topic)
-	res := &FanoutResult{Mode: "fanout", Label: opts.Label, URL: opts.URL, Topic: opts.Topic,
-		Workers: nSub + 1, TargetSubscribers: opts.Subs, EventBytes: opts.Size,
-		RateTarget: opts.Rate, Window: opts.Window, Batch: opts.Batch}
-	res.FrameBytes = 2 + len(`[8,`) + len(topicJSON) + 1 + opts.Size + 1
-	if res.FrameBytes-2 >= 126 {
-		res.FrameBytes += 2
+	res := &FanoutResult{Mode: "fanout", Label: opts.Label, URL: opts.URL, Protocol: opts.Protocol,
+		PubProtocol: opts.PubProtocol, Topic: opts.Topic, Workers: nSub + 1, TargetSubscribers: opts.Subs,
+		EventBytes: opts.Size, RateTarget: opts.Rate, Window: opts.Window, Batch: opts.Batch}
+	if opts.Protocol == wire.V1.String() && opts.PubProtocol == wire.V1.String() {
+		res.FrameBytes = 2 + len(`[8,`) + len(wire.TopicJSON(opts.Topic)) + 1 + opts.Size + 1
+		if res.FrameBytes-2 >= 126 {
+			res.FrameBytes += 2
+		}
 	}
 	res.Server.PID = srv.pid
 

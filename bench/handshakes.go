@@ -48,7 +48,7 @@ func RunHandshakes(ctx context.Context, opts HandshakeOptions) (*HandshakeResult
 	if err != nil {
 		return nil, err
 	}
-	res := &HandshakeResult{Mode: "handshakes", Label: opts.Label, URL: opts.URL,
+	res := &HandshakeResult{Mode: "handshakes", Label: opts.Label, URL: opts.URL, Protocol: opts.Protocol,
 		Workers: opts.Workers, Concurrency: opts.Concurrency}
 	res.Server.PID = srv.pid
 

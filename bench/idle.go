@@ -51,7 +51,7 @@ func RunIdle(ctx context.Context, opts IdleOptions) (*IdleResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &IdleResult{Mode: "idle", Label: opts.Label, URL: opts.URL, Topic: opts.Topic,
+	res := &IdleResult{Mode: "idle", Label: opts.Label, URL: opts.URL, Protocol: opts.Protocol, Topic: opts.Topic,
 		Target: opts.Conns, Workers: nw, Verified: -1}
 	res.Server.PID = srv.pid
 

@@ -11,7 +11,8 @@ import (
 // on its stdout. The sequence is always:
 //
 //	setup → ready, then any of publish → published, churn → churned,
-//	reset → ok, report → report, and finally close → closed (or EOF).
+//	call → called, reset → ok, report → report, and finally close →
+//	closed (or EOF).
 const (
 	opSetup     = "setup"
 	opReady     = "ready"
@@ -19,6 +20,8 @@ const (
 	opPublished = "published"
 	opChurn     = "churn"
 	opChurned   = "churned"
+	opCall      = "call"
+	opCalled    = "called"
 	opReset     = "reset"
 	opOK        = "ok"
 	opReport    = "report"
@@ -32,6 +35,7 @@ type request struct {
 	Setup   *workerSetup   `json:"setup,omitempty"`
 	Publish *publishParams `json:"publish,omitempty"`
 	Churn   *churnParams   `json:"churn,omitempty"`
+	Call    *callParams    `json:"call,omitempty"`
 }
 
 // response is a line from worker to parent. Err set means the request
@@ -55,10 +59,21 @@ type workerSetup struct {
 	Topic            string        `json:"topic"`
 	Subscribers      int           `json:"subscribers"`
 	Publishers       int           `json:"publishers"`
-	Concurrency      int           `json:"concurrency"` // handshakes in flight
+	Callees          int           `json:"callees,omitempty"` // v2: sessions registering Procedure
+	Callers          int           `json:"callers,omitempty"` // v2: sessions calling it
+	Concurrency      int           `json:"concurrency"`       // handshakes in flight
 	HandshakeTimeout time.Duration `json:"handshake_timeout"`
 	ConnectTimeout   time.Duration `json:"connect_timeout"` // whole setup phase
 	Lifetime         time.Duration `json:"lifetime"`        // the worker exits after this, whatever happens
+	// Protocol is the subprotocol of every session but the publishers',
+	// which speak PubProtocol ("" for both: "wamp"); v2 sessions join
+	// Realm. Procedure is what callees register (shared with invoke
+	// roundrobin when SharedRegistration) and callers call.
+	Protocol           string `json:"protocol,omitempty"`
+	PubProtocol        string `json:"pub_protocol,omitempty"`
+	Realm              string `json:"realm,omitempty"`
+	Procedure          string `json:"procedure,omitempty"`
+	SharedRegistration bool   `json:"shared_registration,omitempty"`
 	// TrackPublishers, when positive, makes subscribers check every
 	// event's sequence number against the last one they received from the
 	// same publisher, numbered TrackBase … TrackBase+TrackPublishers−1:
@@ -71,6 +86,8 @@ type workerSetup struct {
 type readyInfo struct {
 	Subscribers int            `json:"subscribers"` // sessions open and subscribed
 	Publishers  int            `json:"publishers"`  // publisher sessions open
+	Callees     int            `json:"callees"`     // callee sessions open and registered
+	Callers     int            `json:"callers"`     // caller sessions open
 	Failed      int            `json:"failed"`
 	Failures    map[string]int `json:"failures,omitempty"`
 	Seconds     float64        `json:"seconds"`
@@ -98,6 +115,15 @@ type publishResult struct {
 	Err         string  `json:"err,omitempty"`
 }
 
+// callParams asks a worker's callers to keep Concurrency calls each in
+// flight for Duration, then to wait up to Drain for the last answers.
+type callParams struct {
+	Duration    time.Duration `json:"duration"`
+	Drain       time.Duration `json:"drain"`
+	Concurrency int           `json:"concurrency"` // calls in flight per caller
+	Size        int           `json:"size"`        // bytes of the argument in the protocol's encoding
+}
+
 // churnParams asks a worker to repeat connect, WELCOME, close.
 type churnParams struct {
 	Duration time.Duration `json:"duration"`
@@ -117,4 +143,12 @@ type workerReport struct {
 	Handshake   latency.Snapshot `json:"handshake"` // dial → WELCOME
 	Churned     uint64           `json:"churned"`   // completed connect/WELCOME/close cycles
 	Reads       uint64           `json:"reads"`     // read calls that returned data
+	// RPC (Latency is then the round trip of each call answered).
+	Calls         uint64         `json:"calls,omitempty"`       // answered with RESULT
+	CallErrors    uint64         `json:"call_errors,omitempty"` // answered with ERROR
+	CallErrorURIs map[string]int `json:"call_error_uris,omitempty"`
+	CallsLeft     int            `json:"calls_left,omitempty"`   // still in flight
+	CallsLost     uint64         `json:"calls_lost,omitempty"`   // in flight on a session that was lost
+	CallSeconds   float64        `json:"call_seconds,omitempty"` // first call sent → last answer
+	Invocations   uint64         `json:"invocations,omitempty"`  // callee: INVOCATIONs answered
 }

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/bench/internal/wire"
 	"github.com/wampgate/wampgate/internal/wsframe"
 	"golang.org/x/sys/unix"
@@ -31,7 +30,7 @@ const lateAfter = 2 * time.Millisecond
 // received (summed over the subscriber workers' board slots) is the number
 // of deliveries still owed. At a fixed rate, publication k of the whole run is due at
 // start + k/Rate, and publishers take turns.
-func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *boardSlot, pubBase int) publishResult {
+func publish(fds []int, p publishParams, proto wire.Protocol, topic string, b *board, slot *boardSlot, pubBase int) publishResult {
 	if len(fds) == 0 {
 		return publishResult{Err: "no publisher session"}
 	}
@@ -64,7 +63,7 @@ func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *board
 		wg.Add(1)
 		go func(j, fd int, share uint64) {
 			defer wg.Done()
-			pub := wire.NewPublication(topicJSON, pubBase+j, p.Size, true)
+			pub := wire.NewPublicationFor(proto, topic, pubBase+j, p.Size)
 			out := make([]byte, 0, p.Batch*(len(pub.Stamp(0, 0))+wsframe.MaxMaskedHeaderSize))
 			var seq uint64
 			for share == 0 || seq < share {
@@ -106,7 +105,7 @@ func publish(fds []int, p publishParams, topicJSON []byte, b *board, slot *board
 				ts := time.Now().UnixNano()
 				for i := uint64(0); i < n; i++ {
 					seq++
-					out = wsframe.AppendMasked(out, ws.OpText, pub.Stamp(ts, seq), wsframe.NewMask())
+					out = wsframe.AppendMasked(out, proto.OpCode(), pub.Stamp(ts, seq), wsframe.NewMask())
 				}
 				calls, err := writeAll(fd, out, end.Add(2*time.Second))
 				writes.Add(calls)

@@ -31,14 +31,20 @@ var closeNormal = []byte{0x03, 0xe8}
 
 // reactorConfig is what a reactor needs to open its connections.
 type reactorConfig struct {
-	Dst              [4]byte
-	Port             int
-	Host, Path       string
-	SrcIPs           [][4]byte // dials rotate over these source addresses
-	TopicJSON        []byte
-	Concurrency      int // handshakes in flight at most
-	HandshakeTimeout time.Duration
-	Slot             *boardSlot // this worker's board counters
+	Dst        [4]byte
+	Port       int
+	Host, Path string
+	SrcIPs     [][4]byte // dials rotate over these source addresses
+	// Protocol is what every connection speaks but the publishers, which
+	// speak PubProtocol; v2 sessions join Realm.
+	Protocol, PubProtocol wire.Protocol
+	Realm                 string
+	Topic                 string // subscribers subscribe to it
+	Procedure             string // callees register it (shared when SharedRegistration)
+	SharedRegistration    bool
+	Concurrency           int // handshakes in flight at most
+	HandshakeTimeout      time.Duration
+	Slot                  *boardSlot // this worker's board counters
 	// TrackBase and TrackPublishers: see workerSetup.
 	TrackBase, TrackPublishers int
 }
@@ -56,20 +62,25 @@ type reactor struct {
 	wbuf    []byte  // scratch for frames the reactor writes
 	events  []unix.EpollEvent
 	rng     *rand.Rand
-	subMsg  []byte // the SUBSCRIBE message
+	hello   [2][]byte // v2 HELLO per protoIndex
+	subMsg  []byte    // the SUBSCRIBE message
+	regMsg  []byte    // the REGISTER message
+	out     []byte    // answers to one read, written at its end (consume)
 
-	dialSubs, dialPubs int // still to dial for the setup plan
-	inflight           int // dialed, not yet open or failed
-	dials              uint64
-	churnUntil         time.Time // churn mode: keep cycling until then
-	churnDone          chan struct{}
-	setupDone          chan struct{} // closed once the setup plan has finished
-	setupClosed        bool
+	dialing     [numRoles]int // still to dial for the setup plan, by role
+	inflight    int           // dialed, not yet open or failed
+	dials       uint64
+	churnUntil  time.Time // churn mode: keep cycling until then
+	churnDone   chan struct{}
+	setupDone   chan struct{} // closed once the setup plan has finished
+	setupClosed bool
 
-	publishers []int // fds of open publisher sessions
+	publishers []int   // fds of open publisher sessions
+	callers    []*conn // open caller sessions
+	rpc        rpcState
 
 	established, failed int
-	opened              [3]int // sessions established, by role
+	openedBy            [numRoles]int // sessions established, by role
 	failures            map[string]int
 	disconnects         map[string]int
 	open                int
@@ -107,19 +118,44 @@ func newReactor(cfg reactorConfig) (*reactor, error) {
 		cfg.HandshakeTimeout = 10 * time.Second
 	}
 	seed := uint64(time.Now().UnixNano()) ^ uint64(os.Getpid())<<32
-	return &reactor{
+	r := &reactor{
 		cfg:         cfg,
 		epfd:        epfd,
 		wakefd:      wakefd,
 		buf:         make([]byte, readBufSize),
 		events:      make([]unix.EpollEvent, maxEvents),
 		rng:         rand.New(rand.NewPCG(seed, seed>>7|1)),
-		subMsg:      wire.AppendSubscribe(nil, cfg.TopicJSON),
+		subMsg:      wire.Subscribe(cfg.Protocol, cfg.Topic),
 		failures:    map[string]int{},
 		disconnects: map[string]int{},
 		cmds:        make(chan func(), 16),
 		setupDone:   make(chan struct{}),
-	}, nil
+	}
+	for i, p := range []wire.Protocol{cfg.Protocol, cfg.PubProtocol} {
+		if p.V2() {
+			r.hello[i] = wire.Hello(p, cfg.Realm)
+		}
+	}
+	if cfg.Protocol.V2() {
+		r.regMsg = wire.Register(cfg.Protocol, cfg.Procedure, cfg.SharedRegistration)
+	}
+	return r, nil
+}
+
+// proto is the protocol c speaks.
+func (r *reactor) proto(c *conn) wire.Protocol {
+	if c.role == rolePublisher {
+		return r.cfg.PubProtocol
+	}
+	return r.cfg.Protocol
+}
+
+// protoIndex is 1 for a publisher, 0 for every other role.
+func (r *reactor) protoIndex(c *conn) int {
+	if c.role == rolePublisher {
+		return 1
+	}
+	return 0
 }
 
 // errReactorGone is returned by do once the loop has ended.
@@ -208,9 +244,10 @@ func (r *reactor) stop() { r.stopped = true }
 // source ports stay free for the next run), or at `by`.
 func (r *reactor) teardown(by time.Time) {
 	r.closeBy = by
-	r.dialSubs, r.dialPubs = 0, 0
+	r.dialing = [numRoles]int{}
 	r.churnUntil = time.Time{}
 	r.publishers = nil
+	r.callers = nil
 	for _, c := range r.conns {
 		switch {
 		case c == nil || c.phase == phaseClosing:
@@ -239,6 +276,7 @@ func (r *reactor) shutdown() {
 	}
 	r.pending = nil
 	r.publishers = nil
+	r.callers = nil
 	r.cfg.Slot.Open.Store(0)
 	unix.Close(r.epfd)
 	// wakefd stays open: a late do may still write to it; it goes with the process.
@@ -249,12 +287,21 @@ func (r *reactor) shutdown() {
 	}
 }
 
-// plan sets the connections the setup phase opens.
-func (r *reactor) plan(subscribers, publishers int) {
-	r.dialSubs, r.dialPubs = subscribers, publishers
-	if subscribers+publishers == 0 {
+// plan sets the connections the setup phase opens, by role.
+func (r *reactor) plan(counts [numRoles]int) {
+	r.dialing = counts
+	if r.toDial() == 0 {
 		r.finishSetup()
 	}
+}
+
+// toDial is how many connections of the setup plan are still to dial.
+func (r *reactor) toDial() int {
+	n := 0
+	for _, k := range r.dialing {
+		n += k
+	}
+	return n
 }
 
 func (r *reactor) finishSetup() {
@@ -267,10 +314,10 @@ func (r *reactor) finishSetup() {
 // abortSetup gives up on the setup plan: connections not yet dialed and
 // handshakes not yet finished count as failed.
 func (r *reactor) abortSetup(reason string) {
-	if n := r.dialSubs + r.dialPubs; n > 0 {
+	if n := r.toDial(); n > 0 {
 		r.failed += n
 		r.failures["not dialed: "+reason] += n
-		r.dialSubs, r.dialPubs = 0, 0
+		r.dialing = [numRoles]int{}
 	}
 	for len(r.pending) > 0 {
 		c := r.pending[len(r.pending)-1]
@@ -289,12 +336,10 @@ func (r *reactor) churn(until time.Time, done chan struct{}) {
 func (r *reactor) dialMore(now time.Time) {
 	churning := r.churnDone != nil && now.Before(r.churnUntil)
 	for r.inflight < r.cfg.Concurrency {
-		var ro role
+		ro, planned := r.nextPlanned()
 		switch {
-		case r.dialPubs > 0: // first, so a server that runs out of room still has them
-			ro, r.dialPubs = rolePublisher, r.dialPubs-1
-		case r.dialSubs > 0:
-			ro, r.dialSubs = roleSubscriber, r.dialSubs-1
+		case planned:
+			r.dialing[ro]--
 		case churning:
 			ro = roleChurn
 		default:
@@ -335,9 +380,24 @@ func (r *reactor) dial(ro role, now time.Time) {
 	r.inflight++
 }
 
+// dialOrder is the order in which a setup plan's roles are dialed:
+// publishers and callees first, so a server that runs out of room still
+// has them.
+var dialOrder = [...]role{rolePublisher, roleCallee, roleSubscriber, roleCaller}
+
+// nextPlanned returns the role of the next connection of the setup plan.
+func (r *reactor) nextPlanned() (role, bool) {
+	for _, ro := range dialOrder {
+		if r.dialing[ro] > 0 {
+			return ro, true
+		}
+	}
+	return 0, false
+}
+
 // checkSetup closes setupDone once the setup plan has nothing left.
 func (r *reactor) checkSetup() {
-	if !r.setupClosed && r.dialSubs == 0 && r.dialPubs == 0 && r.inflight == 0 {
+	if !r.setupClosed && r.toDial() == 0 && r.inflight == 0 {
 		r.finishSetup()
 	}
 }
@@ -387,12 +447,21 @@ func (r *reactor) snapshot() *workerReport {
 		Handshake:   r.hs.Snapshot(),
 		Churned:     r.churned,
 		Reads:       r.reads,
+
+		Calls:         r.rpc.calls,
+		CallErrors:    r.rpc.errors,
+		CallErrorURIs: copyCounts(r.rpc.errorURIs),
+		CallsLeft:     r.rpc.inFlight,
+		CallsLost:     r.rpc.abandoned,
+		CallSeconds:   r.rpc.seconds(),
+		Invocations:   r.rpc.invocations,
 	}
 }
 
 // resetCounts zeroes the delivery counters before a measurement.
 func (r *reactor) resetCounts() {
 	r.received, r.foreign, r.reads, r.repeats = 0, 0, 0, 0
+	r.rpc = rpcState{inFlight: r.rpc.inFlight}
 	for _, c := range r.conns {
 		if c != nil {
 			clear(c.lastSeq)

@@ -34,7 +34,7 @@ func testReactor(t testing.TB) (*reactor, *conn) {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.close)
-	r, err := newReactor(reactorConfig{Slot: b.slot(0), TopicJSON: wire.TopicJSON("bench/t")})
+	r, err := newReactor(reactorConfig{Slot: b.slot(0), Topic: "bench/t"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 func (r *IdleResult) WriteText(w io.Writer) {
 	p := printer{w: w}
 	p.title("idle", r.Label, r.URL)
+	p.line("protocol", "%s", r.Protocol)
 	p.line("sessions", "%d of %d established (%d workers), %d failed", r.Established, r.Target, r.Workers, r.Failed)
 	p.counts("failures", r.Failures)
 	p.line("lost while held", "%d", r.Disconnected)
@@ -36,6 +37,7 @@ func (r *IdleResult) WriteText(w io.Writer) {
 func (r *FanoutResult) WriteText(w io.Writer) {
 	p := printer{w: w}
 	p.title("fanout", r.Label, r.URL)
+	p.line("protocol", "%s (publishers %s)", r.Protocol, r.PubProtocol)
 	mode := "full speed"
 	if r.RateTarget > 0 {
 		mode = fmt.Sprintf("%.0f/s", r.RateTarget)
@@ -44,7 +46,11 @@ func (r *FanoutResult) WriteText(w io.Writer) {
 		r.Subscribers, r.TargetSubscribers, r.Publishers, r.Workers, r.Failed)
 	p.counts("failures", r.Failures)
 	p.line("connect phase", "%.2f s, %.0f sessions/s", r.ConnectSeconds, r.HandshakesPerSec)
-	p.line("events", "%d bytes of JSON, ~%d-byte frames; %s, window %d, batch %d", r.EventBytes, r.FrameBytes, mode, r.Window, r.Batch)
+	frame := ""
+	if r.FrameBytes > 0 {
+		frame = fmt.Sprintf(", ~%d-byte frames", r.FrameBytes)
+	}
+	p.line("events", "%d bytes%s; %s, window %d, batch %d", r.EventBytes, frame, mode, r.Window, r.Batch)
 	p.line("published", "%d in %.2f s (%.0f/s), window waits %d, late %d", r.Published, r.PublishSeconds, r.PublishRate, r.WindowWaits, r.Late)
 	if r.PublishError != "" {
 		p.line("publish error", "%s", r.PublishError)
@@ -71,6 +77,7 @@ func (r *FanoutResult) WriteText(w io.Writer) {
 func (r *HandshakeResult) WriteText(w io.Writer) {
 	p := printer{w: w}
 	p.title("handshakes", r.Label, r.URL)
+	p.line("protocol", "%s", r.Protocol)
 	p.line("handshakes", "%d in %.2f s (%.0f/s), %d workers × %d in flight, %d failed",
 		r.Handshakes, r.Seconds, r.HandshakesPerSec, r.Workers, r.Concurrency, r.Failed)
 	p.counts("failures", r.Failures)
@@ -89,6 +96,7 @@ func (r *BackendResult) WriteText(w io.Writer) {
 	f := r.Fanout
 	p := printer{w: w}
 	p.title("backend", r.Label, r.URL)
+	p.line("protocol", "%s", f.Protocol)
 	p.line("sessions", "%d of %d subscribed, %d publisher, %d failed", f.Subscribers, r.Conns, f.Publishers, f.Failed)
 	p.counts("failures", f.Failures)
 	p.line("connect phase", "%.2f s, %.0f sessions/s", f.ConnectSeconds, f.HandshakesPerSec)
@@ -180,4 +188,29 @@ func FormatRate(v float64) string {
 	default:
 		return fmt.Sprintf("%.0f", v)
 	}
+}
+
+// WriteText writes a human-readable summary of r.
+func (r *RPCResult) WriteText(w io.Writer) {
+	p := printer{w: w}
+	p.title("rpc", r.Label, r.URL)
+	p.line("protocol", "%s", r.Protocol)
+	invoke := ""
+	if r.Invoke != "" {
+		invoke = ", invoke " + r.Invoke
+	}
+	p.line("sessions", "%d of %d callees%s, %d of %d callers, %d failed", r.Callees, r.TargetCallees, invoke, r.Callers, r.TargetCallers, r.Failed)
+	p.counts("failures", r.Failures)
+	p.line("calls", "%d answered, %d errors, %d unanswered; %d in flight per caller, %d-byte argument echoed",
+		r.Calls, r.Errors, r.Unanswered, r.Concurrency, r.ArgBytes)
+	p.counts("errors", r.ErrorURIs)
+	p.line("throughput", "%s calls/s over %.2f s", FormatRate(r.CallsPerSec), r.Seconds)
+	p.latency("round trip", r.Latency)
+	if r.Server.PID != 0 {
+		p.line("server CPU", "%.2f s → %.1f µs per call", r.Server.CPUSeconds, r.ServerCPUMicrosPerCall)
+		p.line("server RSS", "%s before, %s connected, %s after", kib(r.Server.RSSBeforeKiB), kib(r.RSSConnectedKiB), kib(r.Server.RSSAfterKiB))
+	}
+	p.line("client CPU", "%.2f s", r.ClientCPUSeconds)
+	p.line("lost sessions", "%d", r.Disconnected)
+	p.counts("disconnects", r.Disconnects)
 }

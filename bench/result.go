@@ -24,12 +24,13 @@ type ServerFigures struct {
 
 // IdleResult is the outcome of RunIdle.
 type IdleResult struct {
-	Mode    string `json:"mode"` // "idle"
-	Label   string `json:"label,omitempty"`
-	URL     string `json:"url"`
-	Topic   string `json:"topic"`
-	Target  int    `json:"target_sessions"`
-	Workers int    `json:"workers"`
+	Mode     string `json:"mode"` // "idle"
+	Label    string `json:"label,omitempty"`
+	URL      string `json:"url"`
+	Protocol string `json:"protocol"` // WebSocket subprotocol of the sessions
+	Topic    string `json:"topic"`
+	Target   int    `json:"target_sessions"`
+	Workers  int    `json:"workers"`
 
 	Established  int            `json:"established"` // subscribed sessions opened
 	Failed       int            `json:"failed"`
@@ -58,9 +59,12 @@ type IdleResult struct {
 
 // FanoutResult is the outcome of RunFanout.
 type FanoutResult struct {
-	Mode    string `json:"mode"` // "fanout"
-	Label   string `json:"label,omitempty"`
-	URL     string `json:"url"`
+	Mode        string `json:"mode"` // "fanout"
+	Label       string `json:"label,omitempty"`
+	URL         string `json:"url"`
+	Protocol    string `json:"protocol"`     // the subscribers' WebSocket subprotocol
+	PubProtocol string `json:"pub_protocol"` // the publishers'
+
 	Topic   string `json:"topic"`
 	Workers int    `json:"workers"`
 
@@ -69,9 +73,9 @@ type FanoutResult struct {
 	Publishers        int            `json:"publishers"`
 	Failed            int            `json:"failed"`
 	Failures          map[string]int `json:"failures,omitempty"`
-	EventBytes        int            `json:"event_bytes"` // JSON of the event element
-	FrameBytes        int            `json:"frame_bytes"` // one EVENT frame as the server sends it (if it does not re-encode)
-	RateTarget        float64        `json:"rate_target"` // publications/s; 0: full speed
+	EventBytes        int            `json:"event_bytes"`           // the event element in the publishers' encoding
+	FrameBytes        int            `json:"frame_bytes,omitempty"` // v1: one EVENT frame as the server sends it (if it does not re-encode)
+	RateTarget        float64        `json:"rate_target"`           // publications/s; 0: full speed
 	Window            int            `json:"window"`
 	Batch             int            `json:"batch"`
 
@@ -118,6 +122,7 @@ type HandshakeResult struct {
 	Mode        string `json:"mode"` // "handshakes"
 	Label       string `json:"label,omitempty"`
 	URL         string `json:"url"`
+	Protocol    string `json:"protocol"`
 	Workers     int    `json:"workers"`
 	Concurrency int    `json:"concurrency"` // per worker
 
@@ -163,4 +168,40 @@ type BackendResult struct {
 	// Fanout holds every figure: the connect phase (handshake rate, RSS
 	// connected), latency, loss, server CPU-seconds while publishing.
 	Fanout *FanoutResult `json:"fanout"`
+}
+
+// RPCResult is the outcome of RunRPC.
+type RPCResult struct {
+	Mode      string `json:"mode"` // "rpc"
+	Label     string `json:"label,omitempty"`
+	URL       string `json:"url"`
+	Protocol  string `json:"protocol"`
+	Procedure string `json:"procedure"`
+	Invoke    string `json:"invoke,omitempty"` // the shared registration's policy, with several callees
+
+	TargetCallees int            `json:"target_callees"`
+	TargetCallers int            `json:"target_callers"`
+	Callees       int            `json:"callees"` // registered
+	Callers       int            `json:"callers"`
+	Failed        int            `json:"failed"`
+	Failures      map[string]int `json:"failures,omitempty"`
+	Concurrency   int            `json:"concurrency"` // calls in flight per caller
+	ArgBytes      int            `json:"arg_bytes"`   // the call's argument, echoed in the result
+
+	Calls       uint64          `json:"calls"`  // answered with RESULT
+	Errors      uint64          `json:"errors"` // answered with ERROR
+	ErrorURIs   map[string]int  `json:"error_uris,omitempty"`
+	Unanswered  uint64          `json:"unanswered"`  // still in flight after the drain, or on a lost session
+	Invocations uint64          `json:"invocations"` // INVOCATIONs the callees answered
+	Foreign     uint64          `json:"foreign"`
+	Seconds     float64         `json:"seconds"` // first call → last answer
+	CallsPerSec float64         `json:"calls_per_sec"`
+	Latency     latency.Summary `json:"latency"` // round trip: CALL sent → RESULT read
+
+	Server                 ServerFigures  `json:"server"` // CPUSeconds over the calling phase
+	RSSConnectedKiB        int64          `json:"rss_connected_kib"`
+	ServerCPUMicrosPerCall float64        `json:"server_cpu_us_per_call"`
+	ClientCPUSeconds       float64        `json:"client_cpu_seconds"`
+	Disconnected           int            `json:"disconnected"`
+	Disconnects            map[string]int `json:"disconnects,omitempty"`
 }

@@ -62,17 +62,34 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 	defer b.close()
 	slot := b.slot(s.Index)
 
+	proto, err := wire.ParseProtocol(s.Protocol)
+	if err != nil {
+		_ = reply(response{Op: opReady, Err: err.Error()})
+		return err
+	}
+	pubProto := proto
+	if s.PubProtocol != "" {
+		if pubProto, err = wire.ParseProtocol(s.PubProtocol); err != nil {
+			_ = reply(response{Op: opReady, Err: err.Error()})
+			return err
+		}
+	}
 	cfg := reactorConfig{
-		Dst:              s.IP,
-		Port:             s.Port,
-		Host:             s.Host,
-		Path:             s.Path,
-		TopicJSON:        wire.TopicJSON(s.Topic),
-		Concurrency:      s.Concurrency,
-		HandshakeTimeout: s.HandshakeTimeout,
-		Slot:             slot,
-		TrackBase:        s.TrackBase,
-		TrackPublishers:  s.TrackPublishers,
+		Dst:                s.IP,
+		Port:               s.Port,
+		Host:               s.Host,
+		Path:               s.Path,
+		Protocol:           proto,
+		PubProtocol:        pubProto,
+		Realm:              s.Realm,
+		Topic:              s.Topic,
+		Procedure:          s.Procedure,
+		SharedRegistration: s.SharedRegistration,
+		Concurrency:        s.Concurrency,
+		HandshakeTimeout:   s.HandshakeTimeout,
+		Slot:               slot,
+		TrackBase:          s.TrackBase,
+		TrackPublishers:    s.TrackPublishers,
 	}
 	for _, ip := range s.SrcIPs {
 		a, ok := parseIPv4(ip)
@@ -90,7 +107,10 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 		_ = reply(response{Op: opReady, Err: err.Error()})
 		return err
 	}
-	r.plan(s.Subscribers, s.Publishers)
+	var counts [numRoles]int
+	counts[roleSubscriber], counts[rolePublisher] = s.Subscribers, s.Publishers
+	counts[roleCallee], counts[roleCaller] = s.Callees, s.Callers
+	r.plan(counts)
 	runDone := make(chan struct{})
 	go func() {
 		defer close(runDone)
@@ -119,7 +139,8 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 	timer.Stop()
 	info := &readyInfo{}
 	if err := r.do(func() {
-		info.Subscribers, info.Publishers = r.opened[roleSubscriber], r.opened[rolePublisher]
+		info.Subscribers, info.Publishers = r.openedBy[roleSubscriber], r.openedBy[rolePublisher]
+		info.Callees, info.Callers = r.openedBy[roleCallee], r.openedBy[roleCaller]
 		info.Failed, info.Failures = r.failed, copyCounts(r.failures)
 	}, doTimeout); err != nil {
 		_ = reply(response{Op: opReady, Err: err.Error()})
@@ -153,7 +174,7 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 				resp = response{Op: opPublished, Err: err.Error()}
 				break
 			}
-			res := publish(fds, *req.Publish, cfg.TopicJSON, b, slot, s.Index*100)
+			res := publish(fds, *req.Publish, pubProto, cfg.Topic, b, slot, s.Index*100)
 			resp = response{Op: opPublished, Published: &res}
 		case opChurn:
 			if req.Churn == nil {
@@ -171,6 +192,8 @@ func runWorker(in io.Reader, out io.Writer, boardFile *os.File) error {
 			case <-time.After(req.Churn.Duration + cfg.HandshakeTimeout + closeTimeout + doTimeout):
 				resp = response{Op: opChurned, Err: "churn did not finish"}
 			}
+		case opCall:
+			resp = runCalls(r, req.Call, s.Index)
 		case opReset:
 			resp = response{Op: opOK}
 			if err := r.do(r.resetCounts, doTimeout); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,5 +41,25 @@ func TestTablesNeedsFlags(t *testing.T) {
 	}
 	if err := run([]string{"-run", t.TempDir(), "-json", "a", "-md", "b"}, &stderr); err == nil {
 		t.Fatal("a run directory without meta.json accepted")
+	}
+}
+
+func TestTablesV2Fixture(t *testing.T) {
+	dir := t.TempDir()
+	js, md := filepath.Join(dir, "X-v2.json"), filepath.Join(dir, "X-v2.md")
+	var stderr bytes.Buffer
+	if err := run([]string{"-v2", "-run", "../suite/testdata/v2run", "-json", js, "-md", md}, &stderr); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r suite.V2Report
+	if err := json.Unmarshal(b, &r); err != nil || len(r.Fanout) != 4 || r.Fanout[1].VsV1 <= 0 {
+		t.Fatalf("report %v: %+v", err, r.Fanout)
+	}
+	if b, err := os.ReadFile(md); err != nil || !strings.Contains(string(b), "## Remote procedure calls") {
+		t.Fatalf("Markdown %v:\n%s", err, b)
 	}
 }

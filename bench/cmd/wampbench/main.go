@@ -1,14 +1,18 @@
 //go:build linux
 
 // Command wampbench is the load generator of wampgate: it measures a WAMP
-// v1 server on this machine (idle memory per session, fan-out throughput
-// and latency, handshake cost), reading the server's RSS and CPU time
-// from /proc. See package bench for how it works.
+// server on this machine (idle memory per session, fan-out throughput and
+// latency, handshake cost, remote procedure calls), reading the server's
+// RSS and CPU time from /proc. Sessions speak WAMP v1 by default, or WAMP
+// v2 with --protocol wamp.2.json, wamp.2.msgpack or wamp.2.cbor (rpc needs
+// v2). See package bench for how it works.
 //
 //	wampbench idle --url ws://127.0.0.1:8095/ --conns 19000 --hold 10s
 //	wampbench fanout --subs 10000 --size 128 --duration 10s
+//	wampbench fanout --subs 10000 --window 20 --protocol wamp.2.msgpack --pub-protocol wamp.2.json
 //	wampbench fanout --subs 1000 --rate 100 --duration 10s
 //	wampbench handshakes --duration 10s
+//	wampbench rpc --protocol wamp.2.json --callees 2 --callers 10 --concurrency 10
 //
 // Every mode prints a summary, or with --json one JSON object on stdout;
 // progress goes to stderr.
@@ -51,7 +55,7 @@ const runTimeout = 15 * time.Minute
 func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:      "wampbench",
-		Usage:     "benchmark a WAMP v1 gateway on this machine (loopback only)",
+		Usage:     "benchmark a WAMP v1 or v2 server on this machine (loopback only)",
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
@@ -113,6 +117,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			},
 			backendCommand(stdout, stderr),
 			clusterCommand(stdout, stderr),
+			rpcCommand(stdout, stderr),
 			{
 				Name:   "worker",
 				Usage:  "internal: serve a coordinating wampbench process on stdin/stdout",
@@ -178,6 +183,9 @@ func commonFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "handshake-timeout", Value: 10 * time.Second, Usage: "per connection, dial to WELCOME"},
 		&cli.DurationFlag{Name: "connect-timeout", Value: 60 * time.Second, Usage: "whole connect phase"},
 		&cli.StringFlag{Name: "source-base", Value: "127.0.0.2", Usage: "first loopback source address; worker i binds the i-th"},
+		&cli.StringFlag{Name: "protocol", Value: "wamp", EnvVars: []string{"WAMPBENCH_PROTOCOL"}, Usage: "WebSocket subprotocol of the sessions: wamp (WAMP v1), wamp.2.json, wamp.2.msgpack or wamp.2.cbor"},
+		&cli.StringFlag{Name: "pub-protocol", Usage: "the publishers' subprotocol (default: --protocol)"},
+		&cli.StringFlag{Name: "realm", Value: "realm1", Usage: "the realm WAMP v2 sessions join"},
 	}
 }
 
@@ -191,6 +199,9 @@ func common(c *cli.Context, stderr io.Writer) bench.Common {
 		HandshakeTimeout: c.Duration("handshake-timeout"),
 		ConnectTimeout:   c.Duration("connect-timeout"),
 		SourceBase:       c.String("source-base"),
+		Protocol:         c.String("protocol"),
+		PubProtocol:      c.String("pub-protocol"),
+		Realm:            c.String("realm"),
 		Log:              stderr,
 	}
 }

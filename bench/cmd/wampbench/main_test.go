@@ -71,7 +71,7 @@ func TestHelpHidesWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := stdout.String()
-	for _, cmd := range []string{"idle", "fanout", "handshakes"} {
+	for _, cmd := range []string{"idle", "fanout", "handshakes", "rpc"} {
 		if !strings.Contains(out, cmd) {
 			t.Fatalf("help lacks %s:\n%s", cmd, out)
 		}
@@ -86,5 +86,35 @@ func TestRejectsNonLoopback(t *testing.T) {
 	err := newApp(&stdout, &stderr).Run([]string{"wampbench", "idle", "--url", "ws://192.0.2.1:8095/", "--conns", "1"})
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+func TestRPCJSONReportsFailures(t *testing.T) {
+	t.Setenv("WAMPBENCH_TEST_WORKER", "1")
+	var stdout, stderr bytes.Buffer
+	err := newApp(&stdout, &stderr).Run([]string{"wampbench", "rpc", "--url", deadURL(t), "--callees", "3",
+		"--callers", "2", "--concurrency", "5", "--protocol", "wamp.2.msgpack", "--json"})
+	if err == nil {
+		t.Fatal("no error without a server")
+	}
+	var res bench.RPCResult
+	if jerr := json.Unmarshal(stdout.Bytes(), &res); jerr != nil {
+		t.Fatalf("%v: %s\n%s", jerr, stdout.String(), stderr.String())
+	}
+	if res.Mode != "rpc" || res.Protocol != "wamp.2.msgpack" || res.Concurrency != 5 || res.Invoke != "roundrobin" ||
+		res.Failures["connect: ECONNREFUSED"] != 3 {
+		t.Fatalf("%+v", res)
+	}
+}
+
+func TestUnknownProtocol(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := newApp(&stdout, &stderr).Run([]string{"wampbench", "fanout", "--url", deadURL(t), "--protocol", "wamp.2.xml"})
+	if err == nil || !strings.Contains(err.Error(), `unknown protocol "wamp.2.xml"`) {
+		t.Fatalf("err %v", err)
+	}
+	err = newApp(&stdout, &stderr).Run([]string{"wampbench", "rpc", "--url", deadURL(t), "--protocol", "wamp"})
+	if err == nil || !strings.Contains(err.Error(), "WAMP v2") {
+		t.Fatalf("rpc over v1: err %v", err)
 	}
 }

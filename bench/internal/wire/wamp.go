@@ -1,8 +1,11 @@
 package wire
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
-// WAMP v1 message type ids used by the benchmark.
+// WAMP v1 message type ids used by the benchmark (v2's: wamp2.go).
 const (
 	MsgWelcome   = 0
 	MsgSubscribe = 5
@@ -38,22 +41,26 @@ const (
 	MinEventSize = len(stampPrefix) + tsDigits + 1 + seqDigits + 1 + pubDigits + 1
 )
 
-// Publication is a reusable PUBLISH message [7,topic,event(,true)] whose
-// stamp is rewritten in place before each send.
-type Publication struct {
+// Stamped is a reusable message carrying a stamped payload — a v1
+// PUBLISH [7,topic,event(,true)], a v2 PUBLISH or CALL (wamp2.go) — whose
+// stamp (and, in v2, request id) is rewritten in place before each send.
+type Stamped struct {
 	msg    []byte
+	proto  Protocol
+	reqOff int // v2: where the request id is
 	tsOff  int
 	seqOff int
 }
 
-// NewPublication builds a PUBLISH for topic from publisher pub (0…9999)
-// whose event is eventSize bytes of JSON (at least MinEventSize).
-// excludeMe selects the 4-element form that excludes the publisher.
-func NewPublication(topicJSON []byte, pub, eventSize int, excludeMe bool) *Publication {
+// NewPublication builds a v1 PUBLISH for topic from publisher pub
+// (0…9999) whose event is eventSize bytes of JSON (at least
+// MinEventSize). excludeMe selects the 4-element form that excludes the
+// publisher.
+func NewPublication(topicJSON []byte, pub, eventSize int, excludeMe bool) *Stamped {
 	if eventSize < MinEventSize {
 		eventSize = MinEventSize
 	}
-	p := &Publication{}
+	p := &Stamped{}
 	m := append([]byte("[7,"), topicJSON...)
 	m = append(m, ',')
 	evStart := len(m)
@@ -81,10 +88,14 @@ func NewPublication(topicJSON []byte, pub, eventSize int, excludeMe bool) *Publi
 }
 
 // Stamp writes the send time (unix ns) and sequence number into the
-// message and returns it. The slice is reused by the next Stamp.
-func (p *Publication) Stamp(unixNano int64, seq uint64) []byte {
+// message (and, in v2, the request id RequestID(seq)) and returns it. The
+// slice is reused by the next Stamp.
+func (p *Stamped) Stamp(unixNano int64, seq uint64) []byte {
 	putFixed(p.msg[p.tsOff:p.tsOff+tsDigits], uint64(unixNano))
 	putFixed(p.msg[p.seqOff:p.seqOff+seqDigits], seq)
+	if p.proto.V2() {
+		p.putRequest(seq)
+	}
 	return p.msg
 }
 
@@ -118,7 +129,7 @@ func MessageType(msg []byte) (int, bool) {
 }
 
 // ParseEvent reads the stamp out of an EVENT [8,topic,event] whose event
-// was built by Publication. ok is false for any other message.
+// was built by NewPublication. ok is false for any other message.
 func ParseEvent(msg []byte) (unixNano int64, seq uint64, pub int, ok bool) {
 	i := skipSpace(msg, 0)
 	if i >= len(msg) || msg[i] != '[' {
@@ -141,21 +152,29 @@ func ParseEvent(msg []byte) (unixNano int64, seq uint64, pub int, ok bool) {
 		return
 	}
 	i = skipSpace(msg, i+1)
-	if i+2 > len(msg) || msg[i] != '"' || msg[i+1] != 'T' {
+	if i >= len(msg) || msg[i] != '"' {
 		return
 	}
-	i += 2
-	ts, j := readUint(msg, i)
-	if j == i || j >= len(msg) || msg[j] != ',' {
+	return parseStamp(msg[i+1:])
+}
+
+// parseStamp reads the stamp at the start of s: T<ts>,<seq>,<pub>,….
+func parseStamp(s []byte) (unixNano int64, seq uint64, pub int, ok bool) {
+	if len(s) < 1 || s[0] != 'T' {
+		return
+	}
+	i := 1
+	ts, j := readUint(s, i)
+	if j == i || j >= len(s) || s[j] != ',' {
 		return
 	}
 	i = j + 1
-	seq, j = readUint(msg, i)
-	if j == i || j >= len(msg) || msg[j] != ',' {
+	seq, j = readUint(s, i)
+	if j == i || j >= len(s) || s[j] != ',' {
 		return
 	}
 	i = j + 1
-	p, j := readUint(msg, i)
+	p, j := readUint(s, i)
 	if j == i {
 		return
 	}
@@ -170,18 +189,26 @@ func skipSpace(b []byte, i int) int {
 }
 
 // skipString returns the index after the JSON string starting at b[i], or
-// -1 if there is none.
+// -1 if there is none. A quote ends the string unless an odd number of
+// backslashes precede it.
 func skipString(b []byte, i int) int {
 	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+	for j := i + 1; j < len(b); {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return -1
 		}
+		q := j + k
+		escapes := 0
+		for e := q - 1; e > i && b[e] == '\\'; e-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
+			return q + 1
+		}
+		j = q + 1
 	}
 	return -1
 }
