@@ -68,49 +68,65 @@ func (b *broker) find(uri string, m Match) *Subscription {
 	return b.patterns.find(uri, m)
 }
 
-// newSubscription makes a subscription with the realm's next id.
-func (b *broker) newSubscription(uri string, m Match) *Subscription {
+// newSubscription makes a subscription with the realm's next id and s
+// as its first member, so that no other session can find it empty (and
+// delete it) before its creator is in.
+func (b *broker) newSubscription(s *Session, uri string, m Match) (*Subscription, *member) {
 	b.subscriptions.Add(1)
-	return &Subscription{id: ID(b.nextID.Add(1)), uri: uri, match: m, created: time.Now()}
+	sub := &Subscription{id: ID(b.nextID.Add(1)), uri: uri, match: m, created: time.Now()}
+	mem := &member{sess: s, sub: sub}
+	sub.members = append(sub.members, mem)
+	return sub, mem
 }
 
-// getOrCreate returns the subscription (uri, m), creating it when needed
-// (created).
-func (b *broker) getOrCreate(uri string, m Match) (sub *Subscription, created bool) {
-	if m != MatchExact {
-		return b.patterns.getOrCreate(uri, m, b.newSubscription)
-	}
-	if sub := b.lookup(uri); sub != nil {
-		return sub, false
-	}
-	sh := b.shard(uri)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sub := sh.m[uri]; sub != nil {
-		return sub, false
-	}
-	sub = b.newSubscription(uri, m)
-	sh.m[uri] = sub
-	return sub, true
-}
-
-// subscribe adds s to the subscription (uri, m); created tells that this
-// call created the subscription. The caller has checked that s is not a
-// member yet.
+// subscribe adds s to the subscription (uri, m), creating it when needed;
+// created tells that this call created the subscription. The caller has
+// checked that s is not a member yet.
 func (b *broker) subscribe(s *Session, uri string, m Match) (mem *member, created bool) {
 	for {
-		sub, created := b.getOrCreate(uri, m)
+		sub, mem := b.find(uri, m), (*member)(nil)
+		if sub == nil {
+			sub, mem = b.create(s, uri, m)
+			if mem != nil {
+				b.members.Add(1)
+				return mem, true
+			}
+		}
 		sub.mu.Lock()
 		if sub.dead {
 			sub.mu.Unlock()
 			continue
 		}
-		mem := &member{sess: s, sub: sub, idx: len(sub.members)}
+		mem = &member{sess: s, sub: sub, idx: len(sub.members)}
 		sub.members = append(sub.members, mem)
 		sub.mu.Unlock()
 		b.members.Add(1)
-		return mem, created
+		return mem, false
 	}
+}
+
+// create makes the subscription (uri, m) with s as its first member and
+// returns it with that member; when another session created it first, it
+// returns that one and a nil member.
+func (b *broker) create(s *Session, uri string, m Match) (*Subscription, *member) {
+	if m != MatchExact {
+		var mem *member
+		sub, _ := b.patterns.getOrCreate(uri, m, func(uri string, m Match) *Subscription {
+			var sub *Subscription
+			sub, mem = b.newSubscription(s, uri, m)
+			return sub
+		})
+		return sub, mem
+	}
+	sh := b.shard(uri)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sub := sh.m[uri]; sub != nil {
+		return sub, nil
+	}
+	sub, mem := b.newSubscription(s, uri, m)
+	sh.m[uri] = sub
+	return sub, mem
 }
 
 // unsubscribe removes mem from its subscription, and the subscription
