@@ -12,7 +12,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wampgate/wampgate/broadcast"
-	"go.yaml.in/yaml/v3"
 )
 
 // poolFlags name the pool: on the command line, in WAMPGATE_POOL, or in a
@@ -211,84 +210,4 @@ func warnIfShared(path, what string, log *slog.Logger) {
 	if err == nil && fi.Mode().Perm()&0o077 != 0 {
 		log.Warn(what+" can be read by other users; chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
 	}
-}
-
-// configKeys are the keys a --config file may hold.
-var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm"}
-
-// fileConfig is the content of a --config file, for example
-//
-//	pool:
-//	  - 10.0.0.1:8095
-//	  - 10.0.0.2:8095
-//	node: 10.0.0.1:8095
-//	cluster_secret: s3cr3t
-//	peer_queue: 65536
-//	peer_queue_bytes: 67108864
-//	realms:
-//	  - realm1
-//	  - com.example.admin
-//	v1_realm: realm1
-type fileConfig struct {
-	Pool           []string
-	Node           string
-	ClusterSecret  string
-	PeerQueue      int
-	PeerQueueBytes int
-	Realms         []string
-	V1Realm        string
-}
-
-// loadConfigFile reads the YAML file at path (nothing when path is
-// empty). Unknown and repeated keys are errors, so a misspelt key cannot
-// be silently ignored.
-func loadConfigFile(path string, log *slog.Logger) (fileConfig, error) {
-	var fc fileConfig
-	if path == "" {
-		return fc, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fc, fmt.Errorf("--config: %w", err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return fc, fmt.Errorf("--config %s: %w", path, err)
-	}
-	if len(doc.Content) == 0 {
-		return fc, nil
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return fc, fmt.Errorf("--config %s: want a mapping with the keys %s", path, strings.Join(configKeys, ", "))
-	}
-	fields := map[string]any{
-		"pool":             &fc.Pool,
-		"node":             &fc.Node,
-		"cluster_secret":   &fc.ClusterSecret,
-		"peer_queue":       &fc.PeerQueue,
-		"peer_queue_bytes": &fc.PeerQueueBytes,
-		"realms":           &fc.Realms,
-		"v1_realm":         &fc.V1Realm,
-	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		key, value := root.Content[i], root.Content[i+1]
-		field, ok := fields[key.Value]
-		if !ok {
-			return fc, fmt.Errorf("--config %s line %d: unknown key %q (known keys: %s)",
-				path, key.Line, key.Value, strings.Join(configKeys, ", "))
-		}
-		if seen[key.Value] {
-			return fc, fmt.Errorf("--config %s line %d: key %q given twice", path, key.Line, key.Value)
-		}
-		seen[key.Value] = true
-		if err := value.Decode(field); err != nil {
-			return fc, fmt.Errorf("--config %s line %d: %s: %w", path, value.Line, key.Value, err)
-		}
-	}
-	if fc.ClusterSecret != "" {
-		warnIfShared(path, "the --config file holds the cluster secret and", log)
-	}
-	return fc, nil
 }
