@@ -22,7 +22,7 @@ func (r *Realm) deliver(pub *Publication, everyone bool) uint64 {
 
 // deliverTo queues pub's frame to the admitted members of sub.
 func (r *Realm) deliverTo(pub *Publication, sub *Subscription, everyone bool) uint64 {
-	filtered := !everyone && (len(pub.Exclude) > 0 || len(pub.Eligible) > 0)
+	filtered := !everyone && pub.filtered()
 	sub.mu.RLock()
 	if filtered && len(pub.Eligible) > 0 && len(pub.Eligible) < len(sub.members) {
 		// Few eligible ids: look them up instead of scanning everyone.
@@ -36,7 +36,7 @@ func (r *Realm) deliverTo(pub *Publication, sub *Subscription, everyone bool) ui
 	)
 	for _, m := range sub.members {
 		s := m.sess
-		if filtered && !pub.Admits(s.id) {
+		if filtered && !pub.Admits(s) {
 			continue
 		}
 		if s.proto != lastProto {
@@ -54,7 +54,7 @@ func (r *Realm) deliverTo(pub *Publication, sub *Subscription, everyone bool) ui
 
 // deliverEligible visits pub.Eligible (normalized: sorted, unique) through
 // the session registry and queues the frame to those subscribed with sub
-// and not excluded.
+// and admitted by the other filters.
 func (r *Realm) deliverEligible(pub *Publication, sub *Subscription) uint64 {
 	var n uint64
 	for _, id := range pub.Eligible {
@@ -62,7 +62,7 @@ func (r *Realm) deliverEligible(pub *Publication, sub *Subscription) uint64 {
 			continue
 		}
 		s := r.router.registry.get(id)
-		if s == nil || s.realm != r || !s.memberOf(sub) {
+		if s == nil || s.realm != r || pub.byAuth && !pub.admitsAuth(s) || !s.memberOf(sub) {
 			continue
 		}
 		if frame := pub.frameFor(s.proto, sub); frame != nil {

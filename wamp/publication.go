@@ -1,6 +1,10 @@
 package wamp
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+	"strconv"
+)
 
 // Publication is one event published to a topic of a realm. A client's
 // PUBLISH becomes one (Session.Publish); an embedding program builds its
@@ -11,10 +15,14 @@ import "slices"
 // Recipients are the subscribers of every subscription matching Topic
 // (exact, prefix, wildcard), minus Exclude (and the publisher when
 // ExcludeMe), and, when Eligible is non-empty, only the sessions listed in
-// Eligible. Session ids are unique across the cluster, so the lists work
-// across nodes and across protocol versions; an id that matches no
-// session (0 included) names nobody. On the router's local topic
-// (RouterConfig.LocalTopic) ExcludeMe, Exclude and Eligible are ignored.
+// Eligible; likewise minus the sessions whose authid is in ExcludeAuthID
+// or authrole in ExcludeAuthRole, and, when EligibleAuthID or
+// EligibleAuthRole is non-empty, only sessions whose authid (authrole) it
+// lists. A session must pass every list given. Session ids are unique
+// across the cluster, so the lists work across nodes and across protocol
+// versions; an id that matches no session (0 included) names nobody. On
+// the router's local topic (RouterConfig.LocalTopic) the filters are
+// ignored.
 type Publication struct {
 	// Realm is the realm's name; "" in Router.Publish means the v1 realm.
 	Realm string
@@ -41,9 +49,22 @@ type Publication struct {
 	// Eligible, when not empty, lists the only session ids that may
 	// receive the event. An empty list means every subscriber.
 	Eligible []ID
-	// DiscloseMe asks that the publisher's session id be given to
-	// subscribers (v2: `publisher` in EVENT details).
+	// ExcludeAuthID and ExcludeAuthRole list authids and authroles that
+	// must not receive the event; EligibleAuthID and EligibleAuthRole,
+	// when not empty, the only ones that may (v2 PUBLISH options
+	// exclude_authid, exclude_authrole, eligible_authid,
+	// eligible_authrole). An anonymous session's authid is its session id
+	// in decimal.
+	ExcludeAuthID, ExcludeAuthRole   []string
+	EligibleAuthID, EligibleAuthRole []string
+	// DiscloseMe asks that the publisher's session id, authid and
+	// authrole be given to subscribers (v2: `publisher`,
+	// `publisher_authid`, `publisher_authrole` in EVENT details).
 	DiscloseMe bool
+	// PublisherAuthID and PublisherAuthRole are the publisher's authid and
+	// authrole, set by Session.Publish (and Realm.PublishAs) when
+	// DiscloseMe; they travel with relayed publications.
+	PublisherAuthID, PublisherAuthRole string
 	// Retain asks the realm to keep the publication as its topic's
 	// retained event (v2 `retain`), for subscribers that ask for it.
 	Retain bool
@@ -51,7 +72,7 @@ type Publication struct {
 	// delivered to local subscribers and never relayed again.
 	Relayed bool
 
-	// Issue 11 adds the authid/authrole filters here, checked in Admits.
+	byAuth bool // normalize found an authid or authrole filter
 
 	frames [frameCacheSize]cachedFrame
 	event  eventArgs // Args as SetEvent built them: Event's fast path
@@ -103,9 +124,11 @@ func (p *Publication) frameFor(proto *Protocol, sub *Subscription) []byte {
 // payload, not its frames).
 func (p *Publication) dropFrames() { p.frames = [frameCacheSize]cachedFrame{} }
 
-// normalize folds ExcludeMe into Exclude and sorts and deduplicates
-// Exclude and Eligible, so membership is a short scan or a binary search
-// and each eligible id is visited once.
+// normalize folds ExcludeMe into Exclude and sorts and deduplicates the
+// filter lists, so membership is a short scan or a binary search and each
+// eligible id is visited once; it notes whether an authid or authrole
+// filter is given, so that the fan-out of a publication without one
+// never looks at them.
 func (p *Publication) normalize() {
 	if p.ExcludeMe && p.PublisherID != 0 {
 		p.Exclude = append(p.Exclude, p.PublisherID)
@@ -113,16 +136,45 @@ func (p *Publication) normalize() {
 	p.ExcludeMe = false
 	p.Exclude = sortedSet(p.Exclude)
 	p.Eligible = sortedSet(p.Eligible)
+	p.ExcludeAuthID = sortedSet(p.ExcludeAuthID)
+	p.ExcludeAuthRole = sortedSet(p.ExcludeAuthRole)
+	p.EligibleAuthID = sortedSet(p.EligibleAuthID)
+	p.EligibleAuthRole = sortedSet(p.EligibleAuthRole)
+	p.byAuth = len(p.ExcludeAuthID)+len(p.ExcludeAuthRole)+len(p.EligibleAuthID)+len(p.EligibleAuthRole) > 0
 }
 
-// Admits reports whether session id may receive the publication under its
-// exclude and eligible lists, once Publish has normalized them (the v2
-// session filters retained events with it).
-func (p *Publication) Admits(id ID) bool {
-	if containsID(p.Exclude, id) {
+// filtered reports whether any filter applies once normalized: the
+// fan-out checks Admits for each recipient only then.
+func (p *Publication) filtered() bool {
+	return len(p.Exclude) > 0 || len(p.Eligible) > 0 || p.byAuth
+}
+
+// Admits reports whether session s may receive the publication under its
+// filters (session ids, authids, authroles), once Publish has normalized
+// them. The fan-out and a v2 subscriber's retained events use it.
+func (p *Publication) Admits(s *Session) bool {
+	if containsID(p.Exclude, s.id) || len(p.Eligible) > 0 && !containsID(p.Eligible, s.id) {
 		return false
 	}
-	return len(p.Eligible) == 0 || containsID(p.Eligible, id)
+	return !p.byAuth || p.admitsAuth(s)
+}
+
+// admitsAuth applies the authid and authrole filters to s. An anonymous
+// session's authid, its id in decimal, is written on the stack.
+func (p *Publication) admitsAuth(s *Session) bool {
+	role := s.auth.Role
+	if containsString(p.ExcludeAuthRole, role) || len(p.EligibleAuthRole) > 0 && !containsString(p.EligibleAuthRole, role) {
+		return false
+	}
+	if len(p.ExcludeAuthID) == 0 && len(p.EligibleAuthID) == 0 {
+		return true
+	}
+	var buf [20]byte
+	authid := s.auth.ID
+	if authid == "" {
+		authid = string(strconv.AppendUint(buf[:0], uint64(s.id), 10))
+	}
+	return !containsString(p.ExcludeAuthID, authid) && (len(p.EligibleAuthID) == 0 || containsString(p.EligibleAuthID, authid))
 }
 
 // containsID reports whether the sorted list ids holds id.
@@ -134,13 +186,22 @@ func containsID(ids []ID, id ID) bool {
 	return found
 }
 
-// sortedSet sorts ids in place and removes duplicates.
-func sortedSet(ids []ID) []ID {
-	if len(ids) < 2 {
-		return ids
+// containsString reports whether the sorted list ss holds s.
+func containsString(ss []string, s string) bool {
+	if len(ss) <= maxLinearIDs {
+		return slices.Contains(ss, s)
 	}
-	if !slices.IsSorted(ids) {
-		slices.Sort(ids)
+	_, found := slices.BinarySearch(ss, s)
+	return found
+}
+
+// sortedSet sorts a list in place and removes duplicates.
+func sortedSet[T cmp.Ordered](list []T) []T {
+	if len(list) < 2 {
+		return list
 	}
-	return slices.Compact(ids)
+	if !slices.IsSorted(list) {
+		slices.Sort(list)
+	}
+	return slices.Compact(list)
 }

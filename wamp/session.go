@@ -207,6 +207,9 @@ func (s *Session) Publish(pub *Publication) error {
 	if err := s.hook("OnPublish", func() error { return s.realm.router.handler.OnPublish(s, pub) }); err != nil {
 		return fmt.Errorf("wamp: publish to %q vetoed: %w", pub.Topic, err)
 	}
+	if pub.DiscloseMe {
+		pub.PublisherAuthID, pub.PublisherAuthRole = s.AuthID(), s.AuthRole()
+	}
 	s.realm.Publish(pub)
 	return nil
 }

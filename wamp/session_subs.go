@@ -78,7 +78,7 @@ func (s *Session) Subscriptions(dst []*Subscription) []*Subscription {
 }
 
 // Retained appends to dst the retained events of sub's topics that the
-// session may receive (exclude and eligible lists apply): v2 sends them
+// session may receive (the publications' filters apply): v2 sends them
 // after SUBSCRIBED when the client asked for get_retained. The
 // publications are shared: read them, never modify them.
 func (s *Session) Retained(sub *Subscription, dst []*Publication) []*Publication {
@@ -86,7 +86,7 @@ func (s *Session) Retained(sub *Subscription, dst []*Publication) []*Publication
 	dst = s.realm.retained.appendMatching(dst, sub.uri, sub.match)
 	kept := dst[:start]
 	for _, pub := range dst[start:] {
-		if pub.Admits(s.id) {
+		if pub.Admits(s) {
 			kept = append(kept, pub)
 		}
 	}

@@ -44,6 +44,30 @@ func idsOption(d map[string]any, name string) (ids []wamp.ID, ok bool) {
 	return ids, true
 }
 
+// stringsOption returns the option name of d as a list of strings, nil
+// when absent; ok is false unless it is a list of strings. The strings
+// are the decoded message's own (the decoder copies them out of the
+// buffer).
+func stringsOption(d map[string]any, name string) (ss []string, ok bool) {
+	raw, present := d[name]
+	if !present {
+		return nil, true
+	}
+	list, isList := raw.([]any)
+	if !isList {
+		return nil, false
+	}
+	ss = make([]string, 0, len(list))
+	for _, e := range list {
+		s, isString := e.(string)
+		if !isString {
+			return nil, false
+		}
+		ss = append(ss, s)
+	}
+	return ss, true
+}
+
 // ownedPayload copies args and kwargs (nil: absent), which alias a
 // message buffer the gateway reuses, into one new buffer: a publication
 // outlives the message (fan-out, relay, retention).

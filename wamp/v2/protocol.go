@@ -98,7 +98,8 @@ func (p *Protocol) Unconvertible() uint64 { return p.unconvertible.Load() }
 
 // eventFrame is the wamp.Protocol hook: pub's EVENT for subscribers of
 // sub, as one frame. Details carry `topic` for pattern subscriptions and
-// `publisher` when the publisher disclosed itself.
+// `publisher`, `publisher_authid` and `publisher_authrole` when the
+// publisher disclosed itself.
 func (p *Protocol) eventFrame(pub *wamp.Publication, sub *wamp.Subscription) []byte {
 	m, ok := p.event(pub, sub, false)
 	if !ok {
@@ -128,20 +129,35 @@ func (p *Protocol) event(pub *wamp.Publication, sub *wamp.Subscription, retained
 	}
 	m = Message{Type: Event, Request: uint64(sub.ID()), ID: uint64(pub.ID), Args: args, Kwargs: kwargs}
 	pattern := sub.Match() != wamp.MatchExact
-	disclose := pub.DiscloseMe && pub.PublisherID != 0
+	disclose := pub.DiscloseMe && (pub.PublisherID != 0 || pub.PublisherAuthID != "" || pub.PublisherAuthRole != "")
 	if pattern || disclose || retained {
-		m.Dict = make(map[string]any, 3)
+		m.Dict = make(map[string]any, 5)
 		if pattern {
 			m.Dict["topic"] = pub.Topic
 		}
 		if disclose {
-			m.Dict["publisher"] = uint64(pub.PublisherID)
+			discloseTo(m.Dict, pub)
 		}
 		if retained {
 			m.Dict["retained"] = true
 		}
 	}
 	return m, true
+}
+
+// discloseTo writes the publisher's identity into EVENT.Details: its
+// session id (none for a publication without a session, e.g. the HTTP
+// API's), authid and authrole (each when known).
+func discloseTo(d map[string]any, pub *wamp.Publication) {
+	if pub.PublisherID != 0 {
+		d["publisher"] = uint64(pub.PublisherID)
+	}
+	if pub.PublisherAuthID != "" {
+		d["publisher_authid"] = pub.PublisherAuthID
+	}
+	if pub.PublisherAuthRole != "" {
+		d["publisher_authrole"] = pub.PublisherAuthRole
+	}
 }
 
 // frame encodes m as one complete WebSocket frame of this protocol's

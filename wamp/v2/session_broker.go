@@ -114,6 +114,18 @@ func (s *Session) publication(m *Message) (pub *wamp.Publication, uri, text stri
 			return nil, ErrInvalidArgument, fmt.Sprintf("option %q must be a list of session ids (integers in [0, 2^53])", name)
 		}
 	}
+	for _, o := range [...]struct {
+		name string
+		dst  *[]string
+	}{
+		{"exclude_authid", &pub.ExcludeAuthID}, {"eligible_authid", &pub.EligibleAuthID},
+		{"exclude_authrole", &pub.ExcludeAuthRole}, {"eligible_authrole", &pub.EligibleAuthRole},
+	} {
+		var valid bool
+		if *o.dst, valid = stringsOption(d, o.name); !valid {
+			return nil, ErrInvalidArgument, fmt.Sprintf("option %q must be a list of strings", o.name)
+		}
+	}
 	if !wamp.ValidURI(m.URI, wamp.MatchExact, false) {
 		return nil, ErrInvalidURI, fmt.Sprintf("%q is not a valid topic URI", m.URI)
 	}
