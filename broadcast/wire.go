@@ -13,7 +13,8 @@ import (
 // Protocol is the WebSocket subprotocol of peer links. Peers dial each
 // other's client port and offer it; the gateway hands such connections to
 // the mesh instead of a WAMP session. Version 2 acknowledges records and
-// carries realms, ids and the v2 payload (see encodeRecord). Nodes of
+// carries realms, ids, the v2 payload, the publisher's authid and
+// authrole and the authid and authrole filters (see encodeRecord). Nodes of
 // different versions do not link: the version is part of the name.
 const Protocol = "wampgate.peer.2"
 
@@ -63,42 +64,81 @@ func appendBytes(b, p []byte) []byte {
 	return append(b, p...)
 }
 
-// Record flags: the publication options that travel as bits.
+// Record flags: the publication options that travel as bits, and the
+// optional parts that follow the fixed ones.
 const (
-	flagDiscloseMe byte = 1 << iota
-	flagRetain
+	flagDiscloseMe  byte = 1 << iota // the publisher's authid and authrole follow
+	flagRetain                       // the publication becomes its topic's retained event
+	flagAuthFilters                  // the authid and authrole filter lists follow
+	flagsKnown      = flagDiscloseMe | flagRetain | flagAuthFilters
 )
 
 // encodeRecord encodes one publication for the wire; Mesh.Relay does it
 // once and every link copies the same bytes into its batches:
 //
 //	realm, topic             uvarint length + bytes each
-//	flags                    1 byte: disclose_me, retain
+//	flags                    1 byte: disclose_me, retain, auth filters
 //	publication id           uvarint
 //	publisher id             uvarint (0: the server)
 //	args, kwargs             1 byte value.Format (0: absent), uvarint length + bytes each
 //	exclude, eligible        uvarint count + uvarint session ids each
+//	with disclose_me:        publisher authid, authrole: uvarint length + bytes each
+//	with auth filters:       exclude_authid, eligible_authid, exclude_authrole,
+//	                         eligible_authrole: uvarint count + strings each
+//
+// A publication without disclose_me and without authid or authrole
+// filters (the common case) carries neither optional part.
 func encodeRecord(pub *wamp.Publication) []byte {
+	authLists := [...][]string{pub.ExcludeAuthID, pub.EligibleAuthID, pub.ExcludeAuthRole, pub.EligibleAuthRole}
 	n := 2*binary.MaxVarintLen64 + len(pub.Realm) + len(pub.Topic) + 1 + 2*binary.MaxVarintLen64 +
 		2*(1+binary.MaxVarintLen64) + len(pub.Args.Raw) + len(pub.Kwargs.Raw) +
 		2*binary.MaxVarintLen64 + 8*(len(pub.Exclude)+len(pub.Eligible))
-	b := make([]byte, 0, n)
-	b = appendString(b, pub.Realm)
-	b = appendString(b, pub.Topic)
 	var flags byte
 	if pub.DiscloseMe {
 		flags |= flagDiscloseMe
+		n += 2*binary.MaxVarintLen64 + len(pub.PublisherAuthID) + len(pub.PublisherAuthRole)
 	}
 	if pub.Retain {
 		flags |= flagRetain
 	}
+	for _, list := range authLists {
+		if len(list) > 0 {
+			flags |= flagAuthFilters
+		}
+		n += binary.MaxVarintLen64
+		for _, s := range list {
+			n += binary.MaxVarintLen64 + len(s)
+		}
+	}
+	b := make([]byte, 0, n)
+	b = appendString(b, pub.Realm)
+	b = appendString(b, pub.Topic)
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(pub.ID))
 	b = binary.AppendUvarint(b, uint64(pub.PublisherID))
 	b = appendPayload(b, pub.Args)
 	b = appendPayload(b, pub.Kwargs)
 	b = appendIDs(b, pub.Exclude)
-	return appendIDs(b, pub.Eligible)
+	b = appendIDs(b, pub.Eligible)
+	if flags&flagDiscloseMe != 0 {
+		b = appendString(b, pub.PublisherAuthID)
+		b = appendString(b, pub.PublisherAuthRole)
+	}
+	if flags&flagAuthFilters != 0 {
+		for _, list := range authLists {
+			b = appendStrings(b, list)
+		}
+	}
+	return b
+}
+
+// appendStrings appends a count and the strings.
+func appendStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendString(b, s)
+	}
+	return b
 }
 
 // appendPayload appends a payload part: its format byte (0 for an absent
@@ -201,6 +241,28 @@ func (r *reader) ids() []wamp.ID {
 	return ids
 }
 
+// strings decodes a list of strings, bounded by the bytes left (every
+// string takes at least its length byte), so a hostile count allocates
+// nothing.
+func (r *reader) strings() []string {
+	n := r.uvarint()
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.err = errMalformed
+		return nil
+	}
+	ss := make([]string, n)
+	for i := range ss {
+		ss[i] = string(r.bytes())
+	}
+	if r.err != nil {
+		return nil
+	}
+	return ss
+}
+
 // payload decodes a payload part, copying its bytes: the frame buffer it
 // came from is reused.
 func (r *reader) payload() wamp.Payload {
@@ -234,8 +296,21 @@ func (r *reader) record() *wamp.Publication {
 	pub.Kwargs = r.payload()
 	pub.Exclude = r.ids()
 	pub.Eligible = r.ids()
+	if pub.DiscloseMe {
+		pub.PublisherAuthID = string(r.bytes())
+		pub.PublisherAuthRole = string(r.bytes())
+	}
+	if flags&flagAuthFilters != 0 {
+		pub.ExcludeAuthID = r.strings()
+		pub.EligibleAuthID = r.strings()
+		pub.ExcludeAuthRole = r.strings()
+		pub.EligibleAuthRole = r.strings()
+	}
 	switch {
 	case r.err != nil:
+		return nil
+	case flags&^flagsKnown != 0:
+		r.err = fmt.Errorf("%w: unknown record flags %#x", errMalformed, flags&^flagsKnown)
 		return nil
 	case pub.Realm == "" || pub.Topic == "":
 		r.err = fmt.Errorf("%w: empty realm or topic", errMalformed)

@@ -39,6 +39,10 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 			Args: jsonPayload(`[{"a":[1,2,"é"]}]`), Exclude: []wamp.ID{3<<10 | 2, 9<<10 | 1}},
 		{Realm: "realm2", Topic: "t", ID: 7, Kwargs: jsonPayload(`{"k":null}`), Eligible: []wamp.ID{2}, DiscloseMe: true},
 		{Realm: "r", Topic: "big", ID: 12345, Args: jsonPayload(`[` + big + `]`), Kwargs: jsonPayload(`{}`), Retain: true},
+		{Realm: "realm1", Topic: "auth", ID: 9, PublisherID: 5 << 10, DiscloseMe: true,
+			PublisherAuthID: "alice", PublisherAuthRole: "trader", ExcludeAuthID: []string{"bob", ""},
+			EligibleAuthRole: []string{"trader", "viewer"}},
+		{Realm: "realm1", Topic: "roles", ID: 10, EligibleAuthID: []string{"é"}, ExcludeAuthRole: []string{"anonymous"}},
 	}
 	for _, masked := range []bool{true, false} {
 		q := newQueue(10, 1<<20)
@@ -47,7 +51,7 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 		}
 		q.rewind(1)
 		b := q.next(1, batchLimits{room: frameRoom, maxBatch: 1 << 20, maxMessage: 1 << 21, window: 1 << 21})
-		if b.first != 1 || b.count != 3 {
+		if b.first != 1 || b.count != len(pubs) {
 			t.Fatalf("batch first %d count %d", b.first, b.count)
 		}
 		frame := frameIn(b.buf, masked)
@@ -58,7 +62,7 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 		}
 		r := reader{b: sink.msgs[0][1:]}
 		f, n := r.batchHeader()
-		if f != 1 || n != 3 {
+		if f != 1 || n != uint64(len(pubs)) {
 			t.Fatalf("header %d %d", f, n)
 		}
 		for i, want := range pubs {
@@ -231,6 +235,10 @@ func TestMalformedBatchesAreErrors(t *testing.T) {
 		{"no publication id", []byte{1, 'r', 1, 't', 0, 0, 0, 0, 0, 0, 0}},
 		{"an unknown payload format", []byte{1, 'r', 1, 't', 0, 1, 0, 0xf0, 1, '1', 0, 0, 0}},
 		{"an empty payload", []byte{1, 'r', 1, 't', 0, 1, 0, 1, 0, 0, 0, 0}},
+		{"an unknown flag", []byte{1, 'r', 1, 't', 0x80, 1, 0, 0, 0, 0, 0}},
+		{"disclose_me without the publisher's authid", []byte{1, 'r', 1, 't', 1, 1, 0, 0, 0, 0, 0}},
+		{"auth filters cut short", []byte{1, 'r', 1, 't', 4, 1, 0, 0, 0, 0, 0, 1, 1, 'a', 0}},
+		{"a hostile string count allocates nothing", []byte{1, 'r', 1, 't', 4, 1, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}},
 	} {
 		r := reader{b: tc.rec}
 		if r.record(); r.err == nil {
@@ -267,6 +275,10 @@ func FuzzBatch(f *testing.F) {
 	good = append(good, encodeRecord(testRecord("t", `"x"`, nil, nil))...)
 	good = append(good, encodeRecord(testRecord("u", `{"a":1}`, []wamp.ID{1, 2}, []wamp.ID{3}))...)
 	f.Add(good)
+	auth := testRecord("v", "1", nil, nil)
+	auth.DiscloseMe, auth.PublisherID, auth.PublisherAuthID, auth.PublisherAuthRole = true, 1<<10, "alice", "trader"
+	auth.ExcludeAuthID, auth.EligibleAuthRole = []string{"bob"}, []string{"trader", "viewer"}
+	f.Add(append(appendBatchHeader(nil, 1, 1), encodeRecord(auth)...))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		if len(msg) == 0 {
 			return
