@@ -70,6 +70,10 @@ type RouterConfig struct {
 	// default: until sessions authenticate, any client could end any
 	// other client's session with them.
 	MetaKill bool
+	// Authorizer, when set, decides every subscribe, publish, call and
+	// register of a session (see Authorizer); nil allows everything.
+	// Router.SetAuthorizer replaces it while the router runs.
+	Authorizer Authorizer
 	// Logger receives the router's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -94,6 +98,10 @@ type Router struct {
 	realms      map[string]*Realm // fixed after NewRouter: read without a lock
 	order       []*Realm          // as configured
 	v1Realm     *Realm
+
+	authz        atomic.Pointer[authorizer] // nil: everything allowed
+	unauthorized [NumActions]atomic.Uint64  // refusals, by action
+	lastDenyLog  atomic.Int64               // unix nanoseconds of the last refusal logged
 
 	sessions     atomic.Int64
 	published    atomic.Uint64
@@ -144,6 +152,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		return nil, fmt.Errorf("wamp: node slot %d out of range [0, %d]", cfg.NodeSlot, MaxNodeSlot)
 	}
 	r.slot = uint64(cfg.NodeSlot)
+	r.SetAuthorizer(cfg.Authorizer)
 	names := cfg.Realms
 	if len(names) == 0 {
 		names = []string{DefaultRealm}
@@ -229,6 +238,9 @@ type Stats struct {
 	UnknownRealm    uint64 // publications dropped for a realm this node lacks
 	Registrations   int64  // live registrations
 	CallsInFlight   int64  // invocations in flight to callee sessions
+	// Unauthorized counts the operations the Authorizer refused, indexed
+	// by Action.
+	Unauthorized [NumActions]uint64
 }
 
 // Stats returns the router's counters. It is cheap: a few atomic loads
@@ -239,6 +251,9 @@ func (r *Router) Stats() Stats {
 		Publications: r.published.Load(),
 		Deliveries:   r.delivered.Load(),
 		UnknownRealm: r.unknownRealm.Load(),
+	}
+	for i := range st.Unauthorized {
+		st.Unauthorized[i] = r.unauthorized[i].Load()
 	}
 	for _, rm := range r.order {
 		rs := rm.Stats()

@@ -192,13 +192,19 @@ func (s *Session) ReportError(err error) {
 // returned), hands pub to Realm.Publish. After it returned, pub.ID is the
 // publication id (for v2's PUBLISHED). A topic under the reserved prefix
 // "wamp." is refused with ErrReservedTopic before the hook: only the
-// router publishes there (the meta events).
+// router publishes there (the meta events); then the authorizer's
+// refusal (a *URIError wamp.error.not_authorized). With pub.DiscloseMe,
+// the session's authid and authrole go with the publication
+// (PublisherAuthID, PublisherAuthRole).
 func (s *Session) Publish(pub *Publication) error {
 	if !s.Live() {
 		return fmt.Errorf("publish to %q: session %d: %w", pub.Topic, s.id, ErrNotLive)
 	}
 	if strings.HasPrefix(pub.Topic, reservedPrefix) {
 		return fmt.Errorf("publish to %q: %w", pub.Topic, ErrReservedTopic)
+	}
+	if ue := s.realm.authorize(s, s.auth.Role, ActionPublish, pub.Topic, MatchExact); ue != nil {
+		return ue
 	}
 	pub.Realm, pub.Publisher, pub.PublisherID = s.realm.name, s, s.id
 	if pub.ID == 0 {

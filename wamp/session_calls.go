@@ -68,6 +68,7 @@ func (s *Session) SetCallee(c Callee, callCanceling bool) {
 // wamp.registration.on_create and on_register, and returns the
 // registration, whose id every callee of a shared registration shares. Errors:
 // ErrProcedureAlreadyExists, ErrReservedURI (a procedure under "wamp."),
+// the authorizer's refusal (a *URIError wamp.error.not_authorized),
 // ErrTooManyRegistrations, ErrNotLive. The URI is otherwise not checked
 // here; the v2 session checks it with ValidURI first.
 func (s *Session) Register(procedure string, opts RegisterOptions) (*Registration, error) {
@@ -80,6 +81,9 @@ func (s *Session) Register(procedure string, opts RegisterOptions) (*Registratio
 	}
 	if strings.HasPrefix(procedure, reservedPrefix) {
 		return nil, fmt.Errorf("register %q: %w", procedure, ErrReservedURI)
+	}
+	if ue := s.realm.authorize(s, s.auth.Role, ActionRegister, procedure, opts.Match); ue != nil {
+		return nil, ue
 	}
 	if max := s.realm.router.maxRegs; len(t.regs) >= max {
 		return nil, fmt.Errorf("register %q: %w (limit %d)", procedure, ErrTooManyRegistrations, max)
@@ -115,10 +119,16 @@ func (s *Session) Unregister(id ID) error {
 // Call routes a call: to the callee session its registration's policy
 // picks (INVOCATION), to the realm's own procedure, or, when no
 // registration matches, to the meta procedure of that name (meta.go) or
-// else to Handler.OnCall. The answer goes to the call's Replier. Calls
+// else to Handler.OnCall. The answer goes to the call's Replier: ERROR
+// wamp.error.not_authorized, before any routing, when the authorizer
+// refuses the session's role the call (meta procedures included). Calls
 // of a session that is not live are dropped.
 func (s *Session) Call(call *Call) {
 	if !s.Live() {
+		return
+	}
+	if ue := s.realm.authorize(s, s.auth.Role, ActionCall, call.Procedure, MatchExact); ue != nil {
+		refuse(call, ue.URI, ue.Message)
 		return
 	}
 	reg, c := s.realm.dealer.route(call.Procedure)

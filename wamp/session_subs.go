@@ -12,12 +12,16 @@ import "fmt"
 // subscribed to the same (topic, match). When the session is already
 // subscribed, it returns that subscription with already set, without a
 // hook call (v2 answers SUBSCRIBED with the same id again). Errors: the
-// hook's refusal, ErrTooManySubscriptions, ErrNotLive. The URI is not
-// checked here (v1 topics are not WAMP v2 URIs); the v2 session checks it
-// with ValidURI first.
+// authorizer's refusal (a *URIError wamp.error.not_authorized, checked
+// first), the hook's refusal, ErrTooManySubscriptions, ErrNotLive. The
+// URI is not checked here (v1 topics are not WAMP v2 URIs); the v2
+// session checks it with ValidURI first.
 func (s *Session) Subscribe(topic string, match Match) (sub *Subscription, already bool, err error) {
 	if !s.Live() {
 		return nil, false, fmt.Errorf("subscribe %q: session %d: %w", topic, s.id, ErrNotLive)
+	}
+	if ue := s.realm.authorize(s, s.auth.Role, ActionSubscribe, topic, match); ue != nil {
+		return nil, false, ue
 	}
 	if i := s.subscription(topic, match); i >= 0 {
 		return s.subs[i].sub, true, nil
