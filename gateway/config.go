@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wampgate/wampgate/authz"
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
@@ -70,6 +71,10 @@ type Config struct {
 	// kill_by_authid and kill_by_authrole (off: any anonymous client
 	// could end any other client's session).
 	MetaKill bool
+	// Roles decides what each authrole may subscribe to, publish, call
+	// and register (package authz); nil allows everything. Node.SetRoles
+	// replaces it while the node runs.
+	Roles *authz.Roles
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/authz"
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
@@ -65,6 +66,9 @@ func New(cfg Config) (*Node, error) {
 		MetaKill:   cfg.MetaKill,
 		Logger:     cfg.Logger,
 	}
+	if cfg.Roles != nil { // a nil *authz.Roles in the interface would not be nil
+		rc.Authorizer = cfg.Roles
+	}
 	n.bus = cfg.Bus
 	if n.bus == nil && cfg.Cluster.Clustered() {
 		mesh, err := broadcast.NewMesh(cfg.Cluster)
@@ -86,6 +90,18 @@ func New(cfg Config) (*Node, error) {
 
 // Router is the node's WAMP router, for publishing from Go code.
 func (n *Node) Router() *wamp.Router { return n.router }
+
+// SetRoles replaces the roles while the node runs (a reload); nil allows
+// everything. Sessions stay; their subscriptions and registrations stay
+// too, and every later subscribe, publish, call and register is decided
+// by roles.
+func (n *Node) SetRoles(roles *authz.Roles) {
+	if roles == nil {
+		n.router.SetAuthorizer(nil)
+		return
+	}
+	n.router.SetAuthorizer(roles)
+}
 
 // Start listens on Config.Addr and serves until Shutdown.
 func (n *Node) Start() error {

@@ -62,10 +62,20 @@ type wampStats struct {
 	// patterns), CallsInFlight the calls waiting for a callee's answer.
 	Registrations int64 `json:"registrations"`
 	CallsInFlight int64 `json:"calls_in_flight"`
+	// Unauthorized counts the operations the roles refused, by action.
+	Unauthorized unauthorizedStats `json:"unauthorized"`
 	// V2Unconvertible counts WAMP v2 EVENT frames (one per publication
 	// and subscription) not sent because the payload has no form in the
 	// subscriber's serializer (e.g. a string starting with U+0000 in JSON).
 	V2Unconvertible uint64 `json:"v2_events_unconvertible"`
+}
+
+// unauthorizedStats gives wamp.Stats.Unauthorized JSON names.
+type unauthorizedStats struct {
+	Subscribe uint64 `json:"subscribe"`
+	Publish   uint64 `json:"publish"`
+	Call      uint64 `json:"call"`
+	Register  uint64 `json:"register"`
 }
 
 // sessionCounter wraps the node's Handler to count live sessions by
@@ -139,6 +149,12 @@ func (n *Node) snapshot() Stats {
 			Deliveries:    ws.Deliveries,
 			Registrations: ws.Registrations,
 			CallsInFlight: ws.CallsInFlight,
+			Unauthorized: unauthorizedStats{
+				Subscribe: ws.Unauthorized[wamp.ActionSubscribe],
+				Publish:   ws.Unauthorized[wamp.ActionPublish],
+				Call:      ws.Unauthorized[wamp.ActionCall],
+				Register:  ws.Unauthorized[wamp.ActionRegister],
+			},
 		},
 	}
 	n.sessions.snapshot(&s.WAMP)
