@@ -1,16 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"strings"
 
+	"github.com/wampgate/wampgate/authz"
 	"go.yaml.in/yaml/v3"
 )
 
 // configKeys are the keys a --config file may hold.
-var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm"}
+var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm", "roles"}
 
 // fileConfig is the content of a --config file, for example
 //
@@ -25,6 +27,11 @@ var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_
 //	  - realm1
 //	  - com.example.admin
 //	v1_realm: realm1
+//	roles:
+//	  anonymous:
+//	    - {uri: "public.", match: prefix, allow: [subscribe]}
+//
+// (roles: see parseRoles).
 type fileConfig struct {
 	Pool           []string
 	Node           string
@@ -33,20 +40,28 @@ type fileConfig struct {
 	PeerQueueBytes int
 	Realms         []string
 	V1Realm        string
+	// Roles are the compiled roles; nil when the file has no roles key
+	// (everything is allowed).
+	Roles *authz.Roles
 }
 
 // loadConfigFile reads the YAML file at path (nothing when path is
 // empty). Unknown and repeated keys are errors, so a misspelt key cannot
 // be silently ignored.
 func loadConfigFile(path string, log *slog.Logger) (fileConfig, error) {
-	var fc fileConfig
 	if path == "" {
-		return fc, nil
+		return fileConfig{}, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fc, fmt.Errorf("--config: %w", err)
+		return fileConfig{}, fmt.Errorf("--config: %w", err)
 	}
+	return parseConfig(path, b, log)
+}
+
+// parseConfig reads b, the content of the --config file at path.
+func parseConfig(path string, b []byte, log *slog.Logger) (fileConfig, error) {
+	var fc fileConfig
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return fc, fmt.Errorf("--config %s: %w", path, err)
@@ -66,6 +81,7 @@ func loadConfigFile(path string, log *slog.Logger) (fileConfig, error) {
 		"peer_queue_bytes": &fc.PeerQueueBytes,
 		"realms":           &fc.Realms,
 		"v1_realm":         &fc.V1Realm,
+		"roles":            &fc.Roles, // parsed by parseRoles
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -79,6 +95,16 @@ func loadConfigFile(path string, log *slog.Logger) (fileConfig, error) {
 			return fc, fmt.Errorf("--config %s line %d: key %q given twice", path, key.Line, key.Value)
 		}
 		seen[key.Value] = true
+		if key.Value == "roles" {
+			roles, err := parseRoles(value)
+			if le := (*lineError)(nil); errors.As(err, &le) {
+				return fc, fmt.Errorf("--config %s line %d: roles: %s", path, le.line, le.msg)
+			} else if err != nil {
+				return fc, fmt.Errorf("--config %s line %d: roles: %w", path, value.Line, err)
+			}
+			fc.Roles = roles
+			continue
+		}
 		if err := value.Decode(field); err != nil {
 			return fc, fmt.Errorf("--config %s line %d: %s: %w", path, value.Line, key.Value, err)
 		}
