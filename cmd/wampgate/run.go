@@ -122,6 +122,7 @@ func runNode(c *cli.Context) error {
 	cfg := configFromFlags(c)
 	cfg.Logger = log
 	cfg.Realms, cfg.V1Realm = realmsFrom(c, file)
+	cfg.Roles = file.Roles
 	if cfg.Cluster, err = clusterConfig(c, file, cfg.Addr, log); err != nil {
 		return err
 	}
@@ -129,12 +130,23 @@ func runNode(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1) // before Start: a SIGHUP must never end the process
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if err := node.Start(); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
+	r := &reloader{c: c, path: c.String("config"), last: file, parts: reloadables(node), log: log}
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-hup:
+			_ = r.reload() // logged; a refused reload changes nothing
+		}
+	}
 	stop()
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	if err := node.Shutdown(context.Background()); err != nil {
