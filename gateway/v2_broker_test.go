@@ -60,10 +60,11 @@ func TestV2PublishSubscribe(t *testing.T) {
 		other.expectEvent(s1, id, dict{}, list{"only other"}, nil)
 		pub.publishAck(8, dict{"eligible": list{other.ID}, "exclude": list{other.ID}}, topic, list{"nobody"}, nil)
 
-		// disclose_me: the publisher's session id in the details.
+		// disclose_me: the publisher's session id, authid and authrole in the details.
 		id = pub.publishAck(9, dict{"disclose_me": true}, topic, list{"it's me"}, nil)
-		sub.expectEvent(s1, id, dict{"publisher": pub.ID}, list{"it's me"}, nil)
-		other.expectEvent(s1, id, dict{"publisher": pub.ID}, list{"it's me"}, nil)
+		disclosed := dict{"publisher": pub.ID, "publisher_authid": itoa(pub.ID), "publisher_authrole": "anonymous"}
+		sub.expectEvent(s1, id, disclosed, list{"it's me"}, nil)
+		other.expectEvent(s1, id, disclosed, list{"it's me"}, nil)
 		pub.sync()
 		sub.sync()
 		other.sync()
@@ -118,7 +119,7 @@ func TestV2PatternSubscriptions(t *testing.T) {
 		pub.publishAck(4, dict{}, base+".b.update.x", list{4}, nil)
 		// disclose_me and patterns together.
 		id = pub.publishAck(5, dict{"disclose_me": true}, base+".a.x", list{5}, nil)
-		c.expectEvent(prefix, id, dict{"topic": base + ".a.x", "publisher": pub.ID}, list{5}, nil)
+		c.expectEvent(prefix, id, dict{"topic": base + ".a.x", "publisher": pub.ID, "publisher_authid": itoa(pub.ID), "publisher_authrole": "anonymous"}, list{5}, nil)
 		c.sync()
 	})
 }
@@ -143,7 +144,7 @@ func TestV2RetainedEvents(t *testing.T) {
 		c.expectEvent(s, second, dict{"retained": true}, list{"kept"}, dict{"v": 2})
 		p := c.subscribe(3, dict{"match": "prefix", "get_retained": true}, base)
 		c.expectEvent(p, second, dict{"retained": true, "topic": base + ".a"}, list{"kept"}, dict{"v": 2})
-		c.expectEvent(p, third, dict{"retained": true, "topic": base + ".b", "publisher": pub.ID}, list{"b"}, nil)
+		c.expectEvent(p, third, dict{"retained": true, "topic": base + ".b", "publisher": pub.ID, "publisher_authid": itoa(pub.ID), "publisher_authrole": "anonymous"}, list{"b"}, nil)
 		c.sync()
 		// A retained event honours its exclude list.
 		pub.publishAck(5, dict{"retain": true, "exclude": list{c.ID}}, base+".d", list{"not for c"}, nil)
