@@ -24,7 +24,7 @@ const cacheShards = 16
 
 // cacheKey is one decision: (role, action, uri, match).
 type cacheKey struct {
-	role   string
+	role   *role
 	uri    string
 	action wamp.Action
 	match  wamp.Match

@@ -56,9 +56,9 @@ func (e *RuleError) Error() string {
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Roles is a set of roles compiled from their rules: a wamp.Authorizer
-// whose decisions are cached. Its methods are safe for concurrent use; it
-// never changes after New (a reload makes a new one, with an empty
-// cache).
+// (decisions of roles of more than uncachedRules rules are cached). Its
+// methods are safe for concurrent use; it never changes after New (a
+// reload makes a new one, with an empty cache).
 //
 // Semantics: a role that is not in the set may do nothing. For an exact
 // URI, the most specific rule of the role that matches it decides (WAMP's
@@ -72,13 +72,15 @@ func (e *RuleError) Unwrap() error { return e.Err }
 type Roles struct {
 	roles map[string]*role
 	cache cache
+	// cacheAbove is the rule count above which a role's decisions are
+	// cached: uncachedRules (tests lower it to cache every role).
+	cacheAbove int
 }
 
 var _ wamp.Authorizer = (*Roles)(nil)
 
 // role is one role's rules, most specific first.
 type role struct {
-	name  string
 	rules []rule
 }
 
@@ -94,13 +96,13 @@ type rule struct {
 // and a *RuleError for a rule that fails Validate or repeats the URI and
 // match of an earlier rule of its role.
 func New(roles map[string][]Rule) (*Roles, error) {
-	p := &Roles{roles: make(map[string]*role, len(roles))}
+	p := &Roles{roles: make(map[string]*role, len(roles)), cacheAbove: uncachedRules}
 	p.cache.init()
 	for name, rules := range roles {
 		if name == "" {
 			return nil, errors.New("a role without a name")
 		}
-		rl := &role{name: name, rules: make([]rule, 0, len(rules))}
+		rl := &role{rules: make([]rule, 0, len(rules))}
 		for i, r := range rules {
 			if err := r.Validate(); err != nil {
 				return nil, &RuleError{Role: name, Index: i, Err: err}
@@ -133,14 +135,25 @@ func (p *Roles) Names() []string {
 	return names
 }
 
+// uncachedRules is the most rules a role may have for its decisions to
+// be made anew each time rather than cached: deciding over this many
+// rules costs about as much as a cache lookup (BenchmarkAuthorize: about
+// 6 ns a rule, about 40 ns a lookup), so the cache only serves roles
+// where it saves time.
+const uncachedRules = 6
+
 // Authorize reports whether role may perform action on uri (a pattern
-// when match is not wamp.MatchExact). Decisions are cached (see cache).
+// when match is not wamp.MatchExact). The decisions of roles of more
+// than uncachedRules rules are cached.
 func (p *Roles) Authorize(roleName string, action wamp.Action, uri string, match wamp.Match) bool {
 	rl := p.roles[roleName]
 	if rl == nil || action >= wamp.NumActions {
 		return false
 	}
-	key := cacheKey{role: rl.name, uri: uri, action: action, match: match}
+	if len(rl.rules) <= p.cacheAbove {
+		return rl.allows(action, uri, match)
+	}
+	key := cacheKey{role: rl, uri: uri, action: action, match: match}
 	if allowed, ok := p.cache.get(key); ok {
 		return allowed
 	}

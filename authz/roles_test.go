@@ -45,16 +45,22 @@ func (c check) String() string {
 	return fmt.Sprintf("%s %s %s %q", c.role, c.action, c.match, c.uri)
 }
 
+// runChecks asks p each question three times: decided anew (p's roles
+// are small), then with every role cached, twice (the second answer
+// comes from the cache).
 func runChecks(t *testing.T, p *Roles, checks []check) {
 	t.Helper()
-	for _, c := range checks {
-		// Twice: the second answer comes from the cache.
-		for i := range 2 {
+	for i, pass := range []string{"decided", "cached, first", "cached, second"} {
+		if i == 1 {
+			p.cacheAbove = -1
+		}
+		for _, c := range checks {
 			if got := p.Authorize(c.role, c.action, c.uri, c.match); got != c.want {
-				t.Errorf("%v (pass %d): %v, want %v", c, i+1, got, c.want)
+				t.Errorf("%v (%s): %v, want %v", c, pass, got, c.want)
 			}
 		}
 	}
+	p.cacheAbove = uncachedRules
 }
 
 func TestMostSpecificRuleDecides(t *testing.T) {
@@ -198,8 +204,38 @@ func TestNewRefusesBadRules(t *testing.T) {
 	}
 }
 
+// manyRules is a role large enough for the cache: under t. publish only.
+func manyRules() []Rule {
+	rules := []Rule{{URI: "t.", Match: prefix, Allow: []wamp.Action{pub}}}
+	for i := range uncachedRules {
+		rules = append(rules, Rule{URI: fmt.Sprintf("other%d", i), Allow: []wamp.Action{sub}})
+	}
+	return rules
+}
+
+func TestSmallRolesAreNotCached(t *testing.T) {
+	p := mustNew(t, map[string][]Rule{"small": manyRules()[:uncachedRules], "large": manyRules()})
+	for _, role := range []string{"small", "large"} {
+		if !p.Authorize(role, pub, "t.x", exact) {
+			t.Fatalf("%s: refused", role)
+		}
+	}
+	n := 0
+	for i := range p.cache.shards {
+		for k := range p.cache.shards[i].m {
+			if k.role != p.roles["large"] {
+				t.Fatalf("a decision of a role of %d rules is cached", len(k.role.rules))
+			}
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d decisions cached, want 1", n)
+	}
+}
+
 func TestCacheIsBounded(t *testing.T) {
-	p := mustNew(t, map[string][]Rule{"r": {{URI: "t.", Match: prefix, Allow: []wamp.Action{pub}}}})
+	p := mustNew(t, map[string][]Rule{"r": manyRules()})
 	for i := range 3 * CacheSize {
 		if !p.Authorize("r", pub, fmt.Sprintf("t.%d", i), exact) {
 			t.Fatalf("t.%d refused", i)
@@ -229,7 +265,7 @@ func TestCacheIsBounded(t *testing.T) {
 }
 
 func TestConcurrentAuthorize(t *testing.T) {
-	p := mustNew(t, map[string][]Rule{"r": {{URI: "t.", Match: prefix, Allow: []wamp.Action{pub}}}})
+	p := mustNew(t, map[string][]Rule{"r": manyRules()})
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(1)
