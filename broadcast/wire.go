@@ -89,14 +89,18 @@ const (
 // A publication without disclose_me and without authid or authrole
 // filters (the common case) carries neither optional part.
 func encodeRecord(pub *wamp.Publication) []byte {
-	authLists := [...][]string{pub.ExcludeAuthID, pub.EligibleAuthID, pub.ExcludeAuthRole, pub.EligibleAuthRole}
+	var auth wamp.PublicationAuth
+	if pub.Auth != nil {
+		auth = *pub.Auth
+	}
+	authLists := [...][]string{auth.ExcludeAuthID, auth.EligibleAuthID, auth.ExcludeAuthRole, auth.EligibleAuthRole}
 	n := 2*binary.MaxVarintLen64 + len(pub.Realm) + len(pub.Topic) + 1 + 2*binary.MaxVarintLen64 +
 		2*(1+binary.MaxVarintLen64) + len(pub.Args.Raw) + len(pub.Kwargs.Raw) +
 		2*binary.MaxVarintLen64 + 8*(len(pub.Exclude)+len(pub.Eligible))
 	var flags byte
 	if pub.DiscloseMe {
 		flags |= flagDiscloseMe
-		n += 2*binary.MaxVarintLen64 + len(pub.PublisherAuthID) + len(pub.PublisherAuthRole)
+		n += 2*binary.MaxVarintLen64 + len(auth.PublisherAuthID) + len(auth.PublisherAuthRole)
 	}
 	if pub.Retain {
 		flags |= flagRetain
@@ -121,8 +125,8 @@ func encodeRecord(pub *wamp.Publication) []byte {
 	b = appendIDs(b, pub.Exclude)
 	b = appendIDs(b, pub.Eligible)
 	if flags&flagDiscloseMe != 0 {
-		b = appendString(b, pub.PublisherAuthID)
-		b = appendString(b, pub.PublisherAuthRole)
+		b = appendString(b, auth.PublisherAuthID)
+		b = appendString(b, auth.PublisherAuthRole)
 	}
 	if flags&flagAuthFilters != 0 {
 		for _, list := range authLists {
@@ -263,6 +267,29 @@ func (r *reader) strings() []string {
 	return ss
 }
 
+// auth decodes the optional parts of a record that flags announce: the
+// publisher's authid and authrole, the authid and authrole filters. It
+// returns nil when they say nothing (disclose_me of a publisher without
+// an authid or authrole).
+func (r *reader) auth(flags byte) *wamp.PublicationAuth {
+	var a wamp.PublicationAuth
+	if flags&flagDiscloseMe != 0 {
+		a.PublisherAuthID = string(r.bytes())
+		a.PublisherAuthRole = string(r.bytes())
+	}
+	if flags&flagAuthFilters != 0 {
+		a.ExcludeAuthID = r.strings()
+		a.EligibleAuthID = r.strings()
+		a.ExcludeAuthRole = r.strings()
+		a.EligibleAuthRole = r.strings()
+	}
+	if a.PublisherAuthID == "" && a.PublisherAuthRole == "" &&
+		len(a.ExcludeAuthID)+len(a.EligibleAuthID)+len(a.ExcludeAuthRole)+len(a.EligibleAuthRole) == 0 {
+		return nil
+	}
+	return &a
+}
+
 // payload decodes a payload part, copying its bytes: the frame buffer it
 // came from is reused.
 func (r *reader) payload() wamp.Payload {
@@ -296,15 +323,8 @@ func (r *reader) record() *wamp.Publication {
 	pub.Kwargs = r.payload()
 	pub.Exclude = r.ids()
 	pub.Eligible = r.ids()
-	if pub.DiscloseMe {
-		pub.PublisherAuthID = string(r.bytes())
-		pub.PublisherAuthRole = string(r.bytes())
-	}
-	if flags&flagAuthFilters != 0 {
-		pub.ExcludeAuthID = r.strings()
-		pub.EligibleAuthID = r.strings()
-		pub.ExcludeAuthRole = r.strings()
-		pub.EligibleAuthRole = r.strings()
+	if flags&(flagDiscloseMe|flagAuthFilters) != 0 {
+		pub.Auth = r.auth(flags)
 	}
 	switch {
 	case r.err != nil:

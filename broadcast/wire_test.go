@@ -39,10 +39,11 @@ func TestRecordsRoundTripThroughFrames(t *testing.T) {
 			Args: jsonPayload(`[{"a":[1,2,"é"]}]`), Exclude: []wamp.ID{3<<10 | 2, 9<<10 | 1}},
 		{Realm: "realm2", Topic: "t", ID: 7, Kwargs: jsonPayload(`{"k":null}`), Eligible: []wamp.ID{2}, DiscloseMe: true},
 		{Realm: "r", Topic: "big", ID: 12345, Args: jsonPayload(`[` + big + `]`), Kwargs: jsonPayload(`{}`), Retain: true},
-		{Realm: "realm1", Topic: "auth", ID: 9, PublisherID: 5 << 10, DiscloseMe: true,
+		{Realm: "realm1", Topic: "auth", ID: 9, PublisherID: 5 << 10, DiscloseMe: true, Auth: &wamp.PublicationAuth{
 			PublisherAuthID: "alice", PublisherAuthRole: "trader", ExcludeAuthID: []string{"bob", ""},
-			EligibleAuthRole: []string{"trader", "viewer"}},
-		{Realm: "realm1", Topic: "roles", ID: 10, EligibleAuthID: []string{"é"}, ExcludeAuthRole: []string{"anonymous"}},
+			EligibleAuthRole: []string{"trader", "viewer"}}},
+		{Realm: "realm1", Topic: "roles", ID: 10, Auth: &wamp.PublicationAuth{EligibleAuthID: []string{"é"}, ExcludeAuthRole: []string{"anonymous"}}},
+		{Realm: "realm1", Topic: "disclosed, no authid", ID: 11, PublisherID: 6 << 10, DiscloseMe: true},
 	}
 	for _, masked := range []bool{true, false} {
 		q := newQueue(10, 1<<20)
@@ -276,8 +277,9 @@ func FuzzBatch(f *testing.F) {
 	good = append(good, encodeRecord(testRecord("u", `{"a":1}`, []wamp.ID{1, 2}, []wamp.ID{3}))...)
 	f.Add(good)
 	auth := testRecord("v", "1", nil, nil)
-	auth.DiscloseMe, auth.PublisherID, auth.PublisherAuthID, auth.PublisherAuthRole = true, 1<<10, "alice", "trader"
-	auth.ExcludeAuthID, auth.EligibleAuthRole = []string{"bob"}, []string{"trader", "viewer"}
+	auth.DiscloseMe, auth.PublisherID = true, 1<<10
+	auth.Auth = &wamp.PublicationAuth{PublisherAuthID: "alice", PublisherAuthRole: "trader",
+		ExcludeAuthID: []string{"bob"}, EligibleAuthRole: []string{"trader", "viewer"}}
 	f.Add(append(appendBatchHeader(nil, 1, 1), encodeRecord(auth)...))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		if len(msg) == 0 {

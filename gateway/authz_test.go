@@ -266,6 +266,14 @@ func TestAuthFiltersOnANode(t *testing.T) {
 	}
 }
 
+// authOf returns p.Auth, making it when nil.
+func authOf(p *wamp.Publication) *wamp.PublicationAuth {
+	if p.Auth == nil {
+		p.Auth = &wamp.PublicationAuth{}
+	}
+	return p.Auth
+}
+
 // TestAuthFiltersAcrossACluster: the relay carries the filters and the
 // publisher's identity, so sessions on every node of a 3-node cluster are
 // filtered alike and see the same disclosed publisher.
@@ -301,13 +309,13 @@ func TestAuthFiltersAcrossACluster(t *testing.T) {
 		set  func(p *wamp.Publication)
 		want []string
 	}{
-		{func(p *wamp.Publication) { p.EligibleAuthRole = []string{"trader"} }, []string{"trader0", "trader1", "trader2"}},
-		{func(p *wamp.Publication) { p.ExcludeAuthRole = []string{"trader", "anonymous"} }, []string{"viewer0", "viewer1", "viewer2"}},
-		{func(p *wamp.Publication) { p.EligibleAuthID = []string{"alice2", "bob1", itoa(socks[0].ID)} },
+		{func(p *wamp.Publication) { authOf(p).EligibleAuthRole = []string{"trader"} }, []string{"trader0", "trader1", "trader2"}},
+		{func(p *wamp.Publication) { authOf(p).ExcludeAuthRole = []string{"trader", "anonymous"} }, []string{"viewer0", "viewer1", "viewer2"}},
+		{func(p *wamp.Publication) { authOf(p).EligibleAuthID = []string{"alice2", "bob1", itoa(socks[0].ID)} },
 			[]string{"viewer1", "trader2", "sock0"}},
 		{func(p *wamp.Publication) {
-			p.ExcludeAuthID = []string{"alice1"}
-			p.EligibleAuthRole = []string{"trader"}
+			authOf(p).ExcludeAuthID = []string{"alice1"}
+			authOf(p).EligibleAuthRole = []string{"trader"}
 		},
 			[]string{"trader0", "trader2"}},
 	} {

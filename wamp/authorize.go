@@ -67,6 +67,9 @@ type Authorizer interface {
 // its own.
 const ErrorNotAuthorized = "wamp.error.not_authorized"
 
+// maxLoggedURI is the longest URI a refusal's log line shows in full.
+const maxLoggedURI = 200
+
 // authorizer holds an Authorizer behind an atomic pointer (an interface
 // cannot be swapped atomically by itself).
 type authorizer struct{ a Authorizer }
@@ -120,8 +123,12 @@ func (r *Realm) authorize(s *Session, role string, action Action, uri string, ma
 		if s != nil {
 			id, proto = s.id, s.proto.Name
 		}
+		logged := uri
+		if len(logged) > maxLoggedURI {
+			logged = logged[:maxLoggedURI] + "…"
+		}
 		rt.log.Info("wamp: not authorized", "realm", r.name, "role", role, "action", action.String(),
-			"uri", uri, "match", match.String(), "session", id, "protocol", proto, "refused", n)
+			"uri", logged, "match", match.String(), "session", id, "protocol", proto, "refused", n)
 	}
 	pattern := ""
 	if match != MatchExact {
@@ -150,7 +157,10 @@ func (r *Realm) PublishAs(auth *Auth, pub *Publication) error {
 		return ue
 	}
 	pub.Publisher, pub.PublisherID = nil, 0
-	pub.PublisherAuthID, pub.PublisherAuthRole = auth.ID, auth.Role
+	if pub.DiscloseMe {
+		a := pub.authPart()
+		a.PublisherAuthID, a.PublisherAuthRole = auth.ID, auth.Role
+	}
 	r.Publish(pub)
 	return nil
 }

@@ -154,8 +154,8 @@ func TestAuthorizeAndPublishAsWithoutASession(t *testing.T) {
 	if err := realm.PublishAs(api, pub); err != nil {
 		t.Fatal(err)
 	}
-	if pub.PublisherAuthID != "backend" || pub.PublisherAuthRole != "api" || pub.PublisherID != 0 {
-		t.Fatalf("publisher %d %q %q", pub.PublisherID, pub.PublisherAuthID, pub.PublisherAuthRole)
+	if pub.Auth == nil || pub.Auth.PublisherAuthID != "backend" || pub.Auth.PublisherAuthRole != "api" || pub.PublisherID != 0 {
+		t.Fatalf("publisher %d %+v", pub.PublisherID, pub.Auth)
 	}
 	if got := c.Take(); len(got) != 1 {
 		t.Fatalf("subscriber got %q", got)

@@ -33,28 +33,36 @@ func TestDiscloseMeCarriesAuthIDAndRole(t *testing.T) {
 		if err := s.Publish(p); err != nil {
 			t.Fatal(err)
 		}
-		if p.PublisherAuthID != "alice" || p.PublisherAuthRole != "trader" {
-			t.Fatalf("disclosed %q %q", p.PublisherAuthID, p.PublisherAuthRole)
+		if p.Auth == nil || p.Auth.PublisherAuthID != "alice" || p.Auth.PublisherAuthRole != "trader" {
+			t.Fatalf("disclosed %+v", p.Auth)
 		}
 		p = event("t", "1")
 		p.DiscloseMe = true
 		if err := anon.Publish(p); err != nil {
 			t.Fatal(err)
 		}
-		if p.PublisherAuthID != strconv.FormatUint(uint64(anon.ID()), 10) || p.PublisherAuthRole != "anonymous" {
-			t.Fatalf("anonymous disclosed %q %q", p.PublisherAuthID, p.PublisherAuthRole)
+		if p.Auth == nil || p.Auth.PublisherAuthID != strconv.FormatUint(uint64(anon.ID()), 10) || p.Auth.PublisherAuthRole != "anonymous" {
+			t.Fatalf("anonymous disclosed %+v", p.Auth)
 		}
 		p = event("t", "1")
 		if err := s.Publish(p); err != nil {
 			t.Fatal(err)
 		}
-		if p.PublisherAuthID != "" || p.PublisherAuthRole != "" {
-			t.Fatalf("not disclosed, yet %q %q", p.PublisherAuthID, p.PublisherAuthRole)
+		if p.Auth != nil {
+			t.Fatalf("not disclosed, yet %+v", p.Auth)
 		}
 	}
-	if len(got) != 3 || got[0].PublisherAuthID != "alice" {
+	if len(got) != 3 || got[0].Auth.PublisherAuthID != "alice" {
 		t.Fatalf("relayed %d publications", len(got))
 	}
+}
+
+// authOf returns p.Auth, making it when nil.
+func authOf(p *wamp.Publication) *wamp.PublicationAuth {
+	if p.Auth == nil {
+		p.Auth = &wamp.PublicationAuth{}
+	}
+	return p.Auth
 }
 
 func TestAuthIDAndAuthRoleFilters(t *testing.T) {
@@ -106,26 +114,26 @@ func TestAuthIDAndAuthRoleFilters(t *testing.T) {
 		want []string
 	}{
 		{"no filter", func(*wamp.Publication) {}, []string{"alice", "bob", "carol", "dave", "anon"}},
-		{"exclude_authid", func(p *wamp.Publication) { p.ExcludeAuthID = []string{"bob", id(anon)} },
+		{"exclude_authid", func(p *wamp.Publication) { authOf(p).ExcludeAuthID = []string{"bob", id(anon)} },
 			[]string{"alice", "carol", "dave"}},
-		{"eligible_authid", func(p *wamp.Publication) { p.EligibleAuthID = []string{"carol", id(dave), "nobody"} },
+		{"eligible_authid", func(p *wamp.Publication) { authOf(p).EligibleAuthID = []string{"carol", id(dave), "nobody"} },
 			[]string{"carol", "dave"}},
-		{"exclude_authrole", func(p *wamp.Publication) { p.ExcludeAuthRole = []string{"viewer"} },
+		{"exclude_authrole", func(p *wamp.Publication) { authOf(p).ExcludeAuthRole = []string{"viewer"} },
 			[]string{"alice", "bob", "anon"}},
-		{"eligible_authrole", func(p *wamp.Publication) { p.EligibleAuthRole = []string{"trader", "anonymous"} },
+		{"eligible_authrole", func(p *wamp.Publication) { authOf(p).EligibleAuthRole = []string{"trader", "anonymous"} },
 			[]string{"alice", "bob", "anon"}},
 		{"every list must pass", func(p *wamp.Publication) {
-			p.EligibleAuthRole = []string{"trader", "viewer"}
-			p.ExcludeAuthID = []string{"alice"}
+			authOf(p).EligibleAuthRole = []string{"trader", "viewer"}
+			authOf(p).ExcludeAuthID = []string{"alice"}
 			p.Exclude = []wamp.ID{members[2].s.ID()}
 		}, []string{"bob", "dave"}},
-		{"long lists", func(p *wamp.Publication) { p.EligibleAuthID = append(slices.Clone(many), "bob", id(dave)) },
+		{"long lists", func(p *wamp.Publication) { authOf(p).EligibleAuthID = append(slices.Clone(many), "bob", id(dave)) },
 			[]string{"bob", "dave"}},
 		{"eligible ids with an authrole filter", func(p *wamp.Publication) {
 			p.Eligible = []wamp.ID{members[0].s.ID(), dave.ID()}
-			p.ExcludeAuthRole = []string{"trader"}
+			authOf(p).ExcludeAuthRole = []string{"trader"}
 		}, []string{"dave"}},
-		{"an empty string names nobody", func(p *wamp.Publication) { p.EligibleAuthID = []string{""} }, nil},
+		{"an empty string names nobody", func(p *wamp.Publication) { authOf(p).EligibleAuthID = []string{""} }, nil},
 	} {
 		pub := event("t", "1")
 		tc.set(pub)
@@ -136,7 +144,7 @@ func TestAuthIDAndAuthRoleFilters(t *testing.T) {
 
 	// Retained events keep their filters for late subscribers.
 	pub := event("r", "1")
-	pub.Retain, pub.EligibleAuthRole = true, []string{"viewer"}
+	pub.Retain, pub.Auth = true, &wamp.PublicationAuth{EligibleAuthRole: []string{"viewer"}}
 	r.Publish(pub)
 	for _, m := range members {
 		sub := subscribe(t, m.s, "r")
@@ -158,7 +166,7 @@ func TestAuthFilterNeedsNoAllocationPerSubscriber(t *testing.T) {
 			subscribe(t, s, "t")
 		}
 		return testing.AllocsPerRun(50, func() {
-			r.Publish(&wamp.Publication{Topic: "t", ExcludeAuthID: []string{"1"}, EligibleAuthRole: []string{"anonymous"}})
+			r.Publish(&wamp.Publication{Topic: "t", Auth: &wamp.PublicationAuth{ExcludeAuthID: []string{"1"}, EligibleAuthRole: []string{"anonymous"}}})
 		})
 	}
 	if few, many := allocs(10), allocs(500); many > few {

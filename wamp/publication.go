@@ -15,14 +15,11 @@ import (
 // Recipients are the subscribers of every subscription matching Topic
 // (exact, prefix, wildcard), minus Exclude (and the publisher when
 // ExcludeMe), and, when Eligible is non-empty, only the sessions listed in
-// Eligible; likewise minus the sessions whose authid is in ExcludeAuthID
-// or authrole in ExcludeAuthRole, and, when EligibleAuthID or
-// EligibleAuthRole is non-empty, only sessions whose authid (authrole) it
-// lists. A session must pass every list given. Session ids are unique
-// across the cluster, so the lists work across nodes and across protocol
-// versions; an id that matches no session (0 included) names nobody. On
-// the router's local topic (RouterConfig.LocalTopic) the filters are
-// ignored.
+// Eligible; Auth may narrow them further by authid and authrole. A
+// session must pass every list given. Session ids are unique across the
+// cluster, so the lists work across nodes and across protocol versions;
+// an id that matches no session (0 included) names nobody. On the
+// router's local topic (RouterConfig.LocalTopic) the filters are ignored.
 type Publication struct {
 	// Realm is the realm's name; "" in Router.Publish means the v1 realm.
 	Realm string
@@ -41,30 +38,22 @@ type Publication struct {
 	// PublisherID is the publishing session's id (0 for the server); it
 	// travels with relayed publications, for ExcludeMe and DiscloseMe.
 	PublisherID ID
-	// ExcludeMe excludes the publisher from the recipients. Publish folds
-	// it into Exclude. v2 defaults it to true, v1 sets it explicitly.
-	ExcludeMe bool
 	// Exclude lists session ids that must not receive the event.
 	Exclude []ID
 	// Eligible, when not empty, lists the only session ids that may
 	// receive the event. An empty list means every subscriber.
 	Eligible []ID
-	// ExcludeAuthID and ExcludeAuthRole list authids and authroles that
-	// must not receive the event; EligibleAuthID and EligibleAuthRole,
-	// when not empty, the only ones that may (v2 PUBLISH options
-	// exclude_authid, exclude_authrole, eligible_authid,
-	// eligible_authrole). An anonymous session's authid is its session id
-	// in decimal.
-	ExcludeAuthID, ExcludeAuthRole   []string
-	EligibleAuthID, EligibleAuthRole []string
+	// Auth, when not nil, holds the authid and authrole filters and the
+	// publisher's disclosed authid and authrole; most publications have
+	// none, and a Publication stays small without them.
+	Auth *PublicationAuth
+	// ExcludeMe excludes the publisher from the recipients. Publish folds
+	// it into Exclude. v2 defaults it to true, v1 sets it explicitly.
+	ExcludeMe bool
 	// DiscloseMe asks that the publisher's session id, authid and
 	// authrole be given to subscribers (v2: `publisher`,
 	// `publisher_authid`, `publisher_authrole` in EVENT details).
 	DiscloseMe bool
-	// PublisherAuthID and PublisherAuthRole are the publisher's authid and
-	// authrole, set by Session.Publish (and Realm.PublishAs) when
-	// DiscloseMe; they travel with relayed publications.
-	PublisherAuthID, PublisherAuthRole string
 	// Retain asks the realm to keep the publication as its topic's
 	// retained event (v2 `retain`), for subscribers that ask for it.
 	Retain bool
@@ -77,6 +66,30 @@ type Publication struct {
 	frames [frameCacheSize]cachedFrame
 	event  eventArgs // Args as SetEvent built them: Event's fast path
 	conv   convCache // Args and Kwargs converted to other formats
+}
+
+// PublicationAuth is what a publication says about authids and authroles.
+type PublicationAuth struct {
+	// ExcludeAuthID and ExcludeAuthRole list authids and authroles that
+	// must not receive the event; EligibleAuthID and EligibleAuthRole,
+	// when not empty, the only ones that may (v2 PUBLISH options
+	// exclude_authid, exclude_authrole, eligible_authid,
+	// eligible_authrole). An anonymous session's authid is its session id
+	// in decimal.
+	ExcludeAuthID, ExcludeAuthRole   []string
+	EligibleAuthID, EligibleAuthRole []string
+	// PublisherAuthID and PublisherAuthRole are the publisher's authid and
+	// authrole, set by Session.Publish (and Realm.PublishAs) when
+	// DiscloseMe; they travel with relayed publications.
+	PublisherAuthID, PublisherAuthRole string
+}
+
+// authPart returns p.Auth, making it when nil.
+func (p *Publication) authPart() *PublicationAuth {
+	if p.Auth == nil {
+		p.Auth = new(PublicationAuth)
+	}
+	return p.Auth
 }
 
 // frameCacheSize is how many encoded EVENT frames a publication caches:
@@ -136,11 +149,13 @@ func (p *Publication) normalize() {
 	p.ExcludeMe = false
 	p.Exclude = sortedSet(p.Exclude)
 	p.Eligible = sortedSet(p.Eligible)
-	p.ExcludeAuthID = sortedSet(p.ExcludeAuthID)
-	p.ExcludeAuthRole = sortedSet(p.ExcludeAuthRole)
-	p.EligibleAuthID = sortedSet(p.EligibleAuthID)
-	p.EligibleAuthRole = sortedSet(p.EligibleAuthRole)
-	p.byAuth = len(p.ExcludeAuthID)+len(p.ExcludeAuthRole)+len(p.EligibleAuthID)+len(p.EligibleAuthRole) > 0
+	if a := p.Auth; a != nil {
+		a.ExcludeAuthID = sortedSet(a.ExcludeAuthID)
+		a.ExcludeAuthRole = sortedSet(a.ExcludeAuthRole)
+		a.EligibleAuthID = sortedSet(a.EligibleAuthID)
+		a.EligibleAuthRole = sortedSet(a.EligibleAuthRole)
+		p.byAuth = len(a.ExcludeAuthID)+len(a.ExcludeAuthRole)+len(a.EligibleAuthID)+len(a.EligibleAuthRole) > 0
+	}
 }
 
 // filtered reports whether any filter applies once normalized: the
@@ -162,11 +177,11 @@ func (p *Publication) Admits(s *Session) bool {
 // admitsAuth applies the authid and authrole filters to s. An anonymous
 // session's authid, its id in decimal, is written on the stack.
 func (p *Publication) admitsAuth(s *Session) bool {
-	role := s.auth.Role
-	if containsString(p.ExcludeAuthRole, role) || len(p.EligibleAuthRole) > 0 && !containsString(p.EligibleAuthRole, role) {
+	a, role := p.Auth, s.auth.Role
+	if containsString(a.ExcludeAuthRole, role) || len(a.EligibleAuthRole) > 0 && !containsString(a.EligibleAuthRole, role) {
 		return false
 	}
-	if len(p.ExcludeAuthID) == 0 && len(p.EligibleAuthID) == 0 {
+	if len(a.ExcludeAuthID) == 0 && len(a.EligibleAuthID) == 0 {
 		return true
 	}
 	var buf [20]byte
@@ -174,7 +189,7 @@ func (p *Publication) admitsAuth(s *Session) bool {
 	if authid == "" {
 		authid = string(strconv.AppendUint(buf[:0], uint64(s.id), 10))
 	}
-	return !containsString(p.ExcludeAuthID, authid) && (len(p.EligibleAuthID) == 0 || containsString(p.EligibleAuthID, authid))
+	return !containsString(a.ExcludeAuthID, authid) && (len(a.EligibleAuthID) == 0 || containsString(a.EligibleAuthID, authid))
 }
 
 // containsID reports whether the sorted list ids holds id.

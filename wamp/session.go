@@ -195,7 +195,7 @@ func (s *Session) ReportError(err error) {
 // router publishes there (the meta events); then the authorizer's
 // refusal (a *URIError wamp.error.not_authorized). With pub.DiscloseMe,
 // the session's authid and authrole go with the publication
-// (PublisherAuthID, PublisherAuthRole).
+// (pub.Auth's PublisherAuthID, PublisherAuthRole).
 func (s *Session) Publish(pub *Publication) error {
 	if !s.Live() {
 		return fmt.Errorf("publish to %q: session %d: %w", pub.Topic, s.id, ErrNotLive)
@@ -214,7 +214,8 @@ func (s *Session) Publish(pub *Publication) error {
 		return fmt.Errorf("wamp: publish to %q vetoed: %w", pub.Topic, err)
 	}
 	if pub.DiscloseMe {
-		pub.PublisherAuthID, pub.PublisherAuthRole = s.AuthID(), s.AuthRole()
+		a := pub.authPart()
+		a.PublisherAuthID, a.PublisherAuthRole = s.AuthID(), s.AuthRole()
 	}
 	s.realm.Publish(pub)
 	return nil

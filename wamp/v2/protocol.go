@@ -129,7 +129,7 @@ func (p *Protocol) event(pub *wamp.Publication, sub *wamp.Subscription, retained
 	}
 	m = Message{Type: Event, Request: uint64(sub.ID()), ID: uint64(pub.ID), Args: args, Kwargs: kwargs}
 	pattern := sub.Match() != wamp.MatchExact
-	disclose := pub.DiscloseMe && (pub.PublisherID != 0 || pub.PublisherAuthID != "" || pub.PublisherAuthRole != "")
+	disclose := pub.DiscloseMe && (pub.PublisherID != 0 || pub.Auth != nil)
 	if pattern || disclose || retained {
 		m.Dict = make(map[string]any, 5)
 		if pattern {
@@ -152,11 +152,11 @@ func discloseTo(d map[string]any, pub *wamp.Publication) {
 	if pub.PublisherID != 0 {
 		d["publisher"] = uint64(pub.PublisherID)
 	}
-	if pub.PublisherAuthID != "" {
-		d["publisher_authid"] = pub.PublisherAuthID
+	if a := pub.Auth; a != nil && a.PublisherAuthID != "" {
+		d["publisher_authid"] = a.PublisherAuthID
 	}
-	if pub.PublisherAuthRole != "" {
-		d["publisher_authrole"] = pub.PublisherAuthRole
+	if a := pub.Auth; a != nil && a.PublisherAuthRole != "" {
+		d["publisher_authrole"] = a.PublisherAuthRole
 	}
 }
 

@@ -114,23 +114,46 @@ func (s *Session) publication(m *Message) (pub *wamp.Publication, uri, text stri
 			return nil, ErrInvalidArgument, fmt.Sprintf("option %q must be a list of session ids (integers in [0, 2^53])", name)
 		}
 	}
-	for _, o := range [...]struct {
-		name string
-		dst  *[]string
-	}{
-		{"exclude_authid", &pub.ExcludeAuthID}, {"eligible_authid", &pub.EligibleAuthID},
-		{"exclude_authrole", &pub.ExcludeAuthRole}, {"eligible_authrole", &pub.EligibleAuthRole},
-	} {
-		var valid bool
-		if *o.dst, valid = stringsOption(d, o.name); !valid {
-			return nil, ErrInvalidArgument, fmt.Sprintf("option %q must be a list of strings", o.name)
-		}
+	if text := authOptions(d, pub); text != "" {
+		return nil, ErrInvalidArgument, text
 	}
 	if !wamp.ValidURI(m.URI, wamp.MatchExact, false) {
 		return nil, ErrInvalidURI, fmt.Sprintf("%q is not a valid topic URI", m.URI)
 	}
 	pub.Args, pub.Kwargs = ownedPayload(m.Args, m.Kwargs, s.proto.ser.format)
 	return pub, "", ""
+}
+
+// authFilterOptions are PUBLISH's authid and authrole filters.
+var authFilterOptions = [...]string{"exclude_authid", "eligible_authid", "exclude_authrole", "eligible_authrole"}
+
+// authOptions reads PUBLISH.Options exclude_authid, eligible_authid,
+// exclude_authrole and eligible_authrole into pub.Auth, made only when
+// one is present; text says what is malformed.
+func authOptions(d map[string]any, pub *wamp.Publication) (text string) {
+	for _, name := range authFilterOptions {
+		if _, present := d[name]; !present {
+			continue
+		}
+		list, ok := stringsOption(d, name)
+		if !ok {
+			return fmt.Sprintf("option %q must be a list of strings", name)
+		}
+		if pub.Auth == nil {
+			pub.Auth = &wamp.PublicationAuth{}
+		}
+		switch a := pub.Auth; name {
+		case "exclude_authid":
+			a.ExcludeAuthID = list
+		case "eligible_authid":
+			a.EligibleAuthID = list
+		case "exclude_authrole":
+			a.ExcludeAuthRole = list
+		default:
+			a.EligibleAuthRole = list
+		}
+	}
+	return ""
 }
 
 // refusal is the error URI and text answering err, a refusal by the
