@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/wampgate/wampgate/authz"
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
 	"github.com/wampgate/wampgate/wamp/value"
@@ -23,10 +24,27 @@ func (c *countingConn) RemoteAddr() string   { return "bench" }
 // the same serializer: CALL decoded and routed, INVOCATION encoded, YIELD
 // decoded, RESULT encoded (the sockets are counting fakes). calls/s is
 // for one core; allocs/op is per call.
-func BenchmarkCall(b *testing.B) {
+func BenchmarkCall(b *testing.B) { benchmarkCall(b, wamp.RouterConfig{}) }
+
+// BenchmarkCallWithRoles is BenchmarkCall with roles configured: the
+// CALL and the REGISTER are authorized (the CALL's decision comes from
+// the cache after the first).
+func BenchmarkCallWithRoles(b *testing.B) {
+	roles, err := authz.New(map[string][]authz.Rule{wamp.Anonymous: {
+		{URI: "com.example.", Match: wamp.MatchPrefix, Allow: []wamp.Action{wamp.ActionCall, wamp.ActionRegister}},
+		{URI: "com.example.admin.", Match: wamp.MatchPrefix},
+		{URI: "wamp.session.count", Allow: []wamp.Action{wamp.ActionCall}},
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkCall(b, wamp.RouterConfig{Authorizer: roles})
+}
+
+func benchmarkCall(b *testing.B, cfg wamp.RouterConfig) {
 	for _, f := range []value.Format{value.JSON, value.MsgPack, value.CBOR} {
 		b.Run(f.String(), func(b *testing.B) {
-			r := newRouter(b, wamp.RouterConfig{})
+			r := newRouter(b, cfg)
 			p := NewProtocol(f, quiet)
 			callerConn, calleeConn := &countingConn{}, &countingConn{}
 			caller, callee := NewSession(r, callerConn, p), NewSession(r, calleeConn, p)
