@@ -23,6 +23,13 @@
 // a callee session is tracked in both sessions' tables until it ends
 // (answer, timeout, cancel, either side leaving).
 //
+// Authorization (authorize.go): when the router has an Authorizer (the
+// node's roles, package authz), every SUBSCRIBE, PUBLISH, CALL and
+// REGISTER of a session is decided for its authrole before hooks and
+// routing, once per operation, never per delivered event; a refusal is
+// a *URIError wamp.error.not_authorized. Publications may also filter
+// their recipients by authid and authrole (Publication.Admits).
+//
 // The meta API (meta*.go): every realm serves the WAMP meta procedures
 // wamp.session.*, wamp.subscription.* and wamp.registration.* about
 // itself on this node, and publishes the meta events (sessions joining

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 
@@ -111,4 +112,47 @@ func FuzzConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadmeRoles checks what the README's Authorization section says of
+// its example roles.
+func TestReadmeRoles(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## Authorization\n")
+	_, block, _ := strings.Cut(section, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	file, err := parseConfig("README.md", []byte(block), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := file.Roles
+	for _, c := range []struct {
+		role   string
+		action wamp.Action
+		uri    string
+		match  wamp.Match
+		want   bool
+	}{
+		{"trader", wamp.ActionSubscribe, "price.eur.", wamp.MatchPrefix, true},
+		{"trader", wamp.ActionSubscribe, "price.fx.", wamp.MatchWildcard, true},
+		{"trader", wamp.ActionSubscribe, "price.", wamp.MatchPrefix, false},
+		{"trader", wamp.ActionSubscribe, "price..", wamp.MatchWildcard, false},
+		{"trader", wamp.ActionSubscribe, "pri", wamp.MatchPrefix, false},
+		{"trader", wamp.ActionPublish, "price.admin.x", wamp.MatchExact, false},
+		{"trader", wamp.ActionCall, "com.example.item.get", wamp.MatchExact, true},
+		{"trader", wamp.ActionCall, "http://example.com/calc#add", wamp.MatchExact, true},
+		{"anonymous", wamp.ActionSubscribe, "public.news", wamp.MatchExact, true},
+		{"anonymous", wamp.ActionCall, "wamp.session.count", wamp.MatchExact, true},
+		{"anonymous", wamp.ActionCall, "wamp.session.list", wamp.MatchExact, false},
+		{"backend", wamp.ActionRegister, "", wamp.MatchPrefix, true},
+		{"api", wamp.ActionPublish, "notify.user.1", wamp.MatchExact, true},
+		{"stranger", wamp.ActionSubscribe, "public.news", wamp.MatchExact, false},
+	} {
+		if got := p.Authorize(c.role, c.action, c.uri, c.match); got != c.want {
+			t.Errorf("%s %s %s %q: %v, want %v", c.role, c.action, c.match, c.uri, got, c.want)
+		}
+	}
 }
