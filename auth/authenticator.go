@@ -125,6 +125,13 @@ func (a *Authenticator) VerifyToken(token string) (*Token, error) {
 	return a.cfg.JWT.Verify(token, a.now())
 }
 
+// CheckToken refuses a token verified at the handshake for a session of
+// realm, or once it has expired (Token.Check at the Authenticator's
+// clock).
+func (a *Authenticator) CheckToken(t *Token, realm string) error {
+	return t.Check(realm, a.now())
+}
+
 func (a *Authenticator) now() time.Time {
 	if a.cfg.Clock != nil {
 		return a.cfg.Clock()

@@ -50,6 +50,9 @@ func parseHello(d map[string]any) (*hello, *Error) {
 // names none) that the node serves and the HELLO gives what it needs
 // for.
 func (a *Authenticator) hello(realm string, details map[string]any, token *Token) (*wamp.Auth, *Challenge, *Error) {
+	if token == nil && !a.Configured() {
+		return nil, nil, nil // as before authentication existed: HELLO.Details are not read
+	}
 	h, err := parseHello(details)
 	if err != nil {
 		return nil, nil, err
@@ -57,9 +60,6 @@ func (a *Authenticator) hello(realm string, details map[string]any, token *Token
 	if token != nil {
 		id, err := a.tokenIdentity(token, realm, h)
 		return id, nil, err
-	}
-	if !a.Configured() {
-		return nil, nil, nil
 	}
 	methods := h.methods
 	if len(methods) == 0 {
