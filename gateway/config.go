@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
@@ -70,6 +71,11 @@ type Config struct {
 	// kill_by_authid and kill_by_authrole (off: any anonymous client
 	// could end any other client's session).
 	MetaKill bool
+	// Auth authenticates clients: tokens at the handshake (v1 and v2),
+	// ticket, WAMP-CRA and WAMP-cryptosign at a v2 HELLO (package auth).
+	// nil: every session is anonymous. Node.SetAuth replaces it while
+	// the node runs.
+	Auth *auth.Authenticator
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package
