@@ -33,11 +33,10 @@ type Session struct {
 	client atomic.Uint32 // ClientFeatures of the established session
 	state  atomic.Uint32
 	// authc decides who HELLO makes the session (nil: anonymous);
-	// pending is the HELLO awaiting AUTHENTICATE, challenged the unix
-	// nanoseconds of its CHALLENGE (0: none). See session_auth.go.
-	authc      *auth.Conn
-	pending    *pendingAuth
-	challenged atomic.Int64
+	// pending is the HELLO awaiting AUTHENTICATE, nil when none (read by
+	// the gateway's sweeper: see ChallengedAt). See session_auth.go.
+	authc   *auth.Conn
+	pending atomic.Pointer[pendingAuth]
 }
 
 // Session states. stateNew → (HELLO) stateEstablished → (GOODBYE from the

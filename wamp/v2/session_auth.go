@@ -17,11 +17,12 @@ import (
 // closes the connection when none comes within the handshake timeout,
 // see ChallengedAt); a refusal is an ABORT and a normal close.
 
-// pendingAuth is a HELLO awaiting AUTHENTICATE.
+// pendingAuth is a HELLO awaiting AUTHENTICATE, immutable.
 type pendingAuth struct {
 	realm     *wamp.Realm
 	client    ClientFeatures
 	challenge *auth.Challenge
+	at        int64 // when the CHALLENGE was sent, unix nanoseconds
 }
 
 // authenticate decides a HELLO to realm whose roles are client and whose
@@ -39,8 +40,7 @@ func (s *Session) authenticate(realm *wamp.Realm, client ClientFeatures, details
 		s.establish(realm, client, id)
 		return nil
 	}
-	s.pending = &pendingAuth{realm: realm, client: client, challenge: ch}
-	s.challenged.Store(time.Now().UnixNano())
+	s.pending.Store(&pendingAuth{realm: realm, client: client, challenge: ch, at: time.Now().UnixNano()})
 	s.state.Store(stateChallenging)
 	s.send(&Message{Type: Challenge, URI: ch.Method, Dict: ch.Extra})
 	return nil
@@ -51,7 +51,7 @@ func (s *Session) authenticate(realm *wamp.Realm, client ClientFeatures, details
 func (s *Session) handleChallenged(m *Message) error {
 	switch m.Type {
 	case Authenticate:
-		p := s.pending
+		p := s.pending.Load()
 		s.endChallenge()
 		id, err := p.challenge.Authenticate(m.URI)
 		if err != nil {
@@ -89,13 +89,15 @@ func (s *Session) refuse(realm, method string, err error) error {
 }
 
 // endChallenge forgets the HELLO awaiting AUTHENTICATE, if any.
-func (s *Session) endChallenge() {
-	s.pending = nil
-	s.challenged.Store(0)
-}
+func (s *Session) endChallenge() { s.pending.Store(nil) }
 
 // ChallengedAt is when the session sent the CHALLENGE it awaits
 // AUTHENTICATE for, in unix nanoseconds; 0 when it awaits none. The
 // gateway closes the connection when the answer takes longer than the
 // handshake timeout. Safe from any goroutine.
-func (s *Session) ChallengedAt() int64 { return s.challenged.Load() }
+func (s *Session) ChallengedAt() int64 {
+	if p := s.pending.Load(); p != nil {
+		return p.at
+	}
+	return 0
+}
