@@ -17,6 +17,7 @@ type Error struct {
 	Reason  string // for the log: why, in more detail ("" when Message says it all)
 }
 
+// Error is the message, and the reason in parentheses when there is one.
 func (e *Error) Error() string {
 	if e.Reason != "" {
 		return e.Message + " (" + e.Reason + ")"
