@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/authz"
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
@@ -75,6 +76,11 @@ type Config struct {
 	// and register (package authz); nil allows everything. Node.SetRoles
 	// replaces it while the node runs.
 	Roles *authz.Roles
+	// Auth authenticates clients: tokens at the handshake (v1 and v2),
+	// ticket, WAMP-CRA and WAMP-cryptosign at a v2 HELLO (package auth).
+	// nil: every session is anonymous. Node.SetAuth replaces it while
+	// the node runs.
+	Auth *auth.Authenticator
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package

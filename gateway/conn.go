@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/internal/wsframe"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
@@ -46,6 +47,15 @@ var errHandshakeTimeout = errors.New("handshake timeout")
 // within the handshake timeout of connecting.
 type greetingWaiter interface {
 	Greeted() bool
+}
+
+// challenger is a protocol session that may await the client's answer to
+// a challenge (WAMP v2's AUTHENTICATE after CHALLENGE): ChallengedAt is
+// when it sent it, in unix nanoseconds, 0 when it awaits none. The
+// sweeper closes the connection when the answer takes longer than the
+// handshake timeout.
+type challenger interface {
+	ChallengedAt() int64
 }
 
 // goodbyeSayer is a protocol session that says goodbye in its own
@@ -135,6 +145,15 @@ func (c *conn) answerHead(head []byte) {
 		c.refuse(upgradeRequired("No Sec-WebSocket-Protocols requested supported", n.protocols.names()))
 		return
 	}
+	var token *auth.Token
+	if proto.version != 0 {
+		var refusal []byte
+		if token, refusal = n.authenticateHandshake(head, proto.version, c.nc.RemoteAddr().String()); refusal != nil {
+			n.stats.handshakesFailed.Add(1)
+			c.refuse(refusal)
+			return
+		}
+	}
 	c.parser.MaxMessage = n.cfg.MaxMessageSize
 	if proto.maxMessage > 0 {
 		c.parser.MaxMessage = proto.maxMessage
@@ -142,7 +161,7 @@ func (c *conn) answerHead(head []byte) {
 	if proto.writeQueueLimit > 0 {
 		c.nc.SetWriteQueueLimit(proto.writeQueueLimit)
 	}
-	c.session = proto.open(n.router, c)
+	c.session = proto.open(n.router, c, token)
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)
 	out := hio.out
@@ -286,8 +305,9 @@ func (c *conn) Close(code uint16, reason string) { c.closeWith(ws.StatusCode(cod
 func (c *conn) RemoteAddr() string { return c.nc.RemoteAddr().String() }
 
 // sweep enforces the handshake timeout (for WAMP v2, the HTTP upgrade and
-// the first HELLO together, counted from the accept), the ping interval
-// and the idle timeout; the node's sweeper calls it periodically.
+// the first HELLO together, counted from the accept, and AUTHENTICATE
+// counted from its CHALLENGE), the ping interval and the idle timeout;
+// the node's sweeper calls it periodically.
 func (c *conn) sweep(now time.Time) {
 	cfg := &c.node.cfg
 	switch c.phase.Load() {
@@ -302,6 +322,13 @@ func (c *conn) sweep(now time.Time) {
 			c.node.stats.helloTimeouts.Add(1)
 			c.closeWith(ws.StatusPolicyViolation, "no HELLO within the handshake timeout")
 			return
+		}
+		if ch, ok := c.session.(challenger); ok {
+			if at := ch.ChallengedAt(); at != 0 && now.UnixNano()-at > int64(cfg.HandshakeTimeout) {
+				c.node.stats.authenticateTimeouts.Add(1)
+				c.closeWith(ws.StatusPolicyViolation, "no AUTHENTICATE within the handshake timeout")
+				return
+			}
 		}
 		silent := now.Sub(c.nc.LastRead())
 		if cfg.IdleTimeout > 0 && silent > cfg.IdleTimeout {

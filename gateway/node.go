@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/authz"
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/netpoll"
@@ -36,6 +37,7 @@ type Node struct {
 	srv       *netpoll.Server
 	stats     counters
 	sessions  *sessionCounter // the Handler the router calls
+	gate      *auth.Gate      // the authentication in force
 	started   time.Time
 	stopping  atomic.Bool
 
@@ -52,9 +54,10 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg:       cfg,
 		log:       cfg.Logger,
-		protocols: defaultProtocols(cfg.Logger),
+		gate:      auth.NewGate(cfg.Auth),
 		stopSweep: make(chan struct{}),
 	}
+	n.protocols = defaultProtocols(cfg.Logger, n.gate)
 	n.sessions = newSessionCounter(cfg.Handler, n.protocols)
 	rc := wamp.RouterConfig{
 		Handler:    n.sessions,
@@ -102,6 +105,14 @@ func (n *Node) SetRoles(roles *authz.Roles) {
 	}
 	n.router.SetAuthorizer(roles)
 }
+
+// SetAuth replaces the node's authentication (the users table, the JWT
+// key, the token cookie, the anonymous policy: Config.Auth) while it
+// runs, atomically: established sessions keep their identity; the next
+// handshakes, HELLOs and challenges use a (nil: every session
+// anonymous). A challenge already sent is checked against the
+// credentials it was made from.
+func (n *Node) SetAuth(a *auth.Authenticator) { n.gate.Set(a) }
 
 // Start listens on Config.Addr and serves until Shutdown.
 func (n *Node) Start() error {

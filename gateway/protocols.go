@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
@@ -11,8 +12,9 @@ import (
 	"github.com/wampgate/wampgate/wamp/value"
 )
 
-// sessionFactory starts a protocol session on a new WebSocket connection.
-type sessionFactory func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession
+// sessionFactory starts a protocol session on a new WebSocket connection
+// whose handshake carried token (nil: none).
+type sessionFactory func(r *wamp.Router, c wamp.Conn, token *auth.Token) wamp.ProtocolSession
 
 // protocolTable maps WebSocket subprotocol names to WAMP versions: WAMP v1
 // is "wamp", v2 is "wamp.2.json", "wamp.2.msgpack" and "wamp.2.cbor". The
@@ -30,20 +32,30 @@ type protocolEntry struct {
 	writeQueueLimit int
 	// v2 is the WAMP v2 protocol of a v2 entry, nil for the others.
 	v2 *v2.Protocol
+	// version is the WAMP version of a client protocol (1 or 2), 0 for
+	// the peer links: client handshakes are authenticated.
+	version int
 }
 
 // defaultProtocols are the WAMP subprotocols a node speaks, all at once:
 // v1 and v2 over each serializer. The v2 protocols are the node's own
 // (they count the events a serializer could not express); log receives
-// their reports.
-func defaultProtocols(log *slog.Logger) protocolTable {
-	t := protocolTable{
-		{name: v1.Subprotocol, open: func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return v1.NewSession(r, c) }},
-	}
+// their reports. A v1 session is who its handshake's token says, else
+// anonymous; a v2 session asks gate at each HELLO.
+func defaultProtocols(log *slog.Logger, gate *auth.Gate) protocolTable {
+	t := protocolTable{{name: v1.Subprotocol, version: 1,
+		open: func(r *wamp.Router, c wamp.Conn, token *auth.Token) wamp.ProtocolSession {
+			if token == nil {
+				return v1.NewSession(r, c)
+			}
+			return v1.NewAuthSession(r, c, token.Auth(auth.MethodJWT))
+		}}}
 	for _, f := range []value.Format{value.JSON, value.MsgPack, value.CBOR} {
 		p := v2.NewProtocol(f, log)
-		t = append(t, protocolEntry{name: p.Name, v2: p,
-			open: func(r *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return v2.NewSession(r, c, p) }})
+		t = append(t, protocolEntry{name: p.Name, v2: p, version: 2,
+			open: func(r *wamp.Router, c wamp.Conn, token *auth.Token) wamp.ProtocolSession {
+				return v2.NewAuthSession(r, c, p, gate.Conn(token))
+			}})
 	}
 	return t
 }
@@ -56,13 +68,13 @@ func defaultProtocols(log *slog.Logger) protocolTable {
 func peerProtocols(mesh *broadcast.Mesh) protocolTable {
 	t := protocolTable{{
 		name:            broadcast.Protocol,
-		open:            func(_ *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return mesh.Accept(c) },
+		open:            func(_ *wamp.Router, c wamp.Conn, _ *auth.Token) wamp.ProtocolSession { return mesh.Accept(c) },
 		maxMessage:      mesh.MaxLinkMessage(),
 		writeQueueLimit: mesh.LinkWriteQueueLimit(),
 	}}
 	for _, old := range broadcast.OldProtocols {
 		t = append(t, protocolEntry{name: old,
-			open: func(_ *wamp.Router, c wamp.Conn) wamp.ProtocolSession { return mesh.RefuseOld(c, old) }})
+			open: func(_ *wamp.Router, c wamp.Conn, _ *auth.Token) wamp.ProtocolSession { return mesh.RefuseOld(c, old) }})
 	}
 	return t
 }

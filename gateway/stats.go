@@ -14,37 +14,44 @@ import (
 
 // counters are the gateway's own atomic counters.
 type counters struct {
-	handshakes        atomic.Uint64
-	handshakesFailed  atomic.Uint64
-	handshakeTimeouts atomic.Uint64
-	helloTimeouts     atomic.Uint64
-	plainHTTP         atomic.Uint64
-	sessionsClosed    atomic.Uint64
-	messagesIn        atomic.Uint64
-	protocolErrors    atomic.Uint64
-	slowConsumers     atomic.Uint64
-	idleClosed        atomic.Uint64
-	pingsSent         atomic.Uint64
+	handshakes           atomic.Uint64
+	handshakesFailed     atomic.Uint64
+	handshakeTimeouts    atomic.Uint64
+	helloTimeouts        atomic.Uint64
+	authenticateTimeouts atomic.Uint64
+	plainHTTP            atomic.Uint64
+	sessionsClosed       atomic.Uint64
+	messagesIn           atomic.Uint64
+	protocolErrors       atomic.Uint64
+	slowConsumers        atomic.Uint64
+	idleClosed           atomic.Uint64
+	pingsSent            atomic.Uint64
 }
 
 // Stats is a node's counters in one struct, served at GET /healthz.
 type Stats struct {
-	Status            string        `json:"status"`
-	Version           string        `json:"version"`
-	UptimeSeconds     float64       `json:"uptime_seconds"`
-	Handshakes        uint64        `json:"handshakes"`
-	HandshakesFailed  uint64        `json:"handshakes_failed"`
-	HandshakeTimeouts uint64        `json:"handshake_timeouts"`
-	HelloTimeouts     uint64        `json:"hello_timeouts"`
-	PlainHTTP         uint64        `json:"plain_http_requests"`
-	SessionsClosed    uint64        `json:"sessions_closed"`
-	MessagesIn        uint64        `json:"messages_in"`
-	ProtocolErrors    uint64        `json:"protocol_errors"`
-	SlowConsumers     uint64        `json:"slow_consumers_closed"`
-	IdleClosed        uint64        `json:"idle_closed"`
-	PingsSent         uint64        `json:"pings_sent"`
-	Net               netpoll.Stats `json:"net"`
-	WAMP              wampStats     `json:"wamp"`
+	Status            string  `json:"status"`
+	Version           string  `json:"version"`
+	UptimeSeconds     float64 `json:"uptime_seconds"`
+	Handshakes        uint64  `json:"handshakes"`
+	HandshakesFailed  uint64  `json:"handshakes_failed"`
+	HandshakeTimeouts uint64  `json:"handshake_timeouts"`
+	HelloTimeouts     uint64  `json:"hello_timeouts"`
+	// AuthenticateTimeouts counts v2 connections closed because no
+	// AUTHENTICATE answered a CHALLENGE within the handshake timeout;
+	// AuthRefused the handshakes (401) and sessions (ABORT)
+	// authentication refused.
+	AuthenticateTimeouts uint64        `json:"authenticate_timeouts"`
+	AuthRefused          uint64        `json:"auth_refused"`
+	PlainHTTP            uint64        `json:"plain_http_requests"`
+	SessionsClosed       uint64        `json:"sessions_closed"`
+	MessagesIn           uint64        `json:"messages_in"`
+	ProtocolErrors       uint64        `json:"protocol_errors"`
+	SlowConsumers        uint64        `json:"slow_consumers_closed"`
+	IdleClosed           uint64        `json:"idle_closed"`
+	PingsSent            uint64        `json:"pings_sent"`
+	Net                  netpoll.Stats `json:"net"`
+	WAMP                 wampStats     `json:"wamp"`
 	// Cluster is the peer links' state; absent on a single node.
 	Cluster *broadcast.Status `json:"cluster,omitempty"`
 }
@@ -126,21 +133,23 @@ func (c *sessionCounter) snapshot(st *wampStats) {
 func (n *Node) snapshot() Stats {
 	ws := n.router.Stats()
 	s := Stats{
-		Status:            n.status(),
-		Version:           Version,
-		UptimeSeconds:     time.Since(n.started).Seconds(),
-		Handshakes:        n.stats.handshakes.Load(),
-		HandshakesFailed:  n.stats.handshakesFailed.Load(),
-		HandshakeTimeouts: n.stats.handshakeTimeouts.Load(),
-		HelloTimeouts:     n.stats.helloTimeouts.Load(),
-		PlainHTTP:         n.stats.plainHTTP.Load(),
-		SessionsClosed:    n.stats.sessionsClosed.Load(),
-		MessagesIn:        n.stats.messagesIn.Load(),
-		ProtocolErrors:    n.stats.protocolErrors.Load(),
-		SlowConsumers:     n.stats.slowConsumers.Load(),
-		IdleClosed:        n.stats.idleClosed.Load(),
-		PingsSent:         n.stats.pingsSent.Load(),
-		Net:               n.srv.Stats(),
+		Status:               n.status(),
+		Version:              Version,
+		UptimeSeconds:        time.Since(n.started).Seconds(),
+		Handshakes:           n.stats.handshakes.Load(),
+		HandshakesFailed:     n.stats.handshakesFailed.Load(),
+		HandshakeTimeouts:    n.stats.handshakeTimeouts.Load(),
+		HelloTimeouts:        n.stats.helloTimeouts.Load(),
+		AuthenticateTimeouts: n.stats.authenticateTimeouts.Load(),
+		AuthRefused:          n.gate.Refused(),
+		PlainHTTP:            n.stats.plainHTTP.Load(),
+		SessionsClosed:       n.stats.sessionsClosed.Load(),
+		MessagesIn:           n.stats.messagesIn.Load(),
+		ProtocolErrors:       n.stats.protocolErrors.Load(),
+		SlowConsumers:        n.stats.slowConsumers.Load(),
+		IdleClosed:           n.stats.idleClosed.Load(),
+		PingsSent:            n.stats.pingsSent.Load(),
+		Net:                  n.srv.Stats(),
 		WAMP: wampStats{
 			Sessions:      ws.Sessions,
 			Topics:        ws.Topics,

@@ -196,7 +196,7 @@ func (c *v2Client) hello(realm string) {
 func welcomeV2(id uint64) dict {
 	return dict{
 		"agent": "wampgate/" + Version, "authid": strconv.FormatUint(id, 10),
-		"authmethod": "anonymous", "authrole": "anonymous",
+		"authmethod": "anonymous", "authprovider": "static", "authrole": "anonymous",
 		"roles": dict{"broker": dict{"features": dict{
 			"event_retention": true, "pattern_based_subscription": true, "publisher_exclusion": true,
 			"publisher_identification": true, "subscriber_blackwhite_listing": true,

@@ -25,7 +25,7 @@ func (c *v2Client) hello2Exact() {
 	m := c.recv()
 	id := uint64(m[1].(int64))
 	want := `[2,` + itoa(id) + `,{"agent":"wampgate/` + Version + `","authid":"` + itoa(id) +
-		`","authmethod":"anonymous","authrole":"anonymous","roles":{"broker":{"features":{` +
+		`","authmethod":"anonymous","authprovider":"static","authrole":"anonymous","roles":{"broker":{"features":{` +
 		`"event_retention":true,"pattern_based_subscription":true,"publisher_exclusion":true,` +
 		`"publisher_identification":true,"session_meta_api":true,"subscriber_blackwhite_listing":true,` +
 		`"subscription_meta_api":true}},` +

@@ -23,8 +23,9 @@ type Peer interface {
 	Close(code uint16, reason string)
 }
 
-// Auth is who a session authenticated as. Issue 11 (authentication) fills
-// it in; until then every session is anonymous.
+// Auth is who a session authenticated as; package auth makes it (a
+// token's subject and role, a user of the users table), nil is
+// anonymous.
 type Auth struct {
 	ID       string // authid
 	Role     string // authrole

@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
-	"github.com/wampgate/wampgate/authz"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/wampgate/wampgate/auth"
+	"github.com/wampgate/wampgate/authz"
 )
 
 // configKeys are the keys a --config file may hold.
-var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm", "roles"}
+var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm",
+	"jwt_secret_file", "jwt_public_key_file", "jwt_cookie", "allow_anonymous", "users", "roles"}
 
 // fileConfig is the content of a --config file, for example
 //
@@ -27,19 +31,30 @@ var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_
 //	  - realm1
 //	  - com.example.admin
 //	v1_realm: realm1
+//	jwt_secret_file: /etc/wampgate/jwt.secret
+//	jwt_cookie: jwt
+//	allow_anonymous: false
+//	users:
+//	  - {authid: alice, role: admin, realm: realm1, secret: s3cr3t}
+//	  - {authid: sensor-7, role: device, pubkey: 4f2a…(64 hex digits)}
 //	roles:
 //	  anonymous:
 //	    - {uri: "public.", match: prefix, allow: [subscribe]}
 //
 // (roles: see parseRoles).
 type fileConfig struct {
-	Pool           []string
-	Node           string
-	ClusterSecret  string
-	PeerQueue      int
-	PeerQueueBytes int
-	Realms         []string
-	V1Realm        string
+	Pool             []string
+	Node             string
+	ClusterSecret    string
+	PeerQueue        int
+	PeerQueueBytes   int
+	Realms           []string
+	V1Realm          string
+	JWTSecretFile    string
+	JWTPublicKeyFile string
+	JWTCookie        string
+	AllowAnonymous   *bool // nil: not given
+	Users            userEntries
 	// Roles are the compiled roles; nil when the file has no roles key
 	// (everything is allowed).
 	Roles *authz.Roles
@@ -74,14 +89,19 @@ func parseConfig(path string, b []byte, log *slog.Logger) (fileConfig, error) {
 		return fc, fmt.Errorf("--config %s: want a mapping with the keys %s", path, strings.Join(configKeys, ", "))
 	}
 	fields := map[string]any{
-		"pool":             &fc.Pool,
-		"node":             &fc.Node,
-		"cluster_secret":   &fc.ClusterSecret,
-		"peer_queue":       &fc.PeerQueue,
-		"peer_queue_bytes": &fc.PeerQueueBytes,
-		"realms":           &fc.Realms,
-		"v1_realm":         &fc.V1Realm,
-		"roles":            &fc.Roles, // parsed by parseRoles
+		"pool":                &fc.Pool,
+		"node":                &fc.Node,
+		"cluster_secret":      &fc.ClusterSecret,
+		"peer_queue":          &fc.PeerQueue,
+		"peer_queue_bytes":    &fc.PeerQueueBytes,
+		"realms":              &fc.Realms,
+		"v1_realm":            &fc.V1Realm,
+		"jwt_secret_file":     &fc.JWTSecretFile,
+		"jwt_public_key_file": &fc.JWTPublicKeyFile,
+		"jwt_cookie":          &fc.JWTCookie,
+		"allow_anonymous":     &fc.AllowAnonymous,
+		"users":               &fc.Users,
+		"roles":               &fc.Roles, // parsed by parseRoles
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -111,6 +131,9 @@ func parseConfig(path string, b []byte, log *slog.Logger) (fileConfig, error) {
 	}
 	if fc.ClusterSecret != "" {
 		warnIfShared(path, "the --config file holds the cluster secret and", log)
+	}
+	if slices.ContainsFunc(fc.Users, func(u auth.User) bool { return u.Secret != "" }) {
+		warnIfShared(path, "the --config file holds WAMP-CRA secrets and", log)
 	}
 	return fc, nil
 }

@@ -54,7 +54,7 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "v1-realm", EnvVars: env("V1_REALM"),
 			Usage: "the realm WAMP v1 sessions join (default: v1_realm in --config, else the first realm)"},
 		&cli.BoolFlag{Name: "meta-kill", EnvVars: env("META_KILL"),
-			Usage: "serve the WAMP meta procedures wamp.session.kill, kill_by_authid and kill_by_authrole (every session is anonymous: any client could end any other's session)"},
+			Usage: "serve the WAMP meta procedures wamp.session.kill, kill_by_authid and kill_by_authrole (any client could end any other's session)"},
 		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
 			Usage: "server name sent in the WAMP v1 WELCOME (a ']' is sent as ')')"},
 		&cli.IntFlag{Name: "gc-percent", Value: 50, EnvVars: env("GC_PERCENT"),
@@ -68,7 +68,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "run",
 		Usage:  "run a node (default: a single node on 127.0.0.1:8095)",
-		Flags:  append(runFlags(), clusterFlags()...),
+		Flags:  append(append(runFlags(), clusterFlags()...), authFlags()...),
 		Action: runNode,
 	}
 }
@@ -124,6 +124,9 @@ func runNode(c *cli.Context) error {
 	cfg.Realms, cfg.V1Realm = realmsFrom(c, file)
 	cfg.Roles = file.Roles
 	if cfg.Cluster, err = clusterConfig(c, file, cfg.Addr, log); err != nil {
+		return err
+	}
+	if cfg.Auth, err = authenticatorFrom(c, file, cfg.Realms, log); err != nil {
 		return err
 	}
 	node, err := gateway.New(cfg)

@@ -59,15 +59,15 @@ var python = &library{
 	name:        "python",
 	title:       "Autobahn|Python",
 	serializers: allSerializers,
-	install:     "apt-get install -y python3-autobahn python3-msgpack python3-cbor2",
+	install:     "apt-get install -y python3-autobahn python3-msgpack python3-cbor2 python3-nacl",
 	exe:         "/usr/bin/python3",
 	script:      "python/wampclient.py",
 	probe: func(l *library) error {
 		// Debian's interpreter, not one earlier on PATH (a pyenv build
 		// here has none of these modules).
-		out, err := exec.Command(l.exe, "-c", "import autobahn, msgpack, cbor2; print(autobahn.__version__)").CombinedOutput()
+		out, err := exec.Command(l.exe, "-c", "import autobahn, msgpack, cbor2, nacl; print(autobahn.__version__)").CombinedOutput()
 		if err != nil {
-			return fmt.Errorf("%s cannot import autobahn, msgpack and cbor2: %v: %s", l.exe, err, bytes.TrimSpace(out))
+			return fmt.Errorf("%s cannot import autobahn, msgpack, cbor2 and nacl: %v: %s", l.exe, err, bytes.TrimSpace(out))
 		}
 		return nil
 	},

@@ -39,11 +39,18 @@ func testLogger() *slog.Logger {
 
 // startNode starts a single node on a free loopback port; it is shut down
 // when the test ends unless the test did it.
-func startNode(t testing.TB) *gateway.Node {
+func startNode(t testing.TB) *gateway.Node { t.Helper(); return startNodeWith(t, nil) }
+
+// startNodeWith is startNode with the configuration edited by edit (nil:
+// none).
+func startNodeWith(t testing.TB, edit func(*gateway.Config)) *gateway.Node {
 	t.Helper()
 	cfg := gateway.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.Logger = testLogger()
+	if edit != nil {
+		edit(&cfg)
+	}
 	n, err := gateway.New(cfg)
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)

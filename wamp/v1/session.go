@@ -22,10 +22,15 @@ type Session struct {
 
 var _ wamp.ProtocolSession = (*Session)(nil)
 
-// NewSession makes a v1 session on connection c in the router's v1
-// realm. It joins the realm, and gets its session id, in Open.
-func NewSession(r *wamp.Router, c wamp.Conn) *Session {
-	return &Session{core: r.V1Realm().NewSession(c, Protocol, nil)}
+// NewSession makes an anonymous v1 session on connection c in the
+// router's v1 realm. It joins the realm, and gets its session id, in
+// Open.
+func NewSession(r *wamp.Router, c wamp.Conn) *Session { return NewAuthSession(r, c, nil) }
+
+// NewAuthSession is NewSession for a client the handshake authenticated
+// as id (nil: anonymous).
+func NewAuthSession(r *wamp.Router, c wamp.Conn, id *wamp.Auth) *Session {
+	return &Session{core: r.V1Realm().NewSession(c, Protocol, id)}
 }
 
 // ID is the session id sent in WELCOME (0 before Open).

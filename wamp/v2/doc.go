@@ -9,7 +9,9 @@
 // verbatim, never decoded on the routing path.
 //
 // The session: Session is the wamp.ProtocolSession of one v2 connection.
-// It waits for HELLO, joins a core wamp.Session to the realm HELLO names
+// It waits for HELLO, authenticates it (session_auth.go: its auth.Conn
+// decides, and a CHALLENGE awaits AUTHENTICATE), joins a core
+// wamp.Session to the realm HELLO names
 // (WELCOME announces the broker and dealer features it implements, the
 // core's meta API included), serves the
 // broker messages (session_broker.go) and the dealer messages

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/wamp"
 	"github.com/wampgate/wampgate/wamp/value"
 )
@@ -31,35 +32,50 @@ type Session struct {
 	core   *wamp.Session
 	client atomic.Uint32 // ClientFeatures of the established session
 	state  atomic.Uint32
+	// authc decides who HELLO makes the session (nil: anonymous);
+	// pending is the HELLO awaiting AUTHENTICATE, nil when none (read by
+	// the gateway's sweeper: see ChallengedAt). See session_auth.go.
+	authc   *auth.Conn
+	pending atomic.Pointer[pendingAuth]
 }
 
 // Session states. stateNew → (HELLO) stateEstablished → (GOODBYE from the
-// client) stateIdle → (HELLO) stateEstablished …; any state → stateClosed
-// after an ABORT or when the connection is gone; stateEstablished →
-// stateShuttingDown when the node shuts down (GOODBYE from the router).
+// client) stateIdle → (HELLO) stateEstablished …; a HELLO that is
+// challenged goes through stateChallenging until AUTHENTICATE; any state
+// → stateClosed after an ABORT or when the connection is gone;
+// stateEstablished → stateShuttingDown when the node shuts down (GOODBYE
+// from the router).
 const (
 	stateNew uint32 = iota
 	stateEstablished
 	stateIdle
 	stateShuttingDown
 	stateClosed
+	stateChallenging
 )
 
 var _ wamp.ProtocolSession = (*Session)(nil)
 
 // NewSession makes a v2 session on connection c served by router r, for
-// the serializer of p. It sends nothing until the client's HELLO.
+// the serializer of p, whose sessions are all anonymous. It sends
+// nothing until the client's HELLO.
 func NewSession(r *wamp.Router, c wamp.Conn, p *Protocol) *Session {
 	return &Session{router: r, conn: c, proto: p}
+}
+
+// NewAuthSession is NewSession with authentication: a decides each
+// HELLO (WELCOME, CHALLENGE or ABORT; see session_auth.go).
+func NewAuthSession(r *wamp.Router, c wamp.Conn, p *Protocol, a *auth.Conn) *Session {
+	return &Session{router: r, conn: c, proto: p, authc: a}
 }
 
 // Open implements wamp.ProtocolSession: a v2 client speaks first (HELLO),
 // so there is nothing to send with the 101 response.
 func (s *Session) Open() []byte { return nil }
 
-// Greeted reports whether the client has sent a HELLO the router accepted
-// on this connection (the gateway closes connections that do not within
-// the handshake timeout). Safe from any goroutine.
+// Greeted reports whether the client has sent a HELLO the router welcomed
+// or challenged on this connection (the gateway closes connections that
+// do not within the handshake timeout). Safe from any goroutine.
 func (s *Session) Greeted() bool { return s.state.Load() != stateNew }
 
 // Core is the established core session, nil while none is (before HELLO,
@@ -112,6 +128,7 @@ func (s *Session) HandleMessage(msg []byte, _ bool) (err error) {
 // leaves its realm.
 func (s *Session) Closed() {
 	s.leave()
+	s.endChallenge()
 	s.state.Store(stateClosed)
 }
 
@@ -136,8 +153,12 @@ func (s *Session) Shutdown() {
 }
 
 // handleOpening handles a message while no session is established:
-// HELLO, or the client's ABORT; anything else violates the protocol.
+// HELLO, or the client's ABORT (after a CHALLENGE: AUTHENTICATE or
+// ABORT); anything else violates the protocol.
 func (s *Session) handleOpening(m *Message) error {
+	if s.state.Load() == stateChallenging {
+		return s.handleChallenged(m)
+	}
 	switch m.Type {
 	case Hello:
 		return s.handleHello(m)
@@ -178,9 +199,10 @@ func (s *Session) dispatch(m *Message) error {
 	return s.violation(fmt.Sprintf("%s is a router-to-client message", m.Type))
 }
 
-// handleHello establishes a session in the realm HELLO names: ABORT
-// wamp.error.no_such_realm (and close) when the node has no such realm,
-// a protocol violation when the roles are malformed, else WELCOME.
+// handleHello answers a HELLO: ABORT wamp.error.no_such_realm (and
+// close) when the node has no such realm, a protocol violation when the
+// roles are malformed, else what authentication decides (WELCOME,
+// CHALLENGE or ABORT).
 func (s *Session) handleHello(m *Message) error {
 	realm := s.router.Realm(m.URI)
 	if realm == nil {
@@ -192,19 +214,25 @@ func (s *Session) handleHello(m *Message) error {
 	if err != nil {
 		return s.violation(err.Error())
 	}
-	core := realm.NewSession(s.conn, &s.proto.Protocol, nil)
+	return s.authenticate(realm, client, m.Dict)
+}
+
+// establish joins a core session to realm as id (nil: anonymous) and
+// sends WELCOME.
+func (s *Session) establish(realm *wamp.Realm, client ClientFeatures, id *wamp.Auth) {
+	core := realm.NewSession(s.conn, &s.proto.Protocol, id)
 	core.Join()
 	s.core = core
 	s.client.Store(uint32(client))
 	s.send(&Message{Type: Welcome, Request: uint64(core.ID()), Dict: map[string]any{
-		"roles":      routerRoles(),
-		"agent":      s.router.Agent(),
-		"authid":     core.AuthID(),
-		"authrole":   core.AuthRole(),
-		"authmethod": core.AuthMethod(),
+		"roles":        routerRoles(),
+		"agent":        s.router.Agent(),
+		"authid":       core.AuthID(),
+		"authrole":     core.AuthRole(),
+		"authmethod":   core.AuthMethod(),
+		"authprovider": core.AuthProvider(),
 	}})
 	s.state.Store(stateEstablished)
-	return nil
 }
 
 // handleGoodbye ends the established session at the client's request:
@@ -228,6 +256,7 @@ func (s *Session) handleGoodbye() error {
 // connection is closed normally.
 func (s *Session) clientAbort() error {
 	s.leave()
+	s.endChallenge()
 	s.state.Store(stateClosed)
 	s.conn.Close(uint16(ws.StatusNormalClosure), "session aborted by the client")
 	return nil
@@ -248,6 +277,7 @@ func (s *Session) violation(why string) error {
 // the session; the caller closes the connection.
 func (s *Session) abort(uri, why string) {
 	s.leave()
+	s.endChallenge()
 	s.state.Store(stateClosed)
 	s.send(&Message{Type: Abort, URI: uri, Dict: map[string]any{"message": why}})
 }

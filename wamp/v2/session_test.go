@@ -106,7 +106,7 @@ func (pe *peer) hello() uint64 {
 // welcomeDetails is WELCOME.Details for anonymous session id.
 func welcomeDetails(id uint64) map[string]any {
 	return map[string]any{
-		"agent": wamp.DefaultAgent, "authid": fmt.Sprint(id), "authmethod": "anonymous", "authrole": "anonymous",
+		"agent": wamp.DefaultAgent, "authid": fmt.Sprint(id), "authmethod": "anonymous", "authprovider": "static", "authrole": "anonymous",
 		"roles": map[string]any{"broker": map[string]any{"features": map[string]any{
 			"event_retention": true, "pattern_based_subscription": true, "publisher_exclusion": true,
 			"publisher_identification": true, "subscriber_blackwhite_listing": true,

@@ -65,18 +65,21 @@ export function deferred() {
 
 /** One autobahn.Connection and the session it opened. */
 export class Client {
-  constructor(ctx, serializer, realm) {
+  // auth: Connection options authmethods, authid, authextra, onchallenge
+  // (none: HELLO offers no authmethods); url: default the scenario's.
+  constructor(ctx, serializer, realm, { url = ctx.url, auth = {} } = {}) {
     this.joined = deferred();
     this.closed = deferred();
     this.session = null;
     this.details = null;
     this.isClosed = false;
     this.connection = new autobahn.Connection({
-      url: ctx.url,
+      url,
       realm,
       serializers: [SERIALIZERS[serializer]()],
       max_retries: 0,
       retry_if_unreachable: false,
+      ...auth,
     });
     this.connection.onopen = (session, details) => {
       this.session = session;
@@ -116,9 +119,11 @@ export class Context {
 
   wait(p, what) { return bounded(p, this.timeout * 1000, what); }
 
-  /** Opens a connection and waits for WELCOME (or throws Aborted / ScenarioError). */
-  async connect({ serializer = this.serializer, realm = this.realm } = {}) {
-    const c = new Client(this, serializer, realm);
+  /** Opens a connection (to url, default the scenario's; with the
+   * Connection options auth) and waits for WELCOME (or throws Aborted /
+   * ScenarioError). */
+  async connect({ serializer = this.serializer, realm = this.realm, url, auth } = {}) {
+    const c = new Client(this, serializer, realm, { url, auth });
     this.clients.push(c);
     c.connection.open();
     await this.wait(c.joined.promise, 'WELCOME');

@@ -10,10 +10,11 @@
 
 import { parseArgs } from 'node:util';
 import { Context, SERIALIZERS, ScenarioError } from './harness.mjs';
+import { AUTHN } from './authn.mjs';
 import { ROLES } from './roles.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 
-const ALL = { ...SCENARIOS, ...ROLES };
+const ALL = { ...SCENARIOS, ...ROLES, ...AUTHN };
 const USAGE = 'usage: wampclient.mjs URL REALM SERIALIZER SCENARIO [--params JSON] [--timeout SECONDS]\n'
   + `  SERIALIZER: ${Object.keys(SERIALIZERS).join(', ')}\n  SCENARIO: ${Object.keys(ALL).sort().join(', ')}\n`;
 

@@ -59,6 +59,23 @@ class Client(ApplicationSession):
         self.disconnected = loop.create_future()
         self.stay_connected = False
         self.details = None
+        # An autobahn.wamp.auth authenticator (ticket, wampcra,
+        # cryptosign), set by Context.connect before the HELLO; None:
+        # HELLO offers no authmethods.
+        self.authenticator = None
+
+    def onConnect(self):
+        a = self.authenticator
+        if a is None:
+            return super().onConnect()
+        self.join(self.config.realm, authmethods=[a.name], authid=a._args.get("authid"),
+                  authextra=a.authextra or None)
+        return None
+
+    def onChallenge(self, challenge):
+        if self.authenticator is None:
+            raise ScenarioError("CHALLENGE {} without an authenticator".format(challenge.method))
+        return self.authenticator.on_challenge(self, challenge)
 
     async def onJoin(self, details):
         self.details = details
@@ -116,17 +133,19 @@ class Context:
     async def wait(self, awaitable, what):
         return await bounded(awaitable, self.timeout, what)
 
-    async def connect(self, serializer=None, realm=None, cls=Client):
-        """Opens a WebSocket connection through ApplicationRunner and waits
-        for WELCOME (or raises Aborted / ScenarioError)."""
+    async def connect(self, serializer=None, realm=None, cls=Client, url=None, authenticator=None):
+        """Opens a WebSocket connection through ApplicationRunner (to url,
+        default the scenario's; authenticating with authenticator, if
+        any) and waits for WELCOME (or raises Aborted / ScenarioError)."""
         ser = SERIALIZERS[serializer or self.serializer]()
-        runner = ApplicationRunner(self.url, realm or self.realm, serializers=[ser])
+        runner = ApplicationRunner(url or self.url, realm or self.realm, serializers=[ser])
         # The session object is made only once the WebSocket opening
         # handshake succeeded; until then, watch the protocol for a close.
         opened = asyncio.get_running_loop().create_future()
 
         def make(cfg):
             client = cls(cfg)
+            client.authenticator = authenticator
             self._clients.append(client)
             if not opened.done():
                 opened.set_result(client)

@@ -16,11 +16,12 @@ import json
 import sys
 import traceback
 
+import authn
 import harness
 import roles
 import scenarios
 
-SCENARIOS = {**scenarios.SCENARIOS, **roles.ROLES}
+SCENARIOS = {**scenarios.SCENARIOS, **roles.ROLES, **authn.AUTHN}
 
 
 def emit(obj):
