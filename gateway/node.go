@@ -11,12 +11,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/broadcast"
+	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
@@ -37,6 +40,11 @@ type Node struct {
 	sessions  *sessionCounter // the Handler the router calls
 	started   time.Time
 	stopping  atomic.Bool
+
+	api     *httpapi.API // nil without API keys
+	apiLn   net.Listener // the API's own listener (Config.APIListen)
+	apiSrv  *http.Server
+	apiDone chan struct{} // closed when apiSrv has stopped serving
 
 	stopSweep chan struct{}
 	swept     sync.WaitGroup
@@ -81,16 +89,24 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	n.upgrader = newUpgrader(cfg, n.protocols)
+	if err := n.newAPI(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	return n, nil
 }
 
 // Router is the node's WAMP router, for publishing from Go code.
 func (n *Node) Router() *wamp.Router { return n.router }
 
-// Start listens on Config.Addr and serves until Shutdown.
+// Start listens on Config.Addr (and Config.APIListen) and serves until
+// Shutdown.
 func (n *Node) Start() error {
+	if err := n.listenAPI(); err != nil {
+		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
+	}
 	if n.bus != nil {
 		if err := n.bus.Start(n.router.Publish); err != nil {
+			n.closeAPIListener()
 			return fmt.Errorf("node %s: cluster: %w", n.cfg.Addr, err)
 		}
 	}
@@ -105,11 +121,13 @@ func (n *Node) Start() error {
 		if n.bus != nil {
 			_ = n.bus.Close(context.Background()) // no link is up yet: nothing to wait for
 		}
+		n.closeAPIListener()
 		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
 	}
 	n.srv = srv
 	n.started = time.Now()
 	srv.Serve()
+	n.serveAPI()
 	n.swept.Add(1)
 	go n.sweeper()
 	n.log.Info("wampgate node listening", "addr", srv.Addr().String(), "poller", n.cfg.Poller,
@@ -186,6 +204,11 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 	defer cancel()
 	n.srv.StopAccepting()
+	apiStopped := make(chan struct{})
+	go func() { // its calls in flight end as the sessions below close
+		defer close(apiStopped)
+		n.stopAPI(ctx)
+	}()
 	if n.bus != nil {
 		if err := n.bus.Close(ctx); err != nil {
 			n.log.Warn("cluster links did not close in time", "err", err)
@@ -217,6 +240,7 @@ wait:
 		case <-tick.C:
 		}
 	}
+	<-apiStopped
 	n.srv.Close()
 	n.log.Info("wampgate node stopped", "addr", n.Addr())
 	return err

@@ -240,7 +240,7 @@ func argsField(raw json.RawMessage) (wamp.Payload, *BodyError) {
 	case raw[0] != '[':
 		return wamp.Payload{}, invalidArgument(`"args" must be a list`)
 	}
-	return wamp.Payload{Raw: raw, Format: value.JSON}, nil
+	return compactPayload(raw), nil
 }
 
 // kwargsField reads "kwargs": an object, or an empty list (PHP's
@@ -254,7 +254,19 @@ func kwargsField(raw json.RawMessage) (wamp.Payload, *BodyError) {
 	case raw[0] != '{':
 		return wamp.Payload{}, invalidArgument(`"kwargs" must be an object`)
 	}
-	return wamp.Payload{Raw: raw, Format: value.JSON}, nil
+	return compactPayload(raw), nil
+}
+
+// compactPayload is a JSON payload part without whitespace outside
+// strings (subscribers get it as it is), escapes kept as sent.
+func compactPayload(raw json.RawMessage) wamp.Payload {
+	if bytes.ContainsAny(raw, " \t\r\n") {
+		var b bytes.Buffer
+		if json.Compact(&b, raw) == nil { // valid: decodeObject checked it
+			raw = b.Bytes()
+		}
+	}
+	return wamp.Payload{Raw: raw, Format: value.JSON}
 }
 
 // idsField reads a list of session ids: integers in [0, 2^53], or

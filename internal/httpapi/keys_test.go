@@ -52,18 +52,18 @@ func TestKeysCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	for header, want := range map[string]bool{
-		"Bearer key-one-0123456789":    true,
-		"Bearer key-two-0123456789":    true,
-		"bearer key-two-0123456789":    true,
+		"Bearer key-one-0123456789":      true,
+		"Bearer key-two-0123456789":      true,
+		"bearer key-two-0123456789":      true,
 		"  BEARER   key-one-0123456789 ": true,
-		"":                             false,
-		"Bearer":                       false,
-		"Bearer ":                      false,
-		"key-one-0123456789":           false,
-		"Basic key-one-0123456789":     false,
-		"Bearer key-one-012345678":     false, // a prefix
-		"Bearer key-one-01234567890":   false, // longer
-		"Bearer key-three-0123456789":  false,
+		"":                               false,
+		"Bearer":                         false,
+		"Bearer ":                        false,
+		"key-one-0123456789":             false,
+		"Basic key-one-0123456789":       false,
+		"Bearer key-one-012345678":       false, // a prefix
+		"Bearer key-one-01234567890":     false, // longer
+		"Bearer key-three-0123456789":    false,
 	} {
 		if got := k.Check(header); got != want {
 			t.Errorf("Check(%q) = %v, want %v", header, got, want)
