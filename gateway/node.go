@@ -127,11 +127,11 @@ func (n *Node) Start() error {
 	n.srv = srv
 	n.started = time.Now()
 	srv.Serve()
-	n.serveAPI()
 	n.swept.Add(1)
 	go n.sweeper()
 	n.log.Info("wampgate node listening", "addr", srv.Addr().String(), "poller", n.cfg.Poller,
 		"workers", srv.Stats().Workers)
+	n.serveAPI()
 	return nil
 }
 
