@@ -104,7 +104,11 @@ func (n *Node) serveAPI() {
 		}
 		return
 	}
-	n.apiSrv = n.api.NewServer(n.cfg.MaxHeaderSize, n.cfg.HandshakeTimeout, n.cfg.IdleTimeout)
+	idle := n.cfg.IdleTimeout
+	if idle <= 0 { // "never" is for WebSocket sessions, not for idle HTTP connections
+		idle = DefaultConfig().IdleTimeout
+	}
+	n.apiSrv = n.api.NewServer(n.cfg.MaxHeaderSize, n.cfg.HandshakeTimeout, idle)
 	n.apiDone = make(chan struct{})
 	go func() {
 		defer close(n.apiDone)

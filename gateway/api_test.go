@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -393,4 +394,113 @@ func TestAPIConfigErrors(t *testing.T) {
 	if err := n.Start(); err == nil || !strings.Contains(err.Error(), "API listener") {
 		t.Fatalf("Start: %v", err)
 	}
+}
+
+// On the node's port a connection the API kept alive still answers the
+// node's own paths, refuses malformed or oversized later heads, closes
+// after an HTTP/1.0 request, and after an answer when too much was
+// pipelined while a call was in flight.
+func TestAPIOnTheNodesPortConnectionEdges(t *testing.T) {
+	cfg := apiConfig("epoll", "node-port")
+	cfg.MaxHeaderSize = 1024
+	n := startNode(t, cfg)
+	publish := apiRequest("POST", "/api/publish", "", `{"topic":"com.example.t"}`)
+	for _, tc := range []struct {
+		name, next, status, body string
+	}{
+		{"healthz", "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n", "HTTP/1.1 200 OK", ""},
+		{"malformed", "BLAH\r\n\r\n", "HTTP/1.1 400 Bad Request",
+			errorBody("wampgate.error.bad_request", `malformed HTTP request: malformed HTTP request "BLAH"`)},
+		{"head too large", "POST /api/publish HTTP/1.1\r\nX-Pad: " + strings.Repeat("x", 1024) + "\r\n\r\n",
+			"HTTP/1.1 413 Request Entity Too Large", errorBody("wampgate.error.bad_request", "the request head is too large")},
+		{"HTTP/1.0", strings.Replace(publish, "HTTP/1.1", "HTTP/1.0", 1), "HTTP/1.1 200 OK", ""},
+	} {
+		raw := rawAPI(t, n.Addr())
+		if err := raw.WriteRaw([]byte(publish)); err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := readAPIResponse(t, raw); resp.StatusCode != http.StatusOK || resp.HasToken("Connection", "close") {
+			t.Fatalf("%s: the first request: %q", tc.name, resp.StatusLine)
+		}
+		if err := raw.WriteRaw([]byte(tc.next)); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := readAPIResponse(t, raw)
+		if resp.StatusLine != tc.status || tc.body != "" && body != tc.body || !resp.HasToken("Connection", "close") {
+			t.Fatalf("%s: got %q %q", tc.name, resp.StatusLine, body)
+		}
+		if tc.name == "healthz" && !strings.Contains(body, `"api":{"requests":`) {
+			t.Fatalf("healthz: %q", body)
+		}
+		expectClosed(t, raw)
+	}
+
+	callee := joinRPC(t, n.Addr(), value.JSON)
+	reg := callee.register(1, dict{}, "com.example.slow")
+	raw := rawAPI(t, n.Addr())
+	if err := raw.WriteRaw([]byte(apiRequest("POST", "/api/call", "", `{"procedure":"com.example.slow"}`))); err != nil {
+		t.Fatal(err)
+	}
+	callee.expect(68, 1, reg, dict{})
+	pipelined := strings.Repeat(publish, 1024/len(publish)+1)
+	before := n.Stats().Net.BytesIn
+	if err := raw.WriteRaw([]byte(pipelined)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(waitLong); n.Stats().Net.BytesIn < before+uint64(len(pipelined)); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the node did not read the pipelined requests")
+		}
+	}
+	callee.send(70, 1, dict{}, list{"slow"})
+	resp, body := readAPIResponse(t, raw)
+	if resp.StatusCode != http.StatusOK || body != "{\"args\":[\"slow\"],\"kwargs\":{}}\n" || !resp.HasToken("Connection", "close") {
+		t.Fatalf("got %q %q", resp.StatusLine, body)
+	}
+	expectClosed(t, raw)
+	waitAPIInFlight(t, n, 0)
+}
+
+// A node shutting down with a call in flight answers it when its callee
+// goes (504, the callee left) on --api-listen, closes the node's port's
+// API connections, and stops within its timeout.
+func TestAPIShutdownWithACallInFlight(t *testing.T) {
+	forEachAPITarget(t, func(t *testing.T, tg apiTarget) {
+		n, err := New(apiConfig("epoll", tg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		callee := joinRPC(t, n.Addr(), value.JSON)
+		reg := callee.register(1, dict{}, "com.example.slow")
+		answer := postAsync(t, tg.addr(n), "/api/call", `{"procedure":"com.example.slow"}`)
+		callee.expect(68, 1, reg, dict{})
+		stopped := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+			defer cancel()
+			stopped <- n.Shutdown(ctx)
+		}()
+		callee.expect(6, dict{"message": "the node is shutting down"}, "wamp.close.system_shutdown")
+		callee.expectClose(1001)
+		callee.Close()
+		select {
+		case a := <-answer:
+			if tg == "node-port" {
+				if a.err == nil {
+					t.Fatalf("the node's port answered %d %q", a.r.status, a.r.body)
+				}
+			} else if a.err != nil || a.r.status != http.StatusGatewayTimeout || a.r.body !=
+				`{"error":{"uri":"wamp.error.canceled","message":"the callee left","args":["the callee left"],"kwargs":{}}}`+"\n" {
+				t.Fatalf("got %+v", a)
+			}
+		case <-time.After(waitLong):
+			t.Fatal("no answer")
+		}
+		if err := <-stopped; err != nil {
+			t.Fatal(err)
+		}
+	})
 }

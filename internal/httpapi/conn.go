@@ -215,7 +215,8 @@ func (c *Conn) admit(n int) bool {
 		c.refuse(resp)
 		return false
 	}
-	c.ticket, c.need, c.keepAlive = t, int(req.ContentLength), !req.Close
+	c.ticket, c.need = t, int(req.ContentLength)
+	c.keepAlive = !req.Close && req.ProtoAtLeast(1, 1) // HTTP/1.0: one request
 	c.state = stateBody
 	if len(c.buf) < c.need && strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
 		c.out.Send(continue100)

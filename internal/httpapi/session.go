@@ -7,9 +7,13 @@ import (
 	"github.com/wampgate/wampgate/wamp"
 )
 
-// Auth is who the API's sessions are: authid and authrole "api",
-// authmethod "apikey". Permissions name the role "api".
-var Auth = wamp.Auth{ID: "api", Role: "api", Method: "apikey", Provider: "wampgate"}
+// Who the API's sessions are: permissions name the role AuthRole.
+const (
+	AuthID       = "api"
+	AuthRole     = "api"
+	AuthMethod   = "apikey"
+	AuthProvider = "wampgate"
+)
 
 // Protocol is the subprotocol name the API's sessions show to hooks and
 // the meta API (wamp.session.get: transport.protocol).
@@ -49,9 +53,9 @@ func (r *realmSession) session() (*wamp.Session, error) {
 	if r.sess != nil {
 		r.sess.Leave() // killed: its connection's Close may not have run yet
 	}
-	auth := Auth
+	auth := &wamp.Auth{ID: AuthID, Role: AuthRole, Method: AuthMethod, Provider: AuthProvider}
 	conn := &sessionConn{r: r}
-	conn.s = r.realm.NewSession(conn, protocol, &auth)
+	conn.s = r.realm.NewSession(conn, protocol, auth)
 	r.sess = conn.s
 	r.sess.Join()
 	return r.sess, nil
