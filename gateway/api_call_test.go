@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,4 +164,45 @@ func TestAPICallCanceledWhenTheClientLeaves(t *testing.T) {
 		callee.send(70, 1, dict{}, list{"too late"})
 		callee.sync()
 	})
+}
+
+// The API's session, killed through the meta API, is replaced by a new
+// one on the next request; a call it had in flight is answered 504.
+func TestAPISessionSurvivesAKill(t *testing.T) {
+	cfg := apiConfig("epoll", "node-port")
+	cfg.MetaKill = true
+	n := startNode(t, cfg)
+	api := newAPIClient(t, n.Addr())
+	sessionID := func() string {
+		const prefix, suffix = `{"args":[[`, `]],"kwargs":{}}` + "\n"
+		r := api.post("/api/call", `{"procedure":"wamp.session.list","args":[["api"]]}`)
+		id := strings.TrimSuffix(strings.TrimPrefix(r.body, prefix), suffix)
+		if r.status != http.StatusOK || len(id) != len(r.body)-len(prefix)-len(suffix) || strings.Contains(id, ",") {
+			t.Fatalf("wamp.session.list: %d %q, want one session", r.status, r.body)
+		}
+		return id
+	}
+	first := sessionID()
+	callee := joinRPC(t, n.Addr(), value.JSON)
+	reg := callee.register(1, dict{}, "com.example.slow")
+	answer := postAsync(t, n.Addr(), "/api/call", `{"procedure":"com.example.slow","timeout":300}`)
+	callee.expect(68, 1, reg, dict{})
+
+	killer := joinRPC(t, n.Addr(), value.JSON)
+	id, err := strconv.ParseUint(first, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	killer.send(48, 1, dict{}, "wamp.session.kill", list{id})
+	killer.expect(50, 1, dict{})
+	// The call in flight is ended by the session's leaving (the callee is
+	// interrupted), and its client answered after the call's timeout.
+	callee.expect(69, 1, dict{"mode": "killnowait", "reason": v2.ErrCanceled})
+	await(t, answer).expect(t, http.StatusGatewayTimeout, errorBody("wamp.error.timeout", "the call was not answered in time"))
+
+	second := sessionID()
+	if second == first {
+		t.Fatalf("API sessions before and after the kill: %s, %s", first, second)
+	}
+	api.post("/api/publish", `{"topic":"com.example.t"}`).publication(t)
 }

@@ -82,7 +82,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a.keys.Store(cfg.Keys)
 	for _, rm := range cfg.Router.Realms() {
-		a.realms[rm.Name()] = &realmSession{api: a, realm: rm}
+		a.realms[rm.Name()] = &realmSession{realm: rm}
 	}
 	a.v1Realm = a.realms[cfg.Router.V1Realm().Name()]
 	return a, nil

@@ -32,7 +32,6 @@ var protocol = &wamp.Protocol{
 // time), so mu serializes them: the API's publications and call starts
 // in a realm run one at a time, each as short as a client's.
 type realmSession struct {
-	api   *API
 	realm *wamp.Realm
 
 	mu      sync.Mutex
