@@ -81,6 +81,18 @@ type Config struct {
 	// nil: every session is anonymous. Node.SetAuth replaces it while
 	// the node runs.
 	Auth *auth.Authenticator
+	// APIKeys enables the HTTP API (POST /api/publish and /api/call,
+	// package internal/httpapi) with these bearer keys, each at least
+	// httpapi.MinKeyLength visible ASCII characters; Node.SetAPIKeys
+	// replaces them. Empty: no API.
+	APIKeys [][]byte
+	// APIListen, when set, serves the API on a listener of its own
+	// ("127.0.0.1:8096"; port 0 picks one); else it is served on Addr,
+	// for request paths under /api/.
+	APIListen string
+	// APIConcurrency bounds the API requests in flight, from their head
+	// to their answer (0: httpapi.DefaultConcurrency); more get 503.
+	APIConcurrency int
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package
@@ -142,6 +154,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PingInterval < 0 || c.IdleTimeout < 0 || c.DeferAccept < 0 {
 		return c, errors.New("ping interval, idle timeout and defer accept must not be negative")
+	}
+	if c.APIConcurrency < 0 {
+		return c, errors.New("API concurrency must not be negative")
 	}
 	if c.ServerIdent == "" {
 		c.ServerIdent = d.ServerIdent

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/wampgate/wampgate/auth"
+	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/internal/wsframe"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
@@ -20,6 +21,7 @@ const (
 	phaseHandshake int32 = iota // collecting the HTTP request head
 	phaseOpen                   // WebSocket open, WAMP session running
 	phaseClosing                // close frame sent or answered; input ignored
+	phaseAPI                    // plain HTTP for the API (conn.api serves it)
 )
 
 // conn is one client connection: the HTTP upgrade, RFC 6455 framing and
@@ -38,6 +40,7 @@ type conn struct {
 	head       []byte // request head bytes while in phaseHandshake
 	parser     wsframe.Parser
 	session    wamp.ProtocolSession
+	api        *httpapi.Conn // in phaseAPI
 }
 
 var errHandshakeTimeout = errors.New("handshake timeout")
@@ -74,6 +77,8 @@ func (c *conn) OnData(data []byte) error {
 		if err := c.parser.Feed(data, c); err != nil {
 			c.fail(err)
 		}
+	case phaseAPI:
+		c.api.Feed(data)
 	}
 	return nil // closing: drain and ignore until the peer closes
 }
@@ -84,6 +89,9 @@ func (c *conn) OnClose(err error) {
 	if c.session != nil {
 		c.session.Closed()
 		c.node.stats.sessionsClosed.Add(1)
+	}
+	if c.api != nil {
+		c.api.Closed()
 	}
 	if err != nil && !errors.Is(err, netpoll.ErrClosed) {
 		c.node.log.Debug("connection closed", "remote", c.nc.RemoteAddr(), "err", err)
@@ -108,8 +116,13 @@ func (c *conn) handshakeData(data []byte) {
 		return
 	}
 	head, rest := c.head[:end], c.head[end:]
+	rl := parseHead(head)
+	if c.node.api != nil && !rl.upgrade && httpapi.IsAPIPath(rl.target) {
+		c.startAPI()
+		return
+	}
 	c.head = nil
-	c.answerHead(head)
+	c.answerHead(head, rl)
 	if c.phase.Load() == phaseOpen && len(rest) > 0 {
 		if err := c.parser.Feed(rest, c); err != nil {
 			c.fail(err)
@@ -119,16 +132,10 @@ func (c *conn) handshakeData(data []byte) {
 
 // answerHead serves plain HTTP (health check, refusal) or upgrades the
 // connection and sends the 101 response and the WELCOME in one write.
-func (c *conn) answerHead(head []byte) {
+func (c *conn) answerHead(head []byte, rl requestLine) {
 	n := c.node
-	rl := parseHead(head)
 	if !rl.upgrade {
-		n.stats.plainHTTP.Add(1)
-		if rl.method == "GET" && (rl.target == "/healthz" || rl.target == "/healthz/") {
-			c.refuse(httpResponse(200, "OK", "application/json", "", n.healthJSON()))
-			return
-		}
-		c.refuse(upgradeRequired("Upgrade Required", n.protocols.names()))
+		c.answerPlain(rl.method, rl.target)
 		return
 	}
 	hio := handshakeIO{out: make([]byte, 0, 256)}
@@ -169,6 +176,18 @@ func (c *conn) answerHead(head []byte) {
 		out = wsframe.AppendText(out, first)
 	}
 	c.send(out)
+}
+
+// answerPlain answers a plain HTTP request (no upgrade) and closes the
+// connection: /healthz, or 426.
+func (c *conn) answerPlain(method, target string) {
+	n := c.node
+	n.stats.plainHTTP.Add(1)
+	if method == "GET" && (target == "/healthz" || target == "/healthz/") {
+		c.refuse(httpResponse(200, "OK", "application/json", "", n.healthJSON()))
+		return
+	}
+	c.refuse(upgradeRequired("Upgrade Required", n.protocols.names()))
 }
 
 // refuse answers the handshake and closes the connection.
@@ -316,6 +335,8 @@ func (c *conn) sweep(now time.Time) {
 			c.node.stats.handshakeTimeouts.Add(1)
 			c.abort(errHandshakeTimeout)
 		}
+	case phaseAPI:
+		c.api.Sweep(now, cfg.HandshakeTimeout)
 	case phaseOpen:
 		if g, ok := c.session.(greetingWaiter); ok && !g.Greeted() &&
 			now.UnixNano()-c.acceptedAt > int64(cfg.HandshakeTimeout) {

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/authz"
 	"github.com/wampgate/wampgate/broadcast"
+	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
@@ -40,6 +43,11 @@ type Node struct {
 	gate      *auth.Gate      // the authentication in force
 	started   time.Time
 	stopping  atomic.Bool
+
+	api     *httpapi.API // nil without API keys
+	apiLn   net.Listener // the API's own listener (Config.APIListen)
+	apiSrv  *http.Server
+	apiDone chan struct{} // closed when apiSrv has stopped serving
 
 	stopSweep chan struct{}
 	swept     sync.WaitGroup
@@ -88,6 +96,9 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	n.upgrader = newUpgrader(cfg, n.protocols)
+	if err := n.newAPI(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	return n, nil
 }
 
@@ -114,10 +125,15 @@ func (n *Node) SetRoles(roles *authz.Roles) {
 // credentials it was made from.
 func (n *Node) SetAuth(a *auth.Authenticator) { n.gate.Set(a) }
 
-// Start listens on Config.Addr and serves until Shutdown.
+// Start listens on Config.Addr (and Config.APIListen) and serves until
+// Shutdown.
 func (n *Node) Start() error {
+	if err := n.listenAPI(); err != nil {
+		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
+	}
 	if n.bus != nil {
 		if err := n.bus.Start(n.router.Publish); err != nil {
+			n.closeAPIListener()
 			return fmt.Errorf("node %s: cluster: %w", n.cfg.Addr, err)
 		}
 	}
@@ -132,6 +148,7 @@ func (n *Node) Start() error {
 		if n.bus != nil {
 			_ = n.bus.Close(context.Background()) // no link is up yet: nothing to wait for
 		}
+		n.closeAPIListener()
 		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
 	}
 	n.srv = srv
@@ -141,6 +158,7 @@ func (n *Node) Start() error {
 	go n.sweeper()
 	n.log.Info("wampgate node listening", "addr", srv.Addr().String(), "poller", n.cfg.Poller,
 		"workers", srv.Stats().Workers)
+	n.serveAPI()
 	return nil
 }
 
@@ -213,6 +231,11 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 	defer cancel()
 	n.srv.StopAccepting()
+	apiStopped := make(chan struct{})
+	go func() { // its calls in flight end as the sessions below close
+		defer close(apiStopped)
+		n.stopAPI(ctx)
+	}()
 	if n.bus != nil {
 		if err := n.bus.Close(ctx); err != nil {
 			n.log.Warn("cluster links did not close in time", "err", err)
@@ -244,6 +267,7 @@ wait:
 		case <-tick.C:
 		}
 	}
+	<-apiStopped
 	n.srv.Close()
 	n.log.Info("wampgate node stopped", "addr", n.Addr())
 	return err

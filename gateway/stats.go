@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wampgate/wampgate/broadcast"
+	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
 	v1 "github.com/wampgate/wampgate/wamp/v1"
@@ -54,6 +55,8 @@ type Stats struct {
 	WAMP                 wampStats     `json:"wamp"`
 	// Cluster is the peer links' state; absent on a single node.
 	Cluster *broadcast.Status `json:"cluster,omitempty"`
+	// API is the HTTP API's counters; absent without the API.
+	API *httpapi.Stats `json:"api,omitempty"`
 }
 
 // wampStats gives the router's counters JSON names.
@@ -170,6 +173,10 @@ func (n *Node) snapshot() Stats {
 	if n.bus != nil {
 		cs := n.bus.Status()
 		s.Cluster = &cs
+	}
+	if n.api != nil {
+		as := n.api.Stats()
+		s.API = &as
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -24,13 +25,36 @@ type reloadable struct {
 	prepare func(c *cli.Context, file fileConfig) (apply func(), err error)
 }
 
-// reloadables are the parts a SIGHUP reloads, one line each: to reload
-// more (users, JWT keys, API keys), add a line that reads them and calls
-// the node's setter.
-func reloadables(node *gateway.Node) []reloadable {
-	return []reloadable{
+// reloadables are the parts a SIGHUP reloads, one line each: the roles,
+// the authentication (users table, JWT key and cookie, the anonymous
+// policy; checked against realms, the node's, which need a restart) and
+// the HTTP API's keys (when the node serves the API). To reload more, add
+// a line that reads it and calls the node's setter.
+func reloadables(node *gateway.Node, realms []string, log *slog.Logger) []reloadable {
+	parts := []reloadable{
 		{"roles", func(_ *cli.Context, f fileConfig) (func(), error) { return func() { node.SetRoles(f.Roles) }, nil }},
+		{"authentication", func(c *cli.Context, f fileConfig) (func(), error) {
+			a, err := authenticatorFrom(c, f, realms, log)
+			if err != nil {
+				return nil, err
+			}
+			return func() { node.SetAuth(a) }, nil
+		}},
 	}
+	if node.APIEnabled() {
+		parts = append(parts, reloadable{"api_keys", func(c *cli.Context, _ fileConfig) (func(), error) {
+			keys, err := gateway.LoadAPIKeys(c.String("api-key-file"))
+			if err != nil {
+				return nil, fmt.Errorf("--api-key-file: %w", err)
+			}
+			return func() {
+				if err := node.SetAPIKeys(keys); err != nil { // checked by LoadAPIKeys: cannot fail here
+					log.Error("SIGHUP: API keys", "err", err)
+				}
+			}, nil
+		}})
+	}
+	return parts
 }
 
 // reloader re-reads the configuration on SIGHUP.

@@ -63,7 +63,7 @@ func TestReloadSwapsRolesAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	r := &reloader{c: parseRun(t, "--config", path), path: path, last: file, parts: reloadables(node),
+	r := &reloader{c: parseRun(t, "--config", path), path: path, last: file, parts: reloadables(node, nil, discard),
 		log: slog.New(slog.NewTextHandler(&logs, nil))}
 	if !mayPublish(node, "a") || mayPublish(node, "b") {
 		t.Fatal("the roles at start do not apply")
@@ -76,7 +76,7 @@ func TestReloadSwapsRolesAllOrNothing(t *testing.T) {
 	if mayPublish(node, "a") || !mayPublish(node, "b") {
 		t.Fatal("the reloaded roles do not apply")
 	}
-	if got := logs.take(); !strings.Contains(got, `msg="SIGHUP: configuration reloaded" config=`+path+` reloaded=roles roles=anonymous`) {
+	if got := logs.take(); !strings.Contains(got, `msg="SIGHUP: configuration reloaded" config=`+path+` reloaded=roles,authentication roles=anonymous`) {
 		t.Fatalf("log: %s", got)
 	}
 
@@ -95,7 +95,7 @@ func TestReloadSwapsRolesAllOrNothing(t *testing.T) {
 
 	// All or nothing: a part that fails keeps every part as it was.
 	rewrite(t, path, "roles:\n  anonymous:\n    - {uri: d, allow: [publish]}\n")
-	r.parts = append(reloadables(node), reloadable{"keys", func(*cli.Context, fileConfig) (func(), error) {
+	r.parts = append(reloadables(node, nil, discard), reloadable{"keys", func(*cli.Context, fileConfig) (func(), error) {
 		return nil, errors.New("keys: no such file")
 	}})
 	if err := r.reload(); err == nil || !strings.Contains(logs.take(), "keys: no such file") {
@@ -104,7 +104,7 @@ func TestReloadSwapsRolesAllOrNothing(t *testing.T) {
 	if !mayPublish(node, "b") || mayPublish(node, "d") {
 		t.Fatal("a failing part let the roles change")
 	}
-	r.parts = reloadables(node)
+	r.parts = reloadables(node, nil, discard)
 
 	// Without a roles key everything is allowed again; keys that need a
 	// restart are named.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wampgate/wampgate/gateway"
+	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/netpoll"
 )
 
@@ -55,6 +58,12 @@ func runFlags() []cli.Flag {
 			Usage: "the realm WAMP v1 sessions join (default: v1_realm in --config, else the first realm)"},
 		&cli.BoolFlag{Name: "meta-kill", EnvVars: env("META_KILL"),
 			Usage: "serve the WAMP meta procedures wamp.session.kill, kill_by_authid and kill_by_authrole (any client could end any other's session)"},
+		&cli.StringFlag{Name: "api-key-file", EnvVars: env("API_KEY_FILE"),
+			Usage: "enable the HTTP API (POST /api/publish, /api/call) with the bearer keys in this file, one a line (# comments)"},
+		&cli.StringFlag{Name: "api-listen", EnvVars: env("API_LISTEN"),
+			Usage: "serve the HTTP API on this HOST:PORT of its own (default: on the node's port, paths under /api/)"},
+		&cli.IntFlag{Name: "api-concurrency", Value: httpapi.DefaultConcurrency, EnvVars: env("API_CONCURRENCY"),
+			Usage: "HTTP API requests in flight at most; more get 503"},
 		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
 			Usage: "server name sent in the WAMP v1 WELCOME (a ']' is sent as ')')"},
 		&cli.IntFlag{Name: "gc-percent", Value: 50, EnvVars: env("GC_PERCENT"),
@@ -92,6 +101,8 @@ func configFromFlags(c *cli.Context) gateway.Config {
 	cfg.V1Realm = c.String("v1-realm")
 	cfg.ServerIdent = c.String("server-ident")
 	cfg.MetaKill = c.Bool("meta-kill")
+	cfg.APIListen = c.String("api-listen")
+	cfg.APIConcurrency = c.Int("api-concurrency")
 	return cfg
 }
 
@@ -105,6 +116,25 @@ func realmsFrom(c *cli.Context, file fileConfig) (realms []string, v1Realm strin
 		realms = c.StringSlice("realm")
 	}
 	return realms, pick(c, "v1-realm", file.V1Realm)
+}
+
+// apiKeysFrom reads the HTTP API's keys from --api-key-file (nil when it
+// is not set). A reload reads them again with gateway.LoadAPIKeys and
+// hands them to Node.SetAPIKeys.
+func apiKeysFrom(c *cli.Context, log *slog.Logger) ([][]byte, error) {
+	path := c.String("api-key-file")
+	if path == "" {
+		if c.String("api-listen") != "" {
+			return nil, errors.New("--api-listen without --api-key-file: the HTTP API needs keys")
+		}
+		return nil, nil
+	}
+	keys, err := gateway.LoadAPIKeys(path)
+	if err != nil {
+		return nil, fmt.Errorf("--api-key-file: %w", err)
+	}
+	warnIfShared(path, "the API key file", log)
+	return keys, nil
 }
 
 func runNode(c *cli.Context) error {
@@ -123,6 +153,9 @@ func runNode(c *cli.Context) error {
 	cfg.Logger = log
 	cfg.Realms, cfg.V1Realm = realmsFrom(c, file)
 	cfg.Roles = file.Roles
+	if cfg.APIKeys, err = apiKeysFrom(c, log); err != nil {
+		return err
+	}
 	if cfg.Cluster, err = clusterConfig(c, file, cfg.Addr, log); err != nil {
 		return err
 	}
@@ -141,7 +174,7 @@ func runNode(c *cli.Context) error {
 	if err := node.Start(); err != nil {
 		return err
 	}
-	r := &reloader{c: c, path: c.String("config"), last: file, parts: reloadables(node), log: log}
+	r := &reloader{c: c, path: c.String("config"), last: file, parts: reloadables(node, cfg.Realms, log), log: log}
 	for running := true; running; {
 		select {
 		case <-ctx.Done():
