@@ -64,6 +64,8 @@ func runFlags() []cli.Flag {
 			Usage: "serve the HTTP API on this HOST:PORT of its own (default: on the node's port, paths under /api/)"},
 		&cli.IntFlag{Name: "api-concurrency", Value: httpapi.DefaultConcurrency, EnvVars: env("API_CONCURRENCY"),
 			Usage: "HTTP API requests in flight at most; more get 503"},
+		&cli.StringFlag{Name: "metrics-listen", EnvVars: env("METRICS_LISTEN"),
+			Usage: "serve GET /metrics, /status and /status.json on this HOST:PORT of their own (default: on the node's port)"},
 		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
 			Usage: "server name sent in the WAMP v1 WELCOME (a ']' is sent as ')')"},
 		&cli.IntFlag{Name: "gc-percent", Value: 50, EnvVars: env("GC_PERCENT"),
@@ -103,6 +105,7 @@ func configFromFlags(c *cli.Context) gateway.Config {
 	cfg.MetaKill = c.Bool("meta-kill")
 	cfg.APIListen = c.String("api-listen")
 	cfg.APIConcurrency = c.Int("api-concurrency")
+	cfg.MetricsListen = c.String("metrics-listen")
 	return cfg
 }
 
