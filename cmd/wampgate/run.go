@@ -79,7 +79,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "run",
 		Usage:  "run a node (default: a single node on 127.0.0.1:8095)",
-		Flags:  append(append(runFlags(), clusterFlags()...), authFlags()...),
+		Flags:  append(append(append(runFlags(), clusterFlags()...), authFlags()...), debugFlags()...),
 		Action: runNode,
 	}
 }
@@ -169,6 +169,11 @@ func runNode(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	dbg, err := startDebug(c, log)
+	if err != nil {
+		return err
+	}
+	defer dbg.stop()
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	hup := make(chan os.Signal, 1) // before Start: a SIGHUP must never end the process
