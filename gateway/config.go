@@ -93,6 +93,11 @@ type Config struct {
 	// APIConcurrency bounds the API requests in flight, from their head
 	// to their answer (0: httpapi.DefaultConcurrency); more get 503.
 	APIConcurrency int
+	// MetricsListen, when set, serves the operator endpoints (GET
+	// /metrics, /status, /status.json, and /healthz again) on a listener
+	// of their own ("127.0.0.1:9095"; port 0 picks one), and no longer on
+	// Addr; else they are served on Addr.
+	MetricsListen string
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package

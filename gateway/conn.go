@@ -107,7 +107,7 @@ func (c *conn) handshakeData(data []byte) {
 	i := bytes.Index(c.head[from:], headEnd)
 	end := from + i + len(headEnd)
 	if (i < 0 && len(c.head) > c.node.cfg.MaxHeaderSize) || (i >= 0 && end > c.node.cfg.MaxHeaderSize) {
-		c.node.stats.handshakesFailed.Add(1)
+		c.node.refused(refusedHeadTooLarge, c.RemoteAddr())
 		c.refuse(httpResponse(413, "Request Entity Too Large", "text/plain; charset=utf-8", "",
 			[]byte("wampgate: request head too large\n")))
 		return
@@ -142,13 +142,13 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 	hio.r.Reset(head)
 	hs, err := n.upgrader.Upgrade(&hio)
 	if err != nil {
-		n.stats.handshakesFailed.Add(1)
+		n.refused(upgradeRefusal(hio.out), c.RemoteAddr())
 		c.refuse(hio.out)
 		return
 	}
 	proto := n.protocols.lookup([]byte(hs.Protocol))
 	if proto == nil {
-		n.stats.handshakesFailed.Add(1)
+		n.refused(refusedSubprotocol, c.RemoteAddr())
 		c.refuse(upgradeRequired("No Sec-WebSocket-Protocols requested supported", n.protocols.names()))
 		return
 	}
@@ -156,7 +156,7 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 	if proto.version != 0 {
 		var refusal []byte
 		if token, refusal = n.authenticateHandshake(head, proto.version, c.nc.RemoteAddr().String()); refusal != nil {
-			n.stats.handshakesFailed.Add(1)
+			n.refused(refusedAuth, c.RemoteAddr())
 			c.refuse(refusal)
 			return
 		}
@@ -179,12 +179,16 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 }
 
 // answerPlain answers a plain HTTP request (no upgrade) and closes the
-// connection: /healthz, or 426.
+// connection: /healthz, the operator endpoints (serveOps), or 426.
 func (c *conn) answerPlain(method, target string) {
 	n := c.node
 	n.stats.plainHTTP.Add(1)
 	if method == "GET" && (target == "/healthz" || target == "/healthz/") {
 		c.refuse(httpResponse(200, "OK", "application/json", "", n.healthJSON()))
+		return
+	}
+	if path := opsPath(target); path != "" && n.cfg.MetricsListen == "" {
+		c.serveOps(method, path)
 		return
 	}
 	c.refuse(upgradeRequired("Upgrade Required", n.protocols.names()))
@@ -303,6 +307,7 @@ func (c *conn) slowConsumer() {
 		return
 	}
 	c.node.stats.slowConsumers.Add(1)
+	c.node.recent.add(eventSlowConsumer, c.RemoteAddr(), "write queue over its limit")
 	c.node.log.Warn("closing slow consumer", "remote", c.nc.RemoteAddr(),
 		"queued_bytes", c.nc.QueuedBytes(), "limit", c.node.cfg.WriteQueueLimit)
 	c.nc.Abort(wsframe.AppendClose(nil, ws.StatusPolicyViolation, "slow consumer"), netpoll.ErrQueueFull)

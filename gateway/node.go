@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wampgate/wampgate/auth"
 	"github.com/wampgate/wampgate/authz"
 	"github.com/wampgate/wampgate/broadcast"
@@ -43,6 +44,8 @@ type Node struct {
 	gate      *auth.Gate      // the authentication in force
 	started   time.Time
 	stopping  atomic.Bool
+	recent    recentLog // slow-consumer cuts and refusals, for /status
+	topics    topicCache
 
 	api     *httpapi.API // nil without API keys
 	apiLn   net.Listener // the API's own listener (Config.APIListen)
@@ -51,6 +54,12 @@ type Node struct {
 
 	stopSweep chan struct{}
 	swept     sync.WaitGroup
+
+	metrics     *prometheus.Registry // what /metrics serves
+	opsSlots    chan struct{}        // operator requests rendering on the node's port
+	metricsLn   net.Listener         // Config.MetricsListen's listener
+	metricsSrv  *http.Server
+	metricsDone chan struct{} // closed when metricsSrv has stopped serving
 }
 
 // New validates cfg and prepares a node; Start makes it listen.
@@ -64,7 +73,9 @@ func New(cfg Config) (*Node, error) {
 		log:       cfg.Logger,
 		gate:      auth.NewGate(cfg.Auth),
 		stopSweep: make(chan struct{}),
+		opsSlots:  make(chan struct{}, opsConcurrency),
 	}
+	n.metrics = n.newRegistry()
 	n.protocols = defaultProtocols(cfg.Logger, n.gate)
 	n.sessions = newSessionCounter(cfg.Handler, n.protocols)
 	rc := wamp.RouterConfig{
@@ -131,8 +142,13 @@ func (n *Node) Start() error {
 	if err := n.listenAPI(); err != nil {
 		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
 	}
+	if err := n.listenMetrics(); err != nil {
+		n.closeAPIListener()
+		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
+	}
 	if n.bus != nil {
 		if err := n.bus.Start(n.router.Publish); err != nil {
+			n.stopMetrics(context.Background())
 			n.closeAPIListener()
 			return fmt.Errorf("node %s: cluster: %w", n.cfg.Addr, err)
 		}
@@ -148,6 +164,7 @@ func (n *Node) Start() error {
 		if n.bus != nil {
 			_ = n.bus.Close(context.Background()) // no link is up yet: nothing to wait for
 		}
+		n.stopMetrics(context.Background())
 		n.closeAPIListener()
 		return fmt.Errorf("node %s: %w", n.cfg.Addr, err)
 	}
@@ -159,6 +176,7 @@ func (n *Node) Start() error {
 	n.log.Info("wampgate node listening", "addr", srv.Addr().String(), "poller", n.cfg.Poller,
 		"workers", srv.Stats().Workers)
 	n.serveAPI()
+	n.serveMetrics()
 	return nil
 }
 
@@ -268,6 +286,7 @@ wait:
 		}
 	}
 	<-apiStopped
+	n.stopMetrics(ctx)
 	n.srv.Close()
 	n.log.Info("wampgate node stopped", "addr", n.Addr())
 	return err

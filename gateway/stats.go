@@ -27,6 +27,9 @@ type counters struct {
 	slowConsumers        atomic.Uint64
 	idleClosed           atomic.Uint64
 	pingsSent            atomic.Uint64
+	// refused counts the handshakes refused, by reason (their sum is
+	// handshakesFailed).
+	refused [numRefusals]atomic.Uint64
 }
 
 // Stats is a node's counters in one struct, served at GET /healthz.

@@ -48,7 +48,7 @@ Recommendations ("at least" values are never lowered):
                                  busy ones still grow to 4 MiB
 
 The nofile limit takes effect at the next login; for a systemd service set
-LimitNOFILE=$NOFILE in its unit instead.
+LimitNOFILE=$NOFILE in its unit instead (deploy/wampgate.service does).
 USAGE
 }
 

@@ -6,12 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/wampgate/wampgate/gateway"
 )
 
 // parseRun runs `wampgate run args...` with the node replaced by a capture
@@ -156,5 +158,21 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"wampgate node stopped"`) {
 		t.Fatalf("logs: %s", logs.String())
+	}
+}
+
+// `wampgate version` names the module version and the Go toolchain from
+// the build information (a test binary has no VCS revision; a build from
+// a git clone adds "revision <12 hex digits>").
+func TestVersionPrintsBuildInfo(t *testing.T) {
+	var out bytes.Buffer
+	app := newApp()
+	app.Writer = &out
+	if err := app.Run([]string{"wampgate", "version"}); err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`^wampgate ` + regexp.QuoteMeta(gateway.Version) + ` \(module [^,]+, (revision [0-9a-f]{12}(-dirty)?, committed [^,]+, )?go[0-9.]+[^)]*\)\n$`)
+	if !re.MatchString(out.String()) {
+		t.Errorf("wampgate version printed %q", out.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wampgate/wampgate/internal/nginxconf"
@@ -24,6 +25,14 @@ func nginxCommand() *cli.Command {
 				Usage: "concurrent client connections to size nginx for (two descriptors each)"},
 			&cli.StringFlag{Name: "prefix", EnvVars: env("NGINX_PREFIX"),
 				Usage: "absolute directory for nginx's pid, logs and temporary files (default: paths relative to nginx -p)"},
+			&cli.StringFlag{Name: "tls-cert", EnvVars: env("TLS_CERT"),
+				Usage: "terminate TLS (wss://) on --listen with this PEM certificate chain (with --tls-key)"},
+			&cli.StringFlag{Name: "tls-key", EnvVars: env("TLS_KEY"),
+				Usage: "the PEM private key of --tls-cert"},
+			&cli.BoolFlag{Name: "tls-redirect", EnvVars: env("TLS_REDIRECT"),
+				Usage: "with TLS, also answer plain HTTP on --redirect-listen with a 301 to https://"},
+			&cli.StringFlag{Name: "redirect-listen", EnvVars: env("REDIRECT_LISTEN"),
+				Usage: "address of the plain HTTP redirect (default: --listen's host, port 80)"},
 		),
 		Action: printNginxConfig,
 	}
@@ -50,6 +59,17 @@ func printNginxConfig(c *cli.Context) error {
 		Pool:        pool,
 		Connections: c.Int("connections"),
 		Prefix:      c.String("prefix"),
+		TLSCert:     c.String("tls-cert"),
+		TLSKey:      c.String("tls-key"),
+	}
+	if c.Bool("tls-redirect") {
+		conf.RedirectListen = c.String("redirect-listen")
+		if conf.RedirectListen == "" {
+			host, _, _ := net.SplitHostPort(conf.Listen)
+			conf.RedirectListen = net.JoinHostPort(host, "80")
+		}
+	} else if c.IsSet("redirect-listen") {
+		return errors.New("--redirect-listen without --tls-redirect")
 	}
 	if err := nginxconf.Render(c.App.Writer, conf); err != nil {
 		return fmt.Errorf("nginx-config: %w", err)

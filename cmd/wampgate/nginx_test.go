@@ -119,3 +119,38 @@ func TestNginxConfigWarnsAboutTheDescriptorLimit(t *testing.T) {
 		t.Errorf("warned about %d connections, which fit: %s", fits, logs)
 	}
 }
+
+// --tls-cert, --tls-key and --tls-redirect reach the renderer; the
+// redirect listens on --listen's host, port 80, unless told otherwise.
+func TestNginxConfigTLSFlags(t *testing.T) {
+	pool := []string{"127.0.0.1:8095"}
+	for _, tc := range []struct {
+		args     []string
+		redirect string
+	}{
+		{nil, ""},
+		{[]string{"--tls-redirect"}, "127.0.0.1:80"},
+		{[]string{"--tls-redirect", "--redirect-listen", "127.0.0.1:8080"}, "127.0.0.1:8080"},
+	} {
+		args := append([]string{"--pool", pool[0], "--listen", "127.0.0.1:8443", "--connections", "100",
+			"--tls-cert", "/etc/wampgate/cert.pem", "--tls-key", "/etc/wampgate/key.pem"}, tc.args...)
+		out, _, err := nginxConfig(t, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := nginxconf.Render(&want, nginxconf.Config{Listen: "127.0.0.1:8443", Pool: pool, Connections: 100,
+			TLSCert: "/etc/wampgate/cert.pem", TLSKey: "/etc/wampgate/key.pem", RedirectListen: tc.redirect}); err != nil {
+			t.Fatal(err)
+		}
+		if out != want.String() {
+			t.Errorf("%v printed:\n%s\nwant:\n%s", tc.args, out, want.String())
+		}
+	}
+	if _, _, err := nginxConfig(t, "--pool", pool[0], "--redirect-listen", "127.0.0.1:80"); err == nil {
+		t.Error("--redirect-listen without --tls-redirect was accepted")
+	}
+	if _, _, err := nginxConfig(t, "--pool", pool[0], "--tls-cert", "/c.pem"); err == nil {
+		t.Error("--tls-cert without --tls-key was accepted")
+	}
+}

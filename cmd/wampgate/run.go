@@ -64,6 +64,8 @@ func runFlags() []cli.Flag {
 			Usage: "serve the HTTP API on this HOST:PORT of its own (default: on the node's port, paths under /api/)"},
 		&cli.IntFlag{Name: "api-concurrency", Value: httpapi.DefaultConcurrency, EnvVars: env("API_CONCURRENCY"),
 			Usage: "HTTP API requests in flight at most; more get 503"},
+		&cli.StringFlag{Name: "metrics-listen", EnvVars: env("METRICS_LISTEN"),
+			Usage: "serve GET /metrics, /status and /status.json on this HOST:PORT of their own (default: on the node's port)"},
 		&cli.StringFlag{Name: "server-ident", Value: d.ServerIdent, EnvVars: env("SERVER_IDENT"),
 			Usage: "server name sent in the WAMP v1 WELCOME (a ']' is sent as ')')"},
 		&cli.IntFlag{Name: "gc-percent", Value: 50, EnvVars: env("GC_PERCENT"),
@@ -77,7 +79,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "run",
 		Usage:  "run a node (default: a single node on 127.0.0.1:8095)",
-		Flags:  append(append(runFlags(), clusterFlags()...), authFlags()...),
+		Flags:  append(append(append(runFlags(), clusterFlags()...), authFlags()...), debugFlags()...),
 		Action: runNode,
 	}
 }
@@ -103,6 +105,7 @@ func configFromFlags(c *cli.Context) gateway.Config {
 	cfg.MetaKill = c.Bool("meta-kill")
 	cfg.APIListen = c.String("api-listen")
 	cfg.APIConcurrency = c.Int("api-concurrency")
+	cfg.MetricsListen = c.String("metrics-listen")
 	return cfg
 }
 
@@ -166,6 +169,11 @@ func runNode(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	dbg, err := startDebug(c, log)
+	if err != nil {
+		return err
+	}
+	defer dbg.stop()
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	hup := make(chan os.Signal, 1) // before Start: a SIGHUP must never end the process

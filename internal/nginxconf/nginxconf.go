@@ -42,7 +42,23 @@ type Config struct {
 	// also runs without `nginx -p`. When empty the paths are relative and
 	// nginx resolves them against its -p prefix.
 	Prefix string
+	// TLSCert and TLSKey, both set, make nginx terminate TLS on Listen
+	// with this certificate chain and private key (PEM files; absolute
+	// paths, or relative to nginx's prefix): TLS 1.2 and 1.3 only, forward
+	// secret AEAD ciphers; clients connect with wss://.
+	TLSCert string
+	TLSKey  string
+	// RedirectListen, with TLS, is an address where nginx answers plain
+	// HTTP with a 301 to the same URL over https:// on Listen's port.
+	RedirectListen string
 }
+
+// tlsCiphers are the TLS 1.2 cipher suites offered: ECDHE key exchange
+// with an AEAD cipher only (TLS 1.3 suites are not configurable and all
+// fine).
+const tlsCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" +
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" +
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 // WorkerConnections is nginx's worker_connections for clients concurrent
 // WebSocket clients: each proxied connection takes two slots (the client's
@@ -105,9 +121,41 @@ func (c Config) templateData() (templateData, error) {
 		}
 		d.Dir = filepath.Clean(c.Prefix) + "/"
 	}
+	if err := c.tlsData(&d); err != nil {
+		return d, err
+	}
 	d.WorkerConnections = WorkerConnections(d.Connections)
 	d.FileLimit = FileLimit(d.Connections)
 	return d, nil
+}
+
+// tlsData checks the TLS settings of c and fills those of d.
+func (c Config) tlsData(d *templateData) error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("TLS needs both a certificate and a key")
+	}
+	if c.TLSCert == "" {
+		if c.RedirectListen != "" {
+			return errors.New("an HTTP to HTTPS redirect needs TLS (a certificate and a key)")
+		}
+		return nil
+	}
+	for _, p := range []string{c.TLSCert, c.TLSKey} {
+		if strings.ContainsAny(p, "\"\\$\r\n;{}") {
+			return fmt.Errorf("TLS file %q: quotes, backslashes, $, ;, braces and line breaks cannot be used in an nginx path", p)
+		}
+	}
+	d.TLSCert, d.TLSKey, d.TLSCiphers = c.TLSCert, c.TLSKey, tlsCiphers
+	if c.RedirectListen != "" {
+		if err := checkAddr(c.RedirectListen); err != nil {
+			return fmt.Errorf("redirect listen address: %w", err)
+		}
+		d.RedirectListen = c.RedirectListen
+		if _, port, _ := net.SplitHostPort(c.Listen); port != "443" {
+			d.HTTPSPort = ":" + port
+		}
+	}
+	return nil
 }
 
 // checkAddr requires host:port with a numeric port and a host nginx reads
@@ -144,6 +192,10 @@ type templateData struct {
 	// Dir is the absolute prefix with a trailing slash, or empty for
 	// paths relative to nginx's -p prefix.
 	Dir string
+	// TLS: files and ciphers (empty: plain HTTP), the redirect's listen
+	// address and the ":port" of its https:// URLs (empty for 443).
+	TLSCert, TLSKey, TLSCiphers string
+	RedirectListen, HTTPSPort   string
 }
 
 // confTemplate is the nginx.conf. Addresses are checked before rendering;
@@ -193,7 +245,21 @@ http {
     }
 
     server {
+{{- if .TLSCert}}
+        listen {{.Listen}} ssl backlog=4096;
+        # TLS terminates here; nodes see plain WebSocket. No http2: nginx
+        # upgrades WebSockets over HTTP/1.1 only.
+        ssl_certificate "{{.TLSCert}}";
+        ssl_certificate_key "{{.TLSKey}}";
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers {{.TLSCiphers}};
+        ssl_prefer_server_ciphers off;
+        ssl_session_cache shared:wampgate_tls:10m;
+        ssl_session_timeout 1d;
+        ssl_session_tickets off;
+{{- else}}
         listen {{.Listen}} backlog=4096;
+{{- end}}
 
         location / {
             proxy_pass http://wampgate;
@@ -211,5 +277,13 @@ http {
             proxy_request_buffering off;
         }
     }
+{{- if .RedirectListen}}
+
+    # Plain HTTP: every request is sent to the same URL over TLS.
+    server {
+        listen {{.RedirectListen}};
+        return 301 https://$host{{.HTTPSPort}}$request_uri;
+    }
+{{- end}}
 }
 `))

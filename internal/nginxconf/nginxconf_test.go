@@ -148,6 +148,14 @@ func TestRenderRejects(t *testing.T) {
 			`prefix "/tmp/a\"b": quotes, backslashes, $ and line breaks cannot be used in an nginx path`},
 		{"negative connections", nginxconf.Config{Listen: "127.0.0.1:8090", Pool: pool, Connections: -1},
 			"connections -1: must not be negative"},
+		{"certificate without key", nginxconf.Config{Listen: "127.0.0.1:8443", Pool: pool, TLSCert: "/etc/c.pem"},
+			"TLS needs both a certificate and a key"},
+		{"redirect without TLS", nginxconf.Config{Listen: "127.0.0.1:8090", Pool: pool, RedirectListen: "127.0.0.1:80"},
+			"an HTTP to HTTPS redirect needs TLS (a certificate and a key)"},
+		{"injection in a TLS path", nginxconf.Config{Listen: "127.0.0.1:8443", Pool: pool, TLSCert: "/etc/c.pem", TLSKey: "/k.pem\"; include /x;"},
+			`TLS file "/k.pem\"; include /x;": quotes, backslashes, $, ;, braces and line breaks cannot be used in an nginx path`},
+		{"bad redirect address", nginxconf.Config{Listen: "127.0.0.1:8443", Pool: pool, TLSCert: "/c.pem", TLSKey: "/k.pem", RedirectListen: "80"},
+			`redirect listen address: "80": want host:port`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -159,6 +167,41 @@ func TestRenderRejects(t *testing.T) {
 				t.Fatalf("wrote %q despite the error", b.String())
 			}
 		})
+	}
+}
+
+// TestRenderTLS: TLS 1.2 and 1.3 with forward-secret AEAD ciphers on
+// the listen address, the redirect on its own (gateway TestNginxTLS runs
+// it in a real nginx).
+func TestRenderTLS(t *testing.T) {
+	conf := render(t, nginxconf.Config{Listen: "127.0.0.1:8443", Pool: []string{"127.0.0.1:8095"},
+		TLSCert: "/etc/wampgate/cert.pem", TLSKey: "/etc/wampgate/key.pem", RedirectListen: "127.0.0.1:8080"})
+	d := strings.Join(directives(conf), "\n")
+	for _, want := range []string{
+		"listen 127.0.0.1:8443 ssl backlog=4096;",
+		`ssl_certificate "/etc/wampgate/cert.pem";`,
+		`ssl_certificate_key "/etc/wampgate/key.pem";`,
+		"ssl_protocols TLSv1.2 TLSv1.3;",
+		"ssl_session_tickets off;",
+		"listen 127.0.0.1:8080;\nreturn 301 https://$host:8443$request_uri;",
+	} {
+		if !strings.Contains(d, want) {
+			t.Errorf("no %q in\n%s", want, conf)
+		}
+	}
+	if m := regexp.MustCompile(`ssl_ciphers ([^;]*);`).FindStringSubmatch(d); m == nil {
+		t.Error("no ssl_ciphers")
+	} else {
+		for _, c := range strings.Split(m[1], ":") {
+			if !strings.HasPrefix(c, "ECDHE-") || !(strings.Contains(c, "GCM") || strings.Contains(c, "CHACHA20")) {
+				t.Errorf("cipher %s is not ECDHE with an AEAD", c)
+			}
+		}
+	}
+	conf443 := render(t, nginxconf.Config{Listen: "0.0.0.0:443", Pool: []string{"127.0.0.1:8095"},
+		TLSCert: "c.pem", TLSKey: "k.pem", RedirectListen: "0.0.0.0:80"})
+	if !strings.Contains(conf443, "return 301 https://$host$request_uri;") {
+		t.Errorf("on port 443 the redirect names no port:\n%s", conf443)
 	}
 }
 

@@ -85,12 +85,24 @@ func args(prefix, conf string) []string {
 // nginx is stopped, and waited for, when the test ends.
 func Start(t testing.TB, pool ...string) string {
 	t.Helper()
+	return StartConfig(t, func(listen string) ([]byte, error) {
+		var conf bytes.Buffer
+		err := nginxconf.Render(&conf, nginxconf.Config{Listen: listen, Pool: pool, Connections: Connections})
+		return conf.Bytes(), err
+	})
+}
+
+// StartConfig starts nginx, as Start does, with the nginx.conf that render
+// returns for the address nginx is to listen on (paths in it relative to
+// the prefix directory).
+func StartConfig(t testing.TB, render func(listen string) ([]byte, error)) string {
+	t.Helper()
 	bin := Binary(t)
 	// A free port can be taken between choosing and binding it: try again.
 	var err error
 	for range 3 {
 		var addr string
-		if addr, err = start(t, bin, pool); err == nil {
+		if addr, err = start(t, bin, render); err == nil {
 			return addr
 		}
 		if !errors.Is(err, errAddrInUse) {
@@ -105,17 +117,17 @@ func Start(t testing.TB, pool ...string) string {
 var errAddrInUse = errors.New("address already in use")
 
 // start makes one attempt of Start.
-func start(t testing.TB, bin string, pool []string) (string, error) {
+func start(t testing.TB, bin string, render func(string) ([]byte, error)) (string, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return "", err
 	}
 	dir := t.TempDir()
-	var conf bytes.Buffer
-	if err := nginxconf.Render(&conf, nginxconf.Config{Listen: addr, Pool: pool, Connections: Connections}); err != nil {
+	conf, err := render(addr)
+	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), conf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), conf, 0o644); err != nil {
 		return "", fmt.Errorf("write config: %w", err)
 	}
 
