@@ -185,6 +185,9 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 	if proto.writeQueueLimit > 0 {
 		c.nc.SetWriteQueueLimit(proto.writeQueueLimit)
 	}
+	if n.hooks != nil && proto.version != 0 {
+		c.ops = wamp.NewOpQueue()
+	}
 	c.session = proto.open(n.router, c, token)
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)

@@ -44,7 +44,7 @@ func (h *Hooks) appendHead(b []byte, w *who) []byte {
 		b = appendField(b, "authid", w.authid)
 	}
 	b = appendField(b, "authrole", w.authrole)
-	b = appendField(b, "node", h.node)
+	b = appendField(b, "node", *h.node.Load())
 	return appendField(b, "remote", w.remote)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	"github.com/wampgate/wampgate/wamp"
 )
@@ -19,7 +20,7 @@ const hookFailedMessage = "hook unavailable"
 // comment). It implements wamp.OpHooks; Connect serves the gateway.
 type Hooks struct {
 	cfg    Config
-	node   string
+	node   atomic.Pointer[string]
 	client *client
 	match  [numKinds]prefixes
 }
@@ -39,12 +40,17 @@ func New(cfg Config, node, userAgent string, log *slog.Logger) (*Hooks, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Hooks{cfg: cfg, node: node, client: newClient(&cfg, userAgent, log)}
+	h := &Hooks{cfg: cfg, client: newClient(&cfg, userAgent, log)}
+	h.SetNode(node)
 	h.match[KindSubscribe] = newPrefixes(cfg.Subscribe)
 	h.match[KindPublish] = newPrefixes(cfg.Publish)
 	h.match[KindCall] = newPrefixes(cfg.Call)
 	return h, nil
 }
+
+// SetNode sets the node address the bodies carry (once the node listens
+// and knows its port).
+func (h *Hooks) SetNode(addr string) { h.node.Store(&addr) }
 
 // Describe is the start-up log line's attributes: the URL without
 // credentials, the kinds and their prefixes, the bounds and the policy.
