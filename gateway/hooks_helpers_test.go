@@ -82,3 +82,11 @@ func hookConfig(url string, hc hooks.Config) Config {
 	cfg.Hooks = hc
 	return cfg
 }
+
+// expectDecoded requires the decoded message m to encode as elems.
+func (c *v2Client) expectDecoded(m list, elems ...any) {
+	c.t.Helper()
+	if got, want := c.encode(m...), c.encode(elems...); string(got) != string(want) {
+		c.t.Fatalf("got %s\nwant %s", c.show(got), c.show(want))
+	}
+}
