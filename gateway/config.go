@@ -166,6 +166,9 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.Hooks.Check(); err != nil {
 		return c, err
 	}
+	if c.Hooks.Connect {
+		return c, errors.New("the connect hook (--hook-connect) is not implemented yet")
+	}
 	if c.ServerIdent == "" {
 		c.ServerIdent = d.ServerIdent
 	}
