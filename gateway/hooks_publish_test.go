@@ -71,9 +71,6 @@ func TestHookPublishV1(t *testing.T) {
 
 func TestHookPublishV2(t *testing.T) {
 	forEachFormat(t, func(t *testing.T, f value.Format) {
-		if f == value.CBOR {
-			t.Skip("JSON and MessagePack cover the serializer paths")
-		}
 		hs := newHookServer(t, answerByEvent)
 		n := startNode(t, hookConfig(hs.URL, hooks.Config{Publish: []string{"*"}}))
 		sub := joinV2(t, n.Addr(), f, "realm1")
