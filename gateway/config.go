@@ -166,9 +166,6 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.Hooks.Check(); err != nil {
 		return c, err
 	}
-	if c.Hooks.Connect {
-		return c, errors.New("the connect hook (--hook-connect) is not implemented yet")
-	}
 	if c.ServerIdent == "" {
 		c.ServerIdent = d.ServerIdent
 	}

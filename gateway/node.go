@@ -85,6 +85,7 @@ func New(cfg Config) (*Node, error) {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 		rc.Hooks = n.hooks
+		n.gate.SetHookTickets(cfg.Hooks.Connect)
 	}
 	if cfg.Roles != nil { // a nil *authz.Roles in the interface would not be nil
 		rc.Authorizer = cfg.Roles

@@ -98,6 +98,14 @@ func (q *OpQueue) isClosed() bool {
 	return q.closed
 }
 
+// Hold notes a hook in flight that is not an operation's (the gateway's
+// connect hook): messages wait behind it until Resume.
+func (q *OpQueue) Hold() { q.hold() }
+
+// Resume ends a Hold: it runs cont, then the operations that waited (see
+// resume); after Close it runs nothing.
+func (q *OpQueue) Resume(cont func()) { q.resume(cont) }
+
 // hold notes a hook in flight: operations pushed from now on wait.
 func (q *OpQueue) hold() {
 	q.mu.Lock()

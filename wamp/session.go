@@ -117,6 +117,10 @@ func (s *Session) AuthID() string {
 	return s.auth.ID
 }
 
+// GivenAuthID is the authid authentication gave the session, "" when
+// none (AuthID then answers the session id).
+func (s *Session) GivenAuthID() string { return s.auth.ID }
+
 // AuthRole is the session's authrole ("anonymous" by default).
 func (s *Session) AuthRole() string { return s.auth.Role }
 
@@ -144,6 +148,38 @@ func (s *Session) Join() {
 	s.realm.sessionJoined(s)
 }
 
+// Reserve draws the session's id before Join, which then keeps it: the
+// connect hook names the session by the id its WELCOME will carry. The
+// id is registered but the session is not live until Join; Leave frees
+// it. Call it once, from the protocol session's goroutine, before Join.
+func (s *Session) Reserve() ID {
+	if s.id == 0 && s.state.Load() == sessionNew {
+		s.realm.reserve(s)
+	}
+	return s.id
+}
+
+// HookProvider is the authprovider of a session whose authid or
+// authrole the connect hook gave.
+const HookProvider = "hook"
+
+// Admit sets the authid and authrole the connect hook gave (each when
+// not empty; the authprovider becomes HookProvider), before Join.
+func (s *Session) Admit(authid, authrole string) {
+	if (authid == "" && authrole == "") || s.state.Load() != sessionNew {
+		return
+	}
+	a := *s.auth
+	if authid != "" {
+		a.ID = authid
+	}
+	if authrole != "" {
+		a.Role = authrole
+	}
+	a.Provider = HookProvider
+	s.auth = &a
+}
+
 // Leave ends the session's calls and invocations in flight (see
 // leaveCalls), removes it from every registration, every subscription and
 // the registry (with their meta events), publishes wamp.session.on_leave,
@@ -152,6 +188,9 @@ func (s *Session) Join() {
 // calls it, also after Kill.
 func (s *Session) Leave() {
 	prev := s.state.Swap(sessionLeft)
+	if prev == sessionNew && s.id != 0 {
+		s.realm.router.registry.remove(s) // Reserve'd, never joined
+	}
 	if prev != sessionJoined && prev != sessionKilled {
 		return
 	}

@@ -33,6 +33,9 @@ func NewAuthSession(r *wamp.Router, c wamp.Conn, id *wamp.Auth) *Session {
 	return &Session{core: r.V1Realm().NewSession(c, Protocol, id)}
 }
 
+// Core is the session's core session (joined by Open).
+func (s *Session) Core() *wamp.Session { return s.core }
+
 // ID is the session id sent in WELCOME (0 before Open).
 func (s *Session) ID() wamp.ID { return s.core.ID() }
 
