@@ -483,7 +483,17 @@ func TestAPIShutdownWithACallInFlight(t *testing.T) {
 			defer cancel()
 			stopped <- n.Shutdown(ctx)
 		}()
-		callee.expect(6, dict{"message": "the node is shutting down"}, "wamp.close.system_shutdown")
+		// On the node's port the API's connection is one of those the
+		// shutdown closes: when it goes before the callee's, its call is
+		// interrupted first (the order of the closes is not defined).
+		goodbye := callee.encode(6, dict{"message": "the node is shutting down"}, "wamp.close.system_shutdown")
+		got := callee.next()
+		if tg == "node-port" && string(got) == string(callee.encode(69, 1, dict{"mode": "killnowait", "reason": "wamp.error.canceled"})) {
+			got = callee.next()
+		}
+		if string(got) != string(goodbye) {
+			t.Fatalf("got %s\nwant %s", got, goodbye)
+		}
 		callee.expectClose(1001)
 		callee.Close()
 		select {
