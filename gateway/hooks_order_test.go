@@ -237,3 +237,41 @@ func waitHooksIdle(t testing.TB, n *Node) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A CANCEL of a call that still waits behind another call's hook is not
+// lost: the call is answered wamp.error.canceled when its turn comes,
+// hooked or not, and never reaches the hook or the dealer.
+func TestHookCancelWhileWaiting(t *testing.T) {
+	release := make(chan struct{})
+	hs := newHookServer(t, func(_, body string) string {
+		if strings.Contains(body, `"procedure":"app.slow"`) {
+			<-release
+			return `{"result":{"args":["late"]}}`
+		}
+		return `{"result":{"args":["hooked"]}}`
+	})
+	n := startNode(t, hookConfig(hs.URL, hooks.Config{Call: []string{"app."}}))
+	c := joinV2(t, n.Addr(), value.JSON, "realm1")
+	c.send(48, 1, dict{}, "app.slow")
+	hs.next()
+	c.send(48, 2, dict{}, "app.add")
+	c.send(48, 3, dict{}, "other.none")
+	c.send(49, 2, dict{})
+	c.send(49, 3, dict{"mode": "kill"})
+	c.send(48, 4, dict{}, "app.add") // not canceled: goes to the hook
+	for deadline := time.Now().Add(waitLong); n.Stats().MessagesIn < 7; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) { // HELLO and the six above
+			t.Fatalf("the node read %d messages, want 7", n.Stats().MessagesIn)
+		}
+	}
+	close(release)
+	c.expect(50, 1, dict{}, list{"late"})
+	c.expect(8, 48, 2, dict{}, "wamp.error.canceled", list{"the call was canceled"})
+	c.expect(8, 48, 3, dict{}, "wamp.error.canceled", list{"the call was canceled"})
+	hs.next()
+	c.expect(50, 4, dict{}, list{"hooked"})
+	c.sync()
+	if got := n.Stats().Hooks.Kinds["call"].Requests; got != 2 {
+		t.Fatalf("%d call hook requests, want 2", got)
+	}
+}

@@ -29,6 +29,9 @@ type OpQueue struct {
 	holds   int        // hooks in flight
 	closed  bool
 	waiting []func()
+	// canceled are the request ids of CANCELs that came while their CALL
+	// still waited (see cancelWaiting); forgotten when nothing waits.
+	canceled []ID
 }
 
 // NewOpQueue makes an empty queue.
@@ -131,6 +134,9 @@ func (q *OpQueue) resume(cont func()) {
 	for {
 		q.mu.Lock()
 		if q.closed || q.holds > 0 || len(q.waiting) == 0 {
+			if q.holds == 0 && len(q.waiting) == 0 {
+				q.canceled = q.canceled[:0] // their calls, if any, have started
+			}
 			q.mu.Unlock()
 			return
 		}
@@ -140,4 +146,32 @@ func (q *OpQueue) resume(cont func()) {
 		q.mu.Unlock()
 		op()
 	}
+}
+
+// cancelWaiting notes a CANCEL of request, which is not in flight, while
+// operations wait: its CALL may be among them, and is then answered
+// canceled when it runs (takeCanceled). It reports whether it noted it
+// (at most MaxOpsWaiting are kept).
+func (q *OpQueue) cancelWaiting(request ID) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.waiting) == 0 || len(q.canceled) >= MaxOpsWaiting {
+		return false
+	}
+	q.canceled = append(q.canceled, request)
+	return true
+}
+
+// takeCanceled reports whether a CANCEL of request came while its CALL
+// waited, and forgets it.
+func (q *OpQueue) takeCanceled(request ID) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, id := range q.canceled {
+		if id == request {
+			q.canceled = append(q.canceled[:i], q.canceled[i+1:]...)
+			return true
+		}
+	}
+	return false
 }

@@ -129,6 +129,10 @@ func (s *Session) Call(call *Call) {
 	if !s.Live() {
 		return
 	}
+	if s.ops != nil && call.Request != 0 && s.ops.takeCanceled(call.Request) {
+		refuse(call, ErrorCanceled, "the call was canceled") // while it waited behind an operation hook
+		return
+	}
 	if ue := s.realm.authorize(s, s.auth.Role, ActionCall, call.Procedure, MatchExact); ue != nil {
 		refuse(call, ue.URI, ue.Message)
 		return
@@ -216,8 +220,9 @@ func refuse(call *Call, uri, why string) {
 
 // Cancel applies the caller's CANCEL to its call in flight with request
 // id request (Call.Request), in mode. A call an operation hook holds ends
-// at once with wamp.error.canceled. A call that has ended, or that a Go
-// hook or procedure serves, is not affected.
+// at once with wamp.error.canceled, and so does, when its turn comes, a
+// call that still waits behind an operation hook (OpQueue). A call that
+// has ended, or that a Go hook or procedure serves, is not affected.
 func (s *Session) Cancel(request ID, mode CancelMode) {
 	if call := s.calls.findHooked(request); call != nil {
 		refuse(call, ErrorCanceled, "the call was canceled")
@@ -225,6 +230,10 @@ func (s *Session) Cancel(request ID, mode CancelMode) {
 	}
 	if inv := s.calls.findCall(request); inv != nil {
 		inv.cancel(mode)
+		return
+	}
+	if s.ops != nil {
+		s.ops.cancelWaiting(request) // its CALL may wait behind an operation hook
 	}
 }
 
