@@ -92,8 +92,12 @@ func TestHookConnectV1(t *testing.T) {
 	req := v1Request(n.Addr(), "/ws?room=7&room=8&lang=en").Set("Cookie", "sid=alice").
 		Set("Origin", "http://app.example").Set("x-real-ip", "10.0.0.9").Set("Accept-Language", "fr")
 	alice := connectV1(t, n.Addr(), req)
-	hs.expect("/connect", fmt.Sprintf(`{"session":%s,"protocol":"wamp","realm":"realm1","authid":null,"authrole":"anonymous","node":"%s","remote":"%s","headers":{"Cookie":"sid=alice","Origin":"http://app.example","X-Real-IP":"10.0.0.9"},"query":{"lang":"en","room":"7"},"authmethods":[]}`,
-		alice.ID, n.Addr(), alice.Conn().LocalAddr()))
+	if r, want := hs.next(), fmt.Sprintf(`{"session":%s,"protocol":"wamp","realm":"realm1","authid":null,"authrole":"anonymous","node":"%s","remote":"%s","headers":{"Cookie":"sid=alice","Origin":"http://app.example","X-Real-IP":"10.0.0.9"},"query":{"lang":"en","room":"7"},"authmethods":[]}`,
+		alice.ID, n.Addr(), alice.Conn().LocalAddr()); r.path != "/connect" || r.body != want {
+		t.Fatalf("hook request %s %s\nwant /connect %s", r.path, r.body, want)
+	} else {
+		t.Logf("POST %s %s", r.path, r.body) // the README's example
+	}
 	id, _ := strconv.ParseUint(alice.ID, 10, 64)
 	if s := n.Router().V1Realm().Session(wamp.ID(id)); s == nil || s.AuthID() != "alice" || s.AuthRole() != "trader" || s.AuthProvider() != "hook" {
 		t.Fatalf("session %s: %+v", alice.ID, s)
