@@ -14,7 +14,16 @@ type Gate struct {
 	cur     atomic.Pointer[Authenticator]
 	refused atomic.Uint64
 	open    Conn // the Conn of connections without a handshake token
+	// hookTickets: a connect hook decides tickets when no JWT key
+	// verifies them (SetHookTickets).
+	hookTickets atomic.Bool
 }
+
+// SetHookTickets makes a WAMP v2 client that offers ticket while no JWT
+// key is configured get a ticket CHALLENGE whose AUTHENTICATE signature
+// is not checked here but handed to the connect hook (Challenge.ForHook):
+// the node's connect hook decides such sessions.
+func (g *Gate) SetHookTickets(on bool) { g.hookTickets.Store(on) }
 
 // NewGate returns a Gate holding a (nil: Open()).
 func NewGate(a *Authenticator) *Gate {
@@ -64,7 +73,7 @@ type Conn struct {
 // or an *Error to ABORT with (URI ErrProtocolViolation for a malformed
 // authmethods, authid or authextra).
 func (c *Conn) Hello(realm string, details map[string]any) (*wamp.Auth, *Challenge, error) {
-	id, ch, err := c.gate.Authenticator().hello(realm, details, c.token)
+	id, ch, err := c.gate.Authenticator().hello(realm, details, c.token, c.gate.hookTickets.Load())
 	if err != nil {
 		if err.URI != ErrProtocolViolation {
 			c.gate.refused.Add(1)
@@ -81,8 +90,12 @@ func (c *Conn) Hello(realm string, details map[string]any) (*wamp.Auth, *Challen
 type Challenge struct {
 	Method string         // CHALLENGE.AuthMethod
 	Extra  map[string]any // CHALLENGE.Extra; nil: {}
-	gate   *Gate
-	check  func(signature string) (*wamp.Auth, *Error)
+	// ForHook: the signature is the connect hook's to check (a ticket
+	// while no JWT key is configured, Gate.SetHookTickets); Authenticate
+	// accepts any and gives an anonymous identity of method ticket.
+	ForHook bool
+	gate    *Gate
+	check   func(signature string) (*wamp.Auth, *Error)
 }
 
 // Authenticate checks AUTHENTICATE.Signature: the identity to WELCOME,

@@ -48,9 +48,10 @@ func parseHello(d map[string]any) (*hello, *Error) {
 // without authentication configured every session is anonymous;
 // otherwise the first method in the client's order (anonymous when it
 // names none) that the node serves and the HELLO gives what it needs
-// for.
-func (a *Authenticator) hello(realm string, details map[string]any, token *Token) (*wamp.Auth, *Challenge, *Error) {
-	if token == nil && !a.Configured() {
+// for. With hookTickets, ticket is served by the connect hook while no
+// JWT key is configured.
+func (a *Authenticator) hello(realm string, details map[string]any, token *Token, hookTickets bool) (*wamp.Auth, *Challenge, *Error) {
+	if token == nil && !a.Configured() && !(hookTickets && offersTicket(details)) {
 		return nil, nil, nil // as before authentication existed: HELLO.Details are not read
 	}
 	h, err := parseHello(details)
@@ -74,6 +75,8 @@ func (a *Authenticator) hello(realm string, details map[string]any, token *Token
 		switch {
 		case m == MethodTicket && a.cfg.JWT != nil:
 			ch = a.ticket(realm, h)
+		case m == MethodTicket && hookTickets:
+			ch = hookTicket()
 		case m == MethodWAMPCRA && a.cfg.Users != nil && a.cfg.Users.cra:
 			ch, note = a.wampcra(realm, h)
 		case m == MethodCryptosign && a.cfg.Users != nil && a.cfg.Users.keys:

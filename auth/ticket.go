@@ -22,3 +22,24 @@ func (a *Authenticator) ticket(realm string, h *hello) *Challenge {
 		return token.Auth(MethodTicket), nil
 	}}
 }
+
+// hookTicket is the ticket CHALLENGE of a node whose connect hook checks
+// tickets (no JWT key is configured): any signature passes here, as an
+// anonymous session of method ticket, and goes to the hook, which
+// decides.
+func hookTicket() *Challenge {
+	return &Challenge{Method: MethodTicket, ForHook: true, check: func(string) (*wamp.Auth, *Error) {
+		return &wamp.Auth{Role: wamp.Anonymous, Method: MethodTicket, Provider: ProviderStatic}, nil
+	}}
+}
+
+// offersTicket reports whether HELLO.Details.authmethods names ticket.
+func offersTicket(details map[string]any) bool {
+	list, _ := details["authmethods"].([]any)
+	for _, m := range list {
+		if m == MethodTicket {
+			return true
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"github.com/wampgate/wampgate/hooks"
 	"log/slog"
 	"slices"
 	"time"
@@ -98,6 +99,10 @@ type Config struct {
 	// of their own ("127.0.0.1:9095"; port 0 picks one), and no longer on
 	// Addr; else they are served on Addr.
 	MetricsListen string
+	// Hooks sends operations to an application over HTTP (package
+	// hooks): subscriptions, publications and calls under its prefixes,
+	// and every new session when Hooks.Connect. Zero: no hooks.
+	Hooks hooks.Config
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package
@@ -162,6 +167,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.APIConcurrency < 0 {
 		return c, errors.New("API concurrency must not be negative")
+	}
+	if err := c.Hooks.Check(); err != nil {
+		return c, err
 	}
 	if c.ServerIdent == "" {
 		c.ServerIdent = d.ServerIdent

@@ -14,6 +14,8 @@ import (
 	"github.com/wampgate/wampgate/internal/wsframe"
 	"github.com/wampgate/wampgate/netpoll"
 	"github.com/wampgate/wampgate/wamp"
+	v1 "github.com/wampgate/wampgate/wamp/v1"
+	v2 "github.com/wampgate/wampgate/wamp/v2"
 )
 
 // Connection phases.
@@ -22,6 +24,7 @@ const (
 	phaseOpen                   // WebSocket open, WAMP session running
 	phaseClosing                // close frame sent or answered; input ignored
 	phaseAPI                    // plain HTTP for the API (conn.api serves it)
+	phaseParked                 // WAMP v1 upgrade waiting for the connect hook (conn.park)
 )
 
 // conn is one client connection: the HTTP upgrade, RFC 6455 framing and
@@ -41,7 +44,23 @@ type conn struct {
 	parser     wsframe.Parser
 	session    wamp.ProtocolSession
 	api        *httpapi.Conn // in phaseAPI
+	// ops orders the session's messages while operation hooks are in
+	// flight; nil when the node has no hooks.
+	ops *wamp.OpQueue
+	// park is the v1 handshake waiting for the connect hook, nil when
+	// there is none (connect_hook.go).
+	park *parking
 }
+
+// urgent is a protocol session some of whose messages must not wait
+// behind operation hooks (WAMP v2's CANCEL).
+type urgent interface {
+	Urgent(msg []byte) bool
+}
+
+// Ops implements the core's optional interface: the sessions on c share
+// its queue.
+func (c *conn) Ops() *wamp.OpQueue { return c.ops }
 
 var errHandshakeTimeout = errors.New("handshake timeout")
 
@@ -70,6 +89,9 @@ type goodbyeSayer interface {
 
 // OnData implements netpoll.Handler.
 func (c *conn) OnData(data []byte) error {
+	if p := c.park; p != nil && p.parkedData(c, data) {
+		return nil
+	}
 	switch c.phase.Load() {
 	case phaseHandshake:
 		c.handshakeData(data)
@@ -85,9 +107,16 @@ func (c *conn) OnData(data []byte) error {
 
 // OnClose implements netpoll.Handler.
 func (c *conn) OnClose(err error) {
+	if p := c.park; p != nil {
+		p.closed(c)
+	}
 	c.phase.Store(phaseClosing)
 	if c.session != nil {
-		c.session.Closed()
+		if q := c.ops; q != nil {
+			q.Close(c.session.Closed)
+		} else {
+			c.session.Closed()
+		}
 		c.node.stats.sessionsClosed.Add(1)
 	}
 	if c.api != nil {
@@ -122,8 +151,8 @@ func (c *conn) handshakeData(data []byte) {
 		return
 	}
 	c.head = nil
-	c.answerHead(head, rl)
-	if c.phase.Load() == phaseOpen && len(rest) > 0 {
+	c.answerHead(head, rest, rl)
+	if c.park == nil && c.phase.Load() == phaseOpen && len(rest) > 0 { // a parked handshake feeds rest itself
 		if err := c.parser.Feed(rest, c); err != nil {
 			c.fail(err)
 		}
@@ -131,8 +160,10 @@ func (c *conn) handshakeData(data []byte) {
 }
 
 // answerHead serves plain HTTP (health check, refusal) or upgrades the
-// connection and sends the 101 response and the WELCOME in one write.
-func (c *conn) answerHead(head []byte, rl requestLine) {
+// connection and sends the 101 response and the WELCOME in one write
+// (a v1 handshake the connect hook decides is parked until it answers,
+// with the bytes that followed the head, rest).
+func (c *conn) answerHead(head, rest []byte, rl requestLine) {
 	n := c.node
 	if !rl.upgrade {
 		c.answerPlain(rl.method, rl.target)
@@ -168,7 +199,21 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 	if proto.writeQueueLimit > 0 {
 		c.nc.SetWriteQueueLimit(proto.writeQueueLimit)
 	}
-	c.session = proto.open(n.router, c, token)
+	if n.hooks != nil && proto.version != 0 {
+		c.ops = wamp.NewOpQueue()
+	}
+	session := proto.open(n.router, c, token)
+	if proto.version != 0 && n.hooks != nil && n.hooks.ConnectEnabled() {
+		info := readConnectInfo(head)
+		switch s := session.(type) {
+		case *v1.Session:
+			c.parkV1(s, hio.out, rest, info)
+			return
+		case *v2.Session:
+			s.SetConnectHook(c.connectHookV2(info))
+		}
+	}
+	c.session = session
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)
 	out := hio.out
@@ -214,6 +259,39 @@ func (c *conn) Message(op ws.OpCode, payload []byte) error {
 		return nil
 	}
 	c.node.stats.messagesIn.Add(1)
+	if q := c.ops; q != nil {
+		c.queueMessage(q, op, payload)
+		return nil
+	}
+	c.handleMessage(op, payload)
+	return nil
+}
+
+// queueMessage hands one message to the session through the queue q:
+// now, or after the operation hooks in flight answered (a copy).
+func (c *conn) queueMessage(q *wamp.OpQueue, op ws.OpCode, payload []byte) {
+	if q.Busy() {
+		if u, ok := c.session.(urgent); !ok || !u.Urgent(payload) {
+			msg := append([]byte(nil), payload...)
+			queued, err := q.Push(func() { c.handleMessage(op, msg) })
+			if err != nil {
+				c.node.stats.protocolErrors.Add(1)
+				c.closeWith(ws.StatusPolicyViolation, wamp.OpsWaitingReason)
+			}
+			if queued || err != nil {
+				return
+			}
+		}
+	}
+	q.Run(func() { c.handleMessage(op, payload) })
+}
+
+// handleMessage hands one message to the session and closes the
+// connection as its error asks.
+func (c *conn) handleMessage(op ws.OpCode, payload []byte) {
+	if c.phase.Load() != phaseOpen {
+		return
+	}
 	if err := c.session.HandleMessage(payload, op == ws.OpBinary); err != nil {
 		var ce *wamp.CloseError
 		if errors.As(err, &ce) {
@@ -224,7 +302,6 @@ func (c *conn) Message(op ws.OpCode, payload []byte) error {
 			c.closeWith(ws.StatusInternalServerError, "internal error")
 		}
 	}
-	return nil
 }
 
 // Control implements wsframe.Sink: ping, pong and close.
@@ -335,7 +412,7 @@ func (c *conn) RemoteAddr() string { return c.nc.RemoteAddr().String() }
 func (c *conn) sweep(now time.Time) {
 	cfg := &c.node.cfg
 	switch c.phase.Load() {
-	case phaseHandshake:
+	case phaseHandshake, phaseParked:
 		if now.UnixNano()-c.acceptedAt > int64(cfg.HandshakeTimeout) {
 			c.node.stats.handshakeTimeouts.Add(1)
 			c.abort(errHandshakeTimeout)

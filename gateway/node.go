@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wampgate/wampgate/hooks"
 	"log/slog"
 	"net"
 	"net/http"
@@ -46,6 +47,8 @@ type Node struct {
 	stopping  atomic.Bool
 	recent    recentLog // slow-consumer cuts and refusals, for /status
 	topics    topicCache
+
+	hooks *hooks.Hooks // nil without a hook URL
 
 	api     *httpapi.API // nil without API keys
 	apiLn   net.Listener // the API's own listener (Config.APIListen)
@@ -87,6 +90,13 @@ func New(cfg Config) (*Node, error) {
 		LocalTopic: v1.LegacyBroadcastTopic,
 		MetaKill:   cfg.MetaKill,
 		Logger:     cfg.Logger,
+	}
+	if cfg.Hooks.Enabled() {
+		if n.hooks, err = hooks.New(cfg.Hooks, cfg.Addr, "wampgate/"+Version, cfg.Logger); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		rc.Hooks = n.hooks
+		n.gate.SetHookTickets(cfg.Hooks.Connect)
 	}
 	if cfg.Roles != nil { // a nil *authz.Roles in the interface would not be nil
 		rc.Authorizer = cfg.Roles
@@ -170,6 +180,13 @@ func (n *Node) Start() error {
 	}
 	n.srv = srv
 	n.started = time.Now()
+	if n.hooks != nil {
+		n.hooks.SetNode(srv.Addr().String())
+		n.log.Info("HTTP hooks", n.hooks.Describe()...)
+		if !n.cfg.Hooks.Any() {
+			n.log.Warn("a hook URL is set but no hook is enabled (connect, subscribe, publish, call)")
+		}
+	}
 	srv.Serve()
 	n.swept.Add(1)
 	go n.sweeper()
@@ -287,6 +304,9 @@ wait:
 	}
 	<-apiStopped
 	n.stopMetrics(ctx)
+	if n.hooks != nil {
+		n.hooks.Close()
+	}
 	n.srv.Close()
 	n.log.Info("wampgate node stopped", "addr", n.Addr())
 	return err

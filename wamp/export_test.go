@@ -12,3 +12,16 @@ func (s *Session) CallTables() (calls, invocations int) {
 	defer t.mu.Unlock()
 	return len(t.calls), len(t.invocations)
 }
+
+// Registered is how many sessions the node's registry holds, live or
+// reserved (Session.Reserve).
+func (r *Router) Registered() int {
+	n := 0
+	for i := range r.registry.shards {
+		sh := &r.registry.shards[i]
+		sh.mu.RLock()
+		n += len(sh.m)
+		sh.mu.RUnlock()
+	}
+	return n
+}

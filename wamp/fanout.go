@@ -61,8 +61,8 @@ func (r *Realm) deliverEligible(pub *Publication, sub *Subscription) uint64 {
 		if containsID(pub.Exclude, id) {
 			continue
 		}
-		s := r.router.registry.get(id)
-		if s == nil || s.realm != r || pub.byAuth && !pub.admitsAuth(s) || !s.memberOf(sub) {
+		s := r.router.registry.get(id) // a Reserve'd session is not joined yet: skipped
+		if s == nil || s.realm != r || s.state.Load() == sessionNew || pub.byAuth && !pub.admitsAuth(s) || !s.memberOf(sub) {
 			continue
 		}
 		if frame := pub.frameFor(s.proto, sub); frame != nil {

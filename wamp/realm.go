@@ -43,20 +43,32 @@ func (r *Realm) NewSession(c Conn, proto *Protocol, auth *Auth) *Session {
 	if auth == nil {
 		auth = anonymous
 	}
-	return &Session{realm: r, conn: c, proto: proto, auth: auth}
+	s := &Session{realm: r, conn: c, proto: proto, auth: auth}
+	if r.router.hooks != nil {
+		s.ops = queueFor(c)
+	}
+	return s
 }
 
 // join draws a session id unique on the node (and, by the node slot,
-// across the cluster) and registers s.
+// across the cluster) and registers s, unless reserve did already.
 func (r *Realm) join(s *Session) {
-	for {
-		s.id = drawSessionID(r.router.slot)
-		if r.router.registry.insert(s) {
-			break
-		}
+	if s.id == 0 {
+		r.reserve(s)
 	}
 	r.sessions.Add(1)
 	r.router.sessions.Add(1)
+}
+
+// reserve draws s's id and registers it (not yet live: Realm.Session
+// and the session lists do not see it).
+func (r *Realm) reserve(s *Session) {
+	for {
+		s.id = drawSessionID(r.router.slot)
+		if r.router.registry.insert(s) {
+			return
+		}
+	}
 }
 
 // leave undoes Join for s: its subscriptions (with their meta events),

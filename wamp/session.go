@@ -73,6 +73,10 @@ type Session struct {
 	// calls is the session's dealer state (session_calls.go), nil until
 	// it registers or calls a callee session.
 	calls *sessionCalls
+
+	// ops orders the session's operations while operation hooks are in
+	// flight (ophooks.go); nil when the router has none.
+	ops *OpQueue
 }
 
 const (
@@ -113,6 +117,10 @@ func (s *Session) AuthID() string {
 	return s.auth.ID
 }
 
+// GivenAuthID is the authid authentication gave the session, "" when
+// none (AuthID then answers the session id).
+func (s *Session) GivenAuthID() string { return s.auth.ID }
+
 // AuthRole is the session's authrole ("anonymous" by default).
 func (s *Session) AuthRole() string { return s.auth.Role }
 
@@ -140,6 +148,38 @@ func (s *Session) Join() {
 	s.realm.sessionJoined(s)
 }
 
+// Reserve draws the session's id before Join, which then keeps it: the
+// connect hook names the session by the id its WELCOME will carry. The
+// id is registered but the session is not live until Join; Leave frees
+// it. Call it once, from the protocol session's goroutine, before Join.
+func (s *Session) Reserve() ID {
+	if s.id == 0 && s.state.Load() == sessionNew {
+		s.realm.reserve(s)
+	}
+	return s.id
+}
+
+// HookProvider is the authprovider of a session whose authid or
+// authrole the connect hook gave.
+const HookProvider = "hook"
+
+// Admit sets the authid and authrole the connect hook gave (each when
+// not empty; the authprovider becomes HookProvider), before Join.
+func (s *Session) Admit(authid, authrole string) {
+	if (authid == "" && authrole == "") || s.state.Load() != sessionNew {
+		return
+	}
+	a := *s.auth
+	if authid != "" {
+		a.ID = authid
+	}
+	if authrole != "" {
+		a.Role = authrole
+	}
+	a.Provider = HookProvider
+	s.auth = &a
+}
+
 // Leave ends the session's calls and invocations in flight (see
 // leaveCalls), removes it from every registration, every subscription and
 // the registry (with their meta events), publishes wamp.session.on_leave,
@@ -148,6 +188,9 @@ func (s *Session) Join() {
 // calls it, also after Kill.
 func (s *Session) Leave() {
 	prev := s.state.Swap(sessionLeft)
+	if prev == sessionNew && s.id != 0 {
+		s.realm.router.registry.remove(s) // Reserve'd, never joined
+	}
 	if prev != sessionJoined && prev != sessionKilled {
 		return
 	}
@@ -198,6 +241,16 @@ func (s *Session) ReportError(err error) {
 // the session's authid and authrole go with the publication
 // (pub.Auth's PublisherAuthID, PublisherAuthRole).
 func (s *Session) Publish(pub *Publication) error {
+	if err := s.prePublish(pub); err != nil {
+		return err
+	}
+	return s.finishPublish(pub)
+}
+
+// prePublish checks pub before any hook (the session is live, the topic
+// is not reserved, the role may publish) and sets pub.Realm,
+// pub.Publisher, pub.PublisherID and pub.ID.
+func (s *Session) prePublish(pub *Publication) error {
 	if !s.Live() {
 		return fmt.Errorf("publish to %q: session %d: %w", pub.Topic, s.id, ErrNotLive)
 	}
@@ -211,6 +264,11 @@ func (s *Session) Publish(pub *Publication) error {
 	if pub.ID == 0 {
 		pub.ID = randomID()
 	}
+	return nil
+}
+
+// finishPublish runs Handler.OnPublish and hands pub to Realm.Publish.
+func (s *Session) finishPublish(pub *Publication) error {
 	if err := s.hook("OnPublish", func() error { return s.realm.router.handler.OnPublish(s, pub) }); err != nil {
 		return fmt.Errorf("wamp: publish to %q vetoed: %w", pub.Topic, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/wampgate/wampgate/hooks"
 	"github.com/wampgate/wampgate/wamp"
 )
 
@@ -82,7 +83,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a.keys.Store(cfg.Keys)
 	for _, rm := range cfg.Router.Realms() {
-		a.realms[rm.Name()] = &realmSession{realm: rm}
+		a.realms[rm.Name()] = newRealmSession(rm)
 	}
 	a.v1Realm = a.realms[cfg.Router.V1Realm().Name()]
 	return a, nil
@@ -204,13 +205,14 @@ func (a *API) servePublish(body []byte, respond func(*Response)) {
 		respond(resp)
 		return
 	}
-	id, err := rs.publish(req)
-	if err != nil {
-		respond(publishRefusal(err))
-		return
-	}
-	a.publications.Add(1)
-	respond(&Response{Status: http.StatusOK, Body: encodeJSON(publishedJSON{Publication: id})})
+	rs.publish(req, func(id wamp.ID, err error) {
+		if err != nil {
+			respond(publishRefusal(err))
+			return
+		}
+		a.publications.Add(1)
+		respond(&Response{Status: http.StatusOK, Body: encodeJSON(publishedJSON{Publication: id})})
+	})
 }
 
 // serveCall starts a call request's call.
@@ -252,16 +254,25 @@ func bodyRefusal(err error) *Response {
 
 // publishRefusal answers a publication the core refused: a hook's or a
 // permission's *wamp.URIError keeps its URI (400 for invalid_uri and
-// invalid_argument, else 403); any other refusal is not_authorized.
+// invalid_argument, 502 for a publish hook's failure under the deny
+// policy, else 403); too many publications waiting behind publish hooks
+// is 503; any other refusal is not_authorized.
 func publishRefusal(err error) *Response {
+	var ce *wamp.CloseError
+	if errors.As(err, &ce) {
+		return refusal(http.StatusServiceUnavailable, ErrorTooManyRequests, "too many publications wait on publish hooks")
+	}
 	uri, message := ErrorNotAuthorized, "the publication was refused: "+err.Error()
 	var ue *wamp.URIError
 	if errors.As(err, &ue) {
 		uri, message = ue.URI, ue.Message
 	}
 	status := http.StatusForbidden
-	if uri == wamp.ErrorInvalidURI || uri == wamp.ErrorInvalidArgument {
+	switch uri {
+	case wamp.ErrorInvalidURI, wamp.ErrorInvalidArgument:
 		status = http.StatusBadRequest
+	case hooks.ErrorHookFailed:
+		status = http.StatusBadGateway
 	}
 	return refusal(status, uri, message)
 }

@@ -37,11 +37,16 @@ type Session struct {
 	// the gateway's sweeper: see ChallengedAt). See session_auth.go.
 	authc   *auth.Conn
 	pending atomic.Pointer[pendingAuth]
+	// connect is the connect hook (nil: none); admitting is the core
+	// session it is deciding, nil when none (session_connect.go).
+	connect   ConnectHook
+	admitting *wamp.Session
 }
 
 // Session states. stateNew → (HELLO) stateEstablished → (GOODBYE from the
 // client) stateIdle → (HELLO) stateEstablished …; a HELLO that is
-// challenged goes through stateChallenging until AUTHENTICATE; any state
+// challenged goes through stateChallenging until AUTHENTICATE, one a
+// connect hook decides through stateAdmitting until its verdict; any state
 // → stateClosed after an ABORT or when the connection is gone;
 // stateEstablished → stateShuttingDown when the node shuts down (GOODBYE
 // from the router).
@@ -52,6 +57,7 @@ const (
 	stateShuttingDown
 	stateClosed
 	stateChallenging
+	stateAdmitting // awaiting the connect hook's verdict
 )
 
 var _ wamp.ProtocolSession = (*Session)(nil)
@@ -156,8 +162,11 @@ func (s *Session) Shutdown() {
 // HELLO, or the client's ABORT (after a CHALLENGE: AUTHENTICATE or
 // ABORT); anything else violates the protocol.
 func (s *Session) handleOpening(m *Message) error {
-	if s.state.Load() == stateChallenging {
+	switch s.state.Load() {
+	case stateChallenging:
 		return s.handleChallenged(m)
+	case stateAdmitting: // only a message that does not wait for the hook (CANCEL)
+		return s.violation(fmt.Sprintf("%s before WELCOME", m.Type))
 	}
 	switch m.Type {
 	case Hello:
@@ -218,20 +227,28 @@ func (s *Session) handleHello(m *Message) error {
 }
 
 // establish joins a core session to realm as id (nil: anonymous) and
-// sends WELCOME.
-func (s *Session) establish(realm *wamp.Realm, client ClientFeatures, id *wamp.Auth) {
-	core := realm.NewSession(s.conn, &s.proto.Protocol, id)
+// sends WELCOME, with authextra when extra is not nil.
+func (s *Session) establish(realm *wamp.Realm, client ClientFeatures, id *wamp.Auth, extra map[string]any) {
+	s.join(realm.NewSession(s.conn, &s.proto.Protocol, id), client, extra)
+}
+
+// join joins core and sends WELCOME.
+func (s *Session) join(core *wamp.Session, client ClientFeatures, extra map[string]any) {
 	core.Join()
 	s.core = core
 	s.client.Store(uint32(client))
-	s.send(&Message{Type: Welcome, Request: uint64(core.ID()), Dict: map[string]any{
+	details := map[string]any{
 		"roles":        routerRoles(),
 		"agent":        s.router.Agent(),
 		"authid":       core.AuthID(),
 		"authrole":     core.AuthRole(),
 		"authmethod":   core.AuthMethod(),
 		"authprovider": core.AuthProvider(),
-	}})
+	}
+	if extra != nil {
+		details["authextra"] = extra
+	}
+	s.send(&Message{Type: Welcome, Request: uint64(core.ID()), Dict: details})
 	s.state.Store(stateEstablished)
 }
 
@@ -283,8 +300,10 @@ func (s *Session) abort(uri, why string) {
 }
 
 // leave ends the established core session, if any: the dealer's state
-// first, then the core (subscriptions, registry, OnClose).
+// first, then the core (subscriptions, registry, OnClose); and frees the
+// session a connect hook is deciding, if any.
 func (s *Session) leave() {
+	s.releaseAdmitting()
 	if s.core == nil {
 		return
 	}

@@ -21,6 +21,7 @@ import (
 type pendingAuth struct {
 	realm     *wamp.Realm
 	client    ClientFeatures
+	details   map[string]any // HELLO.Details
 	challenge *auth.Challenge
 	at        int64 // when the CHALLENGE was sent, unix nanoseconds
 }
@@ -29,7 +30,7 @@ type pendingAuth struct {
 // Details are details.
 func (s *Session) authenticate(realm *wamp.Realm, client ClientFeatures, details map[string]any) error {
 	if s.authc == nil {
-		s.establish(realm, client, nil)
+		s.admit(realm, client, nil, details, nil)
 		return nil
 	}
 	id, ch, err := s.authc.Hello(realm.Name(), details)
@@ -37,10 +38,10 @@ func (s *Session) authenticate(realm *wamp.Realm, client ClientFeatures, details
 		return s.refuse(realm.Name(), "", err)
 	}
 	if ch == nil {
-		s.establish(realm, client, id)
+		s.admit(realm, client, id, details, nil)
 		return nil
 	}
-	s.pending.Store(&pendingAuth{realm: realm, client: client, challenge: ch, at: time.Now().UnixNano()})
+	s.pending.Store(&pendingAuth{realm: realm, client: client, details: details, challenge: ch, at: time.Now().UnixNano()})
 	s.state.Store(stateChallenging)
 	s.send(&Message{Type: Challenge, URI: ch.Method, Dict: ch.Extra})
 	return nil
@@ -57,7 +58,11 @@ func (s *Session) handleChallenged(m *Message) error {
 		if err != nil {
 			return s.refuse(p.realm.Name(), p.challenge.Method, err)
 		}
-		s.establish(p.realm, p.client, id)
+		var ticket *string
+		if p.challenge.ForHook {
+			ticket = &m.URI
+		}
+		s.admit(p.realm, p.client, id, p.details, ticket)
 		return nil
 	case Abort:
 		return s.clientAbort()
