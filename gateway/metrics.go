@@ -224,4 +224,5 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descAPIInFlight, float64(as.InFlight))
 		counter(descAPIAbandon, as.Abandoned)
 	}
+	collectHooks(s.Hooks, ch)
 }

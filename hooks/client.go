@@ -132,8 +132,7 @@ func (c *client) post(r *request) (*Answer, error) {
 		return nil, c.transportFailure(ctx, err)
 	}
 	k := &c.kinds[r.kind]
-	k.latencyNS.Add(uint64(time.Since(start)))
-	k.answered.Add(1)
+	k.observe(time.Since(start))
 	if resp.StatusCode != http.StatusOK {
 		return nil, &failure{ReasonStatus, fmt.Errorf("HTTP status %d", resp.StatusCode)}
 	}
