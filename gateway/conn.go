@@ -41,6 +41,9 @@ type conn struct {
 	parser     wsframe.Parser
 	session    wamp.ProtocolSession
 	api        *httpapi.Conn // in phaseAPI
+	// msgs counts a client session's messages by type (msgcount.go);
+	// nil until the upgrade and for peer links.
+	msgs atomic.Pointer[msgCounter]
 }
 
 var errHandshakeTimeout = errors.New("handshake timeout")
@@ -86,6 +89,9 @@ func (c *conn) OnData(data []byte) error {
 // OnClose implements netpoll.Handler.
 func (c *conn) OnClose(err error) {
 	c.phase.Store(phaseClosing)
+	if mc := c.msgs.Load(); mc != nil {
+		mc.close(&c.nc)
+	}
 	if c.session != nil {
 		c.session.Closed()
 		c.node.stats.sessionsClosed.Add(1)
@@ -168,14 +174,16 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 	if proto.writeQueueLimit > 0 {
 		c.nc.SetWriteQueueLimit(proto.writeQueueLimit)
 	}
+	c.msgs.Store(n.msgs.counter(proto.name))
 	c.session = proto.open(n.router, c, token)
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)
 	out := hio.out
-	if first := c.session.Open(); first != nil {
+	first := c.session.Open()
+	if first != nil {
 		out = wsframe.AppendText(out, first)
 	}
-	c.send(out)
+	c.sendMessage(out, first)
 }
 
 // answerPlain answers a plain HTTP request (no upgrade) and closes the
@@ -213,7 +221,9 @@ func (c *conn) Message(op ws.OpCode, payload []byte) error {
 	if c.phase.Load() != phaseOpen {
 		return nil
 	}
-	c.node.stats.messagesIn.Add(1)
+	if mc := c.msgs.Load(); mc != nil {
+		mc.received(payload)
+	}
 	if err := c.session.HandleMessage(payload, op == ws.OpBinary); err != nil {
 		var ce *wamp.CloseError
 		if errors.As(err, &ce) {
@@ -313,14 +323,27 @@ func (c *conn) slowConsumer() {
 	c.nc.Abort(wsframe.AppendClose(nil, ws.StatusPolicyViolation, "slow consumer"), netpoll.ErrQueueFull)
 }
 
+// sendMessage is send for bytes that carry the WAMP message msg (nil:
+// none), counted by type on a client connection.
+func (c *conn) sendMessage(b, msg []byte) {
+	mc := c.msgs.Load()
+	if mc == nil || msg == nil {
+		c.send(b)
+		return
+	}
+	if err := c.nc.SendCounting(b, mc.outSlot(msg)); errors.Is(err, netpoll.ErrQueueFull) {
+		c.slowConsumer()
+	}
+}
+
 // SendText implements wamp.Conn.
-func (c *conn) SendText(msg []byte) { c.send(wsframe.Text(msg)) }
+func (c *conn) SendText(msg []byte) { c.sendMessage(wsframe.Text(msg), msg) }
 
 // SendBinary implements wamp.Conn.
-func (c *conn) SendBinary(msg []byte) { c.send(wsframe.Binary(msg)) }
+func (c *conn) SendBinary(msg []byte) { c.sendMessage(wsframe.Binary(msg), msg) }
 
 // SendFrame implements wamp.Conn.
-func (c *conn) SendFrame(frame []byte) { c.send(frame) }
+func (c *conn) SendFrame(frame []byte) { c.sendMessage(frame, framePayload(frame)) }
 
 // Close implements wamp.Conn.
 func (c *conn) Close(code uint16, reason string) { c.closeWith(ws.StatusCode(code), reason) }

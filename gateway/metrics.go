@@ -89,6 +89,8 @@ var (
 	descPlainHTTP   = metric("plain_http_requests_total", "Plain HTTP requests answered on the node's port (health, metrics, status, 426).")
 	descClosed      = metric("sessions_closed_total", "WAMP sessions that ended.")
 	descMsgsIn      = metric("messages_in_total", "WAMP messages received from clients.")
+	descMsgsRecv    = metric("messages_received_total", "WAMP messages received from clients, by subprotocol and type (other: not a client message).", "protocol", "type")
+	descMsgsSent    = metric("messages_sent_total", "WAMP messages queued to clients, by subprotocol and type (other: not a router message).", "protocol", "type")
 	descProtoErrs   = metric("protocol_errors_total", "Connections closed for a WebSocket or WAMP protocol violation.")
 	descPubs        = metric("publications_total", "Publications routed (local and relayed from peers).")
 	descDeliveries  = metric("deliveries_total", "Event frames queued to subscribers.")
@@ -170,6 +172,14 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descPlainHTTP, s.PlainHTTP)
 	counter(descClosed, s.SessionsClosed)
 	counter(descMsgsIn, s.MessagesIn)
+	for proto, mc := range s.Messages {
+		for typ, v := range mc.In {
+			counter(descMsgsRecv, v, proto, typ)
+		}
+		for typ, v := range mc.Out {
+			counter(descMsgsSent, v, proto, typ)
+		}
+	}
 	counter(descProtoErrs, s.ProtocolErrors)
 	counter(descPubs, s.WAMP.Publications)
 	counter(descDeliveries, s.WAMP.Deliveries)

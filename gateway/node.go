@@ -46,6 +46,7 @@ type Node struct {
 	stopping  atomic.Bool
 	recent    recentLog // slow-consumer cuts and refusals, for /status
 	topics    topicCache
+	msgs      *messageCounts // client messages by protocol and type
 
 	api     *httpapi.API // nil without API keys
 	apiLn   net.Listener // the API's own listener (Config.APIListen)
@@ -107,6 +108,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	n.upgrader = newUpgrader(cfg, n.protocols)
+	n.msgs = newMessageCounts(n.protocols)
 	if err := n.newAPI(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
