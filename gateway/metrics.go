@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/expfmt"
 	"github.com/wampgate/wampgate/internal/buildinfo"
+	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/wamp"
 )
 
@@ -129,6 +130,7 @@ var (
 	descAPICalls    = metric("api_calls_total", "Calls started through the HTTP API.")
 	descAPIInFlight = metric("api_in_flight", "HTTP API requests admitted and not answered yet.")
 	descAPIAbandon  = metric("api_abandoned_total", "HTTP API requests admitted whose body never came in time.")
+	descAPILatency  = metric("api_request_duration_seconds", "HTTP API requests from their complete head to their answer queued to the connection, by endpoint (publish, call, other) and status class.", "endpoint", "status_class")
 )
 
 // Collect implements prometheus.Collector.
@@ -233,5 +235,12 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descAPICalls, as.Calls)
 		gauge(descAPIInFlight, float64(as.InFlight))
 		counter(descAPIAbandon, as.Abandoned)
+		for _, l := range n.api.Latencies() {
+			buckets := make(map[float64]uint64, len(l.Buckets))
+			for i, le := range httpapi.LatencyBuckets {
+				buckets[le] = l.Buckets[i]
+			}
+			ch <- prometheus.MustNewConstHistogram(descAPILatency, l.Count, l.Sum, buckets, l.Endpoint, l.StatusClass)
+		}
 	}
 }
