@@ -44,6 +44,7 @@ type conn struct {
 	// msgs counts a client session's messages by type (msgcount.go);
 	// nil until the upgrade and for peer links.
 	msgs atomic.Pointer[msgCounter]
+	peer bool // a peer link (counted in the node's peerConns while open)
 }
 
 var errHandshakeTimeout = errors.New("handshake timeout")
@@ -91,6 +92,9 @@ func (c *conn) OnClose(err error) {
 	c.phase.Store(phaseClosing)
 	if mc := c.msgs.Load(); mc != nil {
 		mc.close(&c.nc)
+	}
+	if c.peer {
+		c.node.stats.peerConns.Add(-1)
 	}
 	if c.session != nil {
 		c.session.Closed()
@@ -175,6 +179,10 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 		c.nc.SetWriteQueueLimit(proto.writeQueueLimit)
 	}
 	c.msgs.Store(n.msgs.counter(proto.name))
+	if proto.version == 0 {
+		c.peer = true
+		n.stats.peerConns.Add(1)
+	}
 	c.session = proto.open(n.router, c, token)
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)

@@ -73,7 +73,8 @@ func metric(name, help string, labels ...string) *prometheus.Desc {
 var (
 	descBuildInfo   = metric("build_info", "The running wampgate's version, VCS revision and Go version (always 1).", "version", "revision", "goversion")
 	descUptime      = metric("uptime_seconds", "Seconds since the node started listening.")
-	descConnsOpen   = metric("connections_open", "Open client connections (WebSocket, handshakes in progress, plain HTTP).")
+	descConnsOpen   = metric("connections_open", "Open connections on the node's port: clients' (WebSocket, handshakes in progress, plain HTTP) and peer links other nodes opened.")
+	descPeerConns   = metric("peer_connections_open", "Peer links other nodes opened to the node's port (among connections_open).")
 	descAccepted    = metric("connections_accepted_total", "Connections accepted.")
 	descAcceptErrs  = metric("accept_errors_total", "Failed accepts (EMFILE when descriptors run out).")
 	descAcceptPause = metric("accept_pauses_total", "Episodes in which accepting paused after failed accepts.")
@@ -148,6 +149,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descUptime, s.UptimeSeconds)
 
 	gauge(descConnsOpen, float64(s.Net.Open))
+	gauge(descPeerConns, float64(s.PeerConnections))
 	counter(descAccepted, s.Net.Accepted)
 	counter(descAcceptErrs, s.Net.AcceptErrors)
 	counter(descAcceptPause, s.Net.AcceptPauses)

@@ -26,6 +26,7 @@ type counters struct {
 	slowConsumers        atomic.Uint64
 	idleClosed           atomic.Uint64
 	pingsSent            atomic.Uint64
+	peerConns            atomic.Int64 // open peer links accepted on the node's port
 	// refused counts the handshakes refused, by reason (their sum is
 	// handshakesFailed).
 	refused [numRefusals]atomic.Uint64
@@ -56,8 +57,11 @@ type Stats struct {
 	SlowConsumers  uint64                   `json:"slow_consumers_closed"`
 	IdleClosed     uint64                   `json:"idle_closed"`
 	PingsSent      uint64                   `json:"pings_sent"`
-	Net            netpoll.Stats            `json:"net"`
-	WAMP           wampStats                `json:"wamp"`
+	// PeerConnections counts the peer links other nodes opened to this
+	// node's port: they are among Net.Open, the rest are clients'.
+	PeerConnections int64         `json:"peer_connections"`
+	Net             netpoll.Stats `json:"net"`
+	WAMP            wampStats     `json:"wamp"`
 	// Cluster is the peer links' state; absent on a single node.
 	Cluster *broadcast.Status `json:"cluster,omitempty"`
 	// API is the HTTP API's counters; absent without the API.
@@ -156,6 +160,7 @@ func (n *Node) snapshot() Stats {
 		SlowConsumers:        n.stats.slowConsumers.Load(),
 		IdleClosed:           n.stats.idleClosed.Load(),
 		PingsSent:            n.stats.pingsSent.Load(),
+		PeerConnections:      n.stats.peerConns.Load(),
 		Net:                  n.srv.Stats(),
 		WAMP: wampStats{
 			Sessions:      ws.Sessions,
