@@ -7,6 +7,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/wampgate/wampgate/internal/wsframe"
 	"github.com/wampgate/wampgate/wamp/value"
 )
 
@@ -112,5 +113,29 @@ func TestMessageTypePeek(t *testing.T) {
 	}
 	if got := framePayload([]byte{0x82, 127, 0}); got != nil {
 		t.Errorf("framePayload of a cut frame: %q", got)
+	}
+}
+
+// BenchmarkMessageCountOut is what counting adds to each message sent,
+// EVENT deliveries included: finding the payload in the frame, peeking at
+// its type and picking the counter (the increment itself happens under
+// the lock netpoll's Send takes anyway).
+func BenchmarkMessageCountOut(b *testing.B) {
+	for _, f := range []value.Format{value.JSON, value.MsgPack, value.CBOR} {
+		b.Run(f.String(), func(b *testing.B) {
+			n, err := New(testConfig("epoll"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			mc := n.msgs.counter("wamp.2." + f.String())
+			frame := wsframe.Binary(encodeV2(b, f, 36, 1, 2, dict{}, list{"x"}))
+			b.ReportAllocs()
+			for b.Loop() {
+				*mc.outSlot(framePayload(frame))++
+			}
+			if mc.out[mc.totals.kinds.out.slot[36]] == 0 {
+				b.Fatal("not counted as EVENT")
+			}
+		})
 	}
 }
