@@ -33,6 +33,7 @@ func TestMessagesByType(t *testing.T) {
 		if _, _, err := pub.ExpectClose(waitLong); err != nil {
 			t.Fatalf("want a close after a message that is not WAMP: %v", err)
 		}
+		pub.Close() // the node ends the close when our FIN comes
 		deadline := time.Now().Add(waitLong)
 		for n.Stats().SessionsClosed < 1 {
 			if time.Now().After(deadline) {
