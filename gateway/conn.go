@@ -50,6 +50,10 @@ type conn struct {
 	// park is the v1 handshake waiting for the connect hook, nil when
 	// there is none (connect_hook.go).
 	park *parking
+	// msgs counts a client session's messages by type (msgcount.go);
+	// nil until the upgrade and for peer links.
+	msgs atomic.Pointer[msgCounter]
+	peer bool // a peer link (counted in the node's peerConns while open)
 }
 
 // urgent is a protocol session some of whose messages must not wait
@@ -111,6 +115,12 @@ func (c *conn) OnClose(err error) {
 		p.closed(c)
 	}
 	c.phase.Store(phaseClosing)
+	if mc := c.msgs.Load(); mc != nil {
+		mc.close(&c.nc)
+	}
+	if c.peer {
+		c.node.stats.peerConns.Add(-1)
+	}
 	if c.session != nil {
 		if q := c.ops; q != nil {
 			q.Close(c.session.Closed)
@@ -202,6 +212,11 @@ func (c *conn) answerHead(head, rest []byte, rl requestLine) {
 	if n.hooks != nil && proto.version != 0 {
 		c.ops = wamp.NewOpQueue()
 	}
+	c.msgs.Store(n.msgs.counter(proto.name))
+	if proto.version == 0 {
+		c.peer = true
+		n.stats.peerConns.Add(1)
+	}
 	session := proto.open(n.router, c, token)
 	if proto.version != 0 && n.hooks != nil && n.hooks.ConnectEnabled() {
 		info := readConnectInfo(head)
@@ -217,10 +232,11 @@ func (c *conn) answerHead(head, rest []byte, rl requestLine) {
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)
 	out := hio.out
-	if first := c.session.Open(); first != nil {
+	first := c.session.Open()
+	if first != nil {
 		out = wsframe.AppendText(out, first)
 	}
-	c.send(out)
+	c.sendMessage(out, first)
 }
 
 // answerPlain answers a plain HTTP request (no upgrade) and closes the
@@ -258,7 +274,9 @@ func (c *conn) Message(op ws.OpCode, payload []byte) error {
 	if c.phase.Load() != phaseOpen {
 		return nil
 	}
-	c.node.stats.messagesIn.Add(1)
+	if mc := c.msgs.Load(); mc != nil {
+		mc.received(payload)
+	}
 	if q := c.ops; q != nil {
 		c.queueMessage(q, op, payload)
 		return nil
@@ -390,14 +408,27 @@ func (c *conn) slowConsumer() {
 	c.nc.Abort(wsframe.AppendClose(nil, ws.StatusPolicyViolation, "slow consumer"), netpoll.ErrQueueFull)
 }
 
+// sendMessage is send for bytes that carry the WAMP message msg (nil:
+// none), counted by type on a client connection.
+func (c *conn) sendMessage(b, msg []byte) {
+	mc := c.msgs.Load()
+	if mc == nil || msg == nil {
+		c.send(b)
+		return
+	}
+	if err := c.nc.SendCounting(b, mc.outSlot(msg)); errors.Is(err, netpoll.ErrQueueFull) {
+		c.slowConsumer()
+	}
+}
+
 // SendText implements wamp.Conn.
-func (c *conn) SendText(msg []byte) { c.send(wsframe.Text(msg)) }
+func (c *conn) SendText(msg []byte) { c.sendMessage(wsframe.Text(msg), msg) }
 
 // SendBinary implements wamp.Conn.
-func (c *conn) SendBinary(msg []byte) { c.send(wsframe.Binary(msg)) }
+func (c *conn) SendBinary(msg []byte) { c.sendMessage(wsframe.Binary(msg), msg) }
 
 // SendFrame implements wamp.Conn.
-func (c *conn) SendFrame(frame []byte) { c.send(frame) }
+func (c *conn) SendFrame(frame []byte) { c.sendMessage(frame, framePayload(frame)) }
 
 // Close implements wamp.Conn.
 func (c *conn) Close(code uint16, reason string) { c.closeWith(ws.StatusCode(code), reason) }

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/expfmt"
 	"github.com/wampgate/wampgate/internal/buildinfo"
+	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/wamp"
 )
 
@@ -72,7 +73,8 @@ func metric(name, help string, labels ...string) *prometheus.Desc {
 var (
 	descBuildInfo   = metric("build_info", "The running wampgate's version, VCS revision and Go version (always 1).", "version", "revision", "goversion")
 	descUptime      = metric("uptime_seconds", "Seconds since the node started listening.")
-	descConnsOpen   = metric("connections_open", "Open client connections (WebSocket, handshakes in progress, plain HTTP).")
+	descConnsOpen   = metric("connections_open", "Open connections on the node's port: clients' (WebSocket, handshakes in progress, plain HTTP) and peer links other nodes opened.")
+	descPeerConns   = metric("peer_connections_open", "Peer links other nodes opened to the node's port (among connections_open).")
 	descAccepted    = metric("connections_accepted_total", "Connections accepted.")
 	descAcceptErrs  = metric("accept_errors_total", "Failed accepts (EMFILE when descriptors run out).")
 	descAcceptPause = metric("accept_pauses_total", "Episodes in which accepting paused after failed accepts.")
@@ -89,6 +91,8 @@ var (
 	descPlainHTTP   = metric("plain_http_requests_total", "Plain HTTP requests answered on the node's port (health, metrics, status, 426).")
 	descClosed      = metric("sessions_closed_total", "WAMP sessions that ended.")
 	descMsgsIn      = metric("messages_in_total", "WAMP messages received from clients.")
+	descMsgsRecv    = metric("messages_received_total", "WAMP messages received from clients, by subprotocol and type (other: not a client message).", "protocol", "type")
+	descMsgsSent    = metric("messages_sent_total", "WAMP messages queued to clients, by subprotocol and type (other: not a router message).", "protocol", "type")
 	descProtoErrs   = metric("protocol_errors_total", "Connections closed for a WebSocket or WAMP protocol violation.")
 	descPubs        = metric("publications_total", "Publications routed (local and relayed from peers).")
 	descDeliveries  = metric("deliveries_total", "Event frames queued to subscribers.")
@@ -127,6 +131,7 @@ var (
 	descAPICalls    = metric("api_calls_total", "Calls started through the HTTP API.")
 	descAPIInFlight = metric("api_in_flight", "HTTP API requests admitted and not answered yet.")
 	descAPIAbandon  = metric("api_abandoned_total", "HTTP API requests admitted whose body never came in time.")
+	descAPILatency  = metric("api_request_duration_seconds", "HTTP API requests from their complete head to their answer queued to the connection, by endpoint (publish, call, other) and status class.", "endpoint", "status_class")
 )
 
 // Collect implements prometheus.Collector.
@@ -144,6 +149,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descUptime, s.UptimeSeconds)
 
 	gauge(descConnsOpen, float64(s.Net.Open))
+	gauge(descPeerConns, float64(s.PeerConnections))
 	counter(descAccepted, s.Net.Accepted)
 	counter(descAcceptErrs, s.Net.AcceptErrors)
 	counter(descAcceptPause, s.Net.AcceptPauses)
@@ -170,6 +176,14 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descPlainHTTP, s.PlainHTTP)
 	counter(descClosed, s.SessionsClosed)
 	counter(descMsgsIn, s.MessagesIn)
+	for proto, mc := range s.Messages {
+		for typ, v := range mc.In {
+			counter(descMsgsRecv, v, proto, typ)
+		}
+		for typ, v := range mc.Out {
+			counter(descMsgsSent, v, proto, typ)
+		}
+	}
 	counter(descProtoErrs, s.ProtocolErrors)
 	counter(descPubs, s.WAMP.Publications)
 	counter(descDeliveries, s.WAMP.Deliveries)
@@ -223,6 +237,13 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descAPICalls, as.Calls)
 		gauge(descAPIInFlight, float64(as.InFlight))
 		counter(descAPIAbandon, as.Abandoned)
+		for _, l := range n.api.Latencies() {
+			buckets := make(map[float64]uint64, len(l.Buckets))
+			for i, le := range httpapi.LatencyBuckets {
+				buckets[le] = l.Buckets[i]
+			}
+			ch <- prometheus.MustNewConstHistogram(descAPILatency, l.Count, l.Sum, buckets, l.Endpoint, l.StatusClass)
+		}
 	}
 	collectHooks(s.Hooks, ch)
 }

@@ -132,6 +132,12 @@ func TestMetricsAfterRealSessions(t *testing.T) {
 		{"wampgate_publications_total", dto.MetricType_COUNTER, nil, 3},
 		{"wampgate_deliveries_total", dto.MetricType_COUNTER, nil, 6},
 		{"wampgate_messages_in_total", dto.MetricType_COUNTER, nil, 5}, // 2 SUBSCRIBE, 3 PUBLISH
+		{"wampgate_messages_received_total", dto.MetricType_COUNTER, []string{"protocol", "wamp", "type", "SUBSCRIBE"}, 2},
+		{"wampgate_messages_received_total", dto.MetricType_COUNTER, []string{"protocol", "wamp", "type", "PUBLISH"}, 3},
+		{"wampgate_messages_received_total", dto.MetricType_COUNTER, []string{"protocol", "wamp", "type", "CALL"}, 0},
+		{"wampgate_messages_sent_total", dto.MetricType_COUNTER, []string{"protocol", "wamp", "type", "WELCOME"}, 3},
+		{"wampgate_messages_sent_total", dto.MetricType_COUNTER, []string{"protocol", "wamp", "type", "EVENT"}, 6},
+		{"wampgate_messages_sent_total", dto.MetricType_COUNTER, []string{"protocol", "wamp.2.json", "type", "EVENT"}, 0},
 		{"wampgate_slow_consumers_closed_total", dto.MetricType_COUNTER, nil, 0},
 		{"wampgate_unauthorized_total", dto.MetricType_COUNTER, []string{"action", "publish"}, 0},
 		{"wampgate_build_info", dto.MetricType_GAUGE, []string{"version", Version}, 1},

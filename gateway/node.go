@@ -47,6 +47,7 @@ type Node struct {
 	stopping  atomic.Bool
 	recent    recentLog // slow-consumer cuts and refusals, for /status
 	topics    topicCache
+	msgs      *messageCounts // client messages by protocol and type
 
 	hooks *hooks.Hooks // nil without a hook URL
 
@@ -117,6 +118,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	n.upgrader = newUpgrader(cfg, n.protocols)
+	n.msgs = newMessageCounts(n.protocols)
 	if err := n.newAPI(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}

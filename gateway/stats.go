@@ -23,11 +23,11 @@ type counters struct {
 	authenticateTimeouts atomic.Uint64
 	plainHTTP            atomic.Uint64
 	sessionsClosed       atomic.Uint64
-	messagesIn           atomic.Uint64
 	protocolErrors       atomic.Uint64
 	slowConsumers        atomic.Uint64
 	idleClosed           atomic.Uint64
 	pingsSent            atomic.Uint64
+	peerConns            atomic.Int64 // open peer links accepted on the node's port
 	// refused counts the handshakes refused, by reason (their sum is
 	// handshakesFailed).
 	refused [numRefusals]atomic.Uint64
@@ -46,17 +46,23 @@ type Stats struct {
 	// AUTHENTICATE answered a CHALLENGE within the handshake timeout;
 	// AuthRefused the handshakes (401) and sessions (ABORT)
 	// authentication refused.
-	AuthenticateTimeouts uint64        `json:"authenticate_timeouts"`
-	AuthRefused          uint64        `json:"auth_refused"`
-	PlainHTTP            uint64        `json:"plain_http_requests"`
-	SessionsClosed       uint64        `json:"sessions_closed"`
-	MessagesIn           uint64        `json:"messages_in"`
-	ProtocolErrors       uint64        `json:"protocol_errors"`
-	SlowConsumers        uint64        `json:"slow_consumers_closed"`
-	IdleClosed           uint64        `json:"idle_closed"`
-	PingsSent            uint64        `json:"pings_sent"`
-	Net                  netpoll.Stats `json:"net"`
-	WAMP                 wampStats     `json:"wamp"`
+	AuthenticateTimeouts uint64 `json:"authenticate_timeouts"`
+	AuthRefused          uint64 `json:"auth_refused"`
+	PlainHTTP            uint64 `json:"plain_http_requests"`
+	SessionsClosed       uint64 `json:"sessions_closed"`
+	MessagesIn           uint64 `json:"messages_in"`
+	// Messages counts the WAMP messages of client sessions by protocol
+	// and type, in and out; MessagesIn is the sum of their In.
+	Messages       map[string]MessageCounts `json:"messages"`
+	ProtocolErrors uint64                   `json:"protocol_errors"`
+	SlowConsumers  uint64                   `json:"slow_consumers_closed"`
+	IdleClosed     uint64                   `json:"idle_closed"`
+	PingsSent      uint64                   `json:"pings_sent"`
+	// PeerConnections counts the peer links other nodes opened to this
+	// node's port: they are among Net.Open, the rest are clients'.
+	PeerConnections int64         `json:"peer_connections"`
+	Net             netpoll.Stats `json:"net"`
+	WAMP            wampStats     `json:"wamp"`
 	// Cluster is the peer links' state; absent on a single node.
 	Cluster *broadcast.Status `json:"cluster,omitempty"`
 	// API is the HTTP API's counters; absent without the API.
@@ -153,11 +159,11 @@ func (n *Node) snapshot() Stats {
 		AuthRefused:          n.gate.Refused(),
 		PlainHTTP:            n.stats.plainHTTP.Load(),
 		SessionsClosed:       n.stats.sessionsClosed.Load(),
-		MessagesIn:           n.stats.messagesIn.Load(),
 		ProtocolErrors:       n.stats.protocolErrors.Load(),
 		SlowConsumers:        n.stats.slowConsumers.Load(),
 		IdleClosed:           n.stats.idleClosed.Load(),
 		PingsSent:            n.stats.pingsSent.Load(),
+		PeerConnections:      n.stats.peerConns.Load(),
 		Net:                  n.srv.Stats(),
 		WAMP: wampStats{
 			Sessions:      ws.Sessions,
@@ -176,6 +182,12 @@ func (n *Node) snapshot() Stats {
 		},
 	}
 	n.sessions.snapshot(&s.WAMP)
+	s.Messages = n.msgs.snapshot(n.srv.AppendConns(nil))
+	for _, mc := range s.Messages {
+		for _, v := range mc.In {
+			s.MessagesIn += v
+		}
+	}
 	if n.bus != nil {
 		cs := n.bus.Status()
 		s.Cluster = &cs

@@ -31,8 +31,14 @@ type StatusReport struct {
 	Status        string  `json:"status"`
 	UptimeSeconds float64 `json:"uptime_seconds"`
 	// Time is when the report was made, for rates between two reports.
-	Time               time.Time        `json:"time"`
+	Time time.Time `json:"time"`
+	// Connections are the node's open connections: ClientConnections
+	// (WebSocket clients, handshakes, plain HTTP and API requests) and
+	// PeerConnections (peer links other nodes opened to this one; the
+	// links this node opened are in Cluster).
 	Connections        int64            `json:"connections"`
+	ClientConnections  int64            `json:"client_connections"`
+	PeerConnections    int64            `json:"peer_connections"`
 	Sessions           int64            `json:"sessions"`
 	SessionsByProtocol map[string]int64 `json:"sessions_by_protocol"`
 	Handshakes         uint64           `json:"handshakes"`
@@ -108,6 +114,8 @@ func (n *Node) Status() StatusReport {
 		UptimeSeconds:      s.UptimeSeconds,
 		Time:               time.Now().UTC(),
 		Connections:        s.Net.Open,
+		ClientConnections:  max(s.Net.Open-s.PeerConnections, 0),
+		PeerConnections:    s.PeerConnections,
 		Sessions:           s.WAMP.Sessions,
 		SessionsByProtocol: s.WAMP.SessionsByProtocol,
 		Handshakes:         s.Handshakes,

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -62,12 +65,21 @@ func chromium(t testing.TB, url string, extra ...string) string {
 }
 
 // requireClusterPage checks the DOM of the status page of a node of a
-// three-node cluster after its script ran.
-func requireClusterPage(t *testing.T, dom string, peers []string, topic string) {
+// three-node cluster after its script ran: accepted is how many of its
+// links the peers opened. Client connections are the three subscribers,
+// perhaps the refused client, and the page's own request (and nginx's),
+// never the peer links.
+func requireClusterPage(t *testing.T, dom string, peers []string, topic string, accepted int) {
 	t.Helper()
+	m := regexp.MustCompile(`<b id="client-connections">(\d+)</b>`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Errorf("the page shows no client connections:\n%s", dom)
+	} else if n, _ := strconv.Atoi(m[1]); n < 3 || n > 6 {
+		t.Errorf("the page shows %d client connections, want 3 to 6:\n%s", n, dom)
+	}
 	for _, want := range append([]string{
 		`data-state="loaded"`, `data-links-up="2"`, `<b id="links-up">2 / 2</b>`, topic,
-		`<td>refused</td>`, `<td>subprotocol</td>`,
+		`<td>refused</td>`, `<td>subprotocol</td>`, fmt.Sprintf(`<b id="peer-connections">%d</b>`, accepted),
 	}, peers...) {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the page lacks %q:\n%s", want, dom)
@@ -85,6 +97,8 @@ func requireClusterPage(t *testing.T, dom string, peers []string, topic string) 
 func TestStatusPageInChromium(t *testing.T) {
 	chromiumBinary(t)
 	pool := freeAddrs(t, 3)
+	slices.Sort(pool)
+	slices.Reverse(pool) // the node of the page accepts both its links (the lower address dials)
 	nodes := startCluster(t, pool)
 	const topic = "com.example.status.prices"
 	for range 3 {
@@ -99,9 +113,10 @@ func TestStatusPageInChromium(t *testing.T) {
 		t.Fatalf("handshake offering mqtt: %+v %v", resp, err)
 	}
 	peers := []string{pool[1], pool[2]}
+	const accepted = 2 // node 0's address sorts last: both peers dial it
 
 	t.Run("direct", func(t *testing.T) {
-		requireClusterPage(t, chromium(t, "http://"+nodes[0].Addr()+PathStatus, "--dump-dom"), peers, topic)
+		requireClusterPage(t, chromium(t, "http://"+nodes[0].Addr()+PathStatus, "--dump-dom"), peers, topic, accepted)
 	})
 	t.Run("nginx prefix", func(t *testing.T) {
 		front := nginxtest.StartConfig(t, func(listen string) ([]byte, error) {
@@ -122,7 +137,7 @@ http {
 }
 `, listen, nodes[0].Addr()), nil
 		})
-		requireClusterPage(t, chromium(t, "http://"+front+"/ops/node-a"+PathStatus, "--dump-dom"), peers, topic)
+		requireClusterPage(t, chromium(t, "http://"+front+"/ops/node-a"+PathStatus, "--dump-dom"), peers, topic, accepted)
 	})
 	if path := os.Getenv(screenshotEnv); path != "" {
 		chromium(t, "http://"+nodes[0].Addr()+PathStatus, "--screenshot="+path, "--window-size=1100,820", "--hide-scrollbars")

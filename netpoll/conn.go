@@ -147,7 +147,13 @@ func (c *Conn) SetWriteQueueLimit(n int) {
 // network. It fails with ErrClosed once the connection is closing, and
 // with ErrQueueFull when the outbound queue would pass its limit (the
 // caller decides what a slow consumer deserves, typically Abort).
-func (c *Conn) Send(b []byte) error {
+func (c *Conn) Send(b []byte) error { return c.SendCounting(b, nil) }
+
+// SendCounting is Send that also adds 1 to *n when b is queued, under the
+// lock Send takes anyway: a per-connection counter (e.g. messages sent by
+// type) that costs no atomic operation of its own. n may be nil. Read *n
+// only inside Locked.
+func (c *Conn) SendCounting(b []byte, n *uint64) error {
 	c.mu.Lock()
 	if c.state != stateOpen {
 		c.mu.Unlock()
@@ -162,12 +168,24 @@ func (c *Conn) Send(b []byte) error {
 		return ErrQueueFull
 	}
 	c.enqueueLocked(b)
+	if n != nil {
+		*n++
+	}
 	schedule := c.needFlushLocked()
 	c.mu.Unlock()
 	if schedule {
 		c.srv.pool.scheduleFlush(c)
 	}
 	return nil
+}
+
+// Locked runs f holding the connection's lock, the one SendCounting
+// counts under, so that f may read those counters. f must be short and
+// must not call the connection's methods.
+func (c *Conn) Locked(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
 }
 
 func (c *Conn) enqueueLocked(b []byte) {

@@ -33,6 +33,10 @@ func nginxCommand() *cli.Command {
 				Usage: "with TLS, also answer plain HTTP on --redirect-listen with a 301 to https://"},
 			&cli.StringFlag{Name: "redirect-listen", EnvVars: env("REDIRECT_LISTEN"),
 				Usage: "address of the plain HTTP redirect (default: --listen's host, port 80)"},
+			&cli.StringSliceFlag{Name: "ops-allow", EnvVars: env("OPS_ALLOW"),
+				Usage: "client address or CIDR network nginx passes /metrics, /status, /status.json and /healthz to, others get 403 (repeatable; default: 127.0.0.1 and ::1)"},
+			&cli.BoolFlag{Name: "ops-hide", EnvVars: env("OPS_HIDE"),
+				Usage: "answer /metrics, /status, /status.json and /healthz with 404 for everyone (scrape the nodes directly)"},
 		),
 		Action: printNginxConfig,
 	}
@@ -61,6 +65,8 @@ func printNginxConfig(c *cli.Context) error {
 		Prefix:      c.String("prefix"),
 		TLSCert:     c.String("tls-cert"),
 		TLSKey:      c.String("tls-key"),
+		OpsAllow:    c.StringSlice("ops-allow"),
+		OpsHide:     c.Bool("ops-hide"),
 	}
 	if c.Bool("tls-redirect") {
 		conf.RedirectListen = c.String("redirect-listen")

@@ -60,6 +60,7 @@ type API struct {
 	publications atomic.Uint64
 	calls        atomic.Uint64
 	abandoned    atomic.Uint64
+	latency      latencies
 }
 
 // New makes an API over cfg.Router.

@@ -58,6 +58,10 @@ type Conn struct {
 	gen       uint64
 	cancel    func()    // cancels the request being served
 	since     time.Time // when reading the current request could start
+	// headAt is when the current request's head was complete (zero
+	// before), endpoint its path's: the latency histogram's start.
+	headAt   time.Time
+	endpoint int
 }
 
 // NewConn serves the API on a connection of the node's port whose first
@@ -190,6 +194,7 @@ func (c *Conn) step() (*Ticket, []byte, uint64) {
 // admit parses the head, the first n buffered bytes, and admits it (the
 // state becomes stateBody) or refuses it. The caller holds mu.
 func (c *Conn) admit(n int) bool {
+	c.headAt, c.endpoint = time.Now(), endpointOther
 	head := c.buf[:n]
 	c.buf = c.buf[n:]
 	req, err := http.ReadRequest(bufio.NewReaderSize(bytes.NewReader(head), n))
@@ -204,6 +209,7 @@ func (c *Conn) admit(n int) bool {
 		c.out.Other(req.Method, req.RequestURI)
 		return false
 	}
+	c.endpoint = endpointOf(req.URL.Path)
 	t, resp := c.api.Admit(Head{
 		Method:        req.Method,
 		Path:          req.URL.Path,
@@ -229,6 +235,16 @@ func (c *Conn) refuse(r *Response) {
 	c.state = stateClosed
 	c.buf = nil
 	c.out.SendAndClose(r.appendHTTP(nil, c.api.server, true))
+	c.answered(r)
+}
+
+// answered files the answer r of the current request in the latency
+// histogram, if its head was complete. The caller holds mu.
+func (c *Conn) answered(r *Response) {
+	if !c.headAt.IsZero() {
+		c.api.latency.observe(c.endpoint, r.Status, time.Since(c.headAt))
+		c.headAt = time.Time{}
+	}
 }
 
 // answer writes the answer of request gen, then reads on: the next
@@ -244,10 +260,12 @@ func (c *Conn) answer(gen uint64, r *Response) {
 		c.state = stateClosed
 		c.buf = nil
 		c.out.SendAndClose(r.appendHTTP(nil, c.api.server, true))
+		c.answered(r)
 		c.mu.Unlock()
 		return
 	}
 	c.out.Send(r.appendHTTP(nil, c.api.server, false))
+	c.answered(r)
 	c.state = stateHead
 	c.since = time.Now()
 	c.mu.Unlock()

@@ -34,6 +34,12 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := h.api
+	start := time.Now() // net/http has read the head
+	endpoint := endpointOf(r.URL.Path)
+	write := func(resp *Response) {
+		a.write(w, resp)
+		a.latency.observe(endpoint, resp.Status, time.Since(start))
+	}
 	t, resp := a.Admit(Head{
 		Method:        r.Method,
 		Path:          r.URL.Path,
@@ -43,7 +49,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if resp != nil { // as on the node's port: the body is not read
 		w.Header().Set("Connection", "close")
-		a.write(w, resp)
+		write(resp)
 		return
 	}
 	body, err := h.readBody(w, r)
@@ -51,14 +57,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t.Release()
 		a.abandoned.Add(1)
 		w.Header().Set("Connection", "close")
-		a.write(w, requestTimeout())
+		write(requestTimeout())
 		return
 	}
 	answer := make(chan *Response, 1)
 	cancel := t.Serve(body, func(resp *Response) { answer <- resp })
 	select {
 	case resp := <-answer:
-		a.write(w, resp)
+		write(resp)
 	case <-r.Context().Done():
 		cancel() // the answer still comes, into the buffered channel
 	}

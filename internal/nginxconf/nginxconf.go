@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -51,7 +52,22 @@ type Config struct {
 	// RedirectListen, with TLS, is an address where nginx answers plain
 	// HTTP with a 301 to the same URL over https:// on Listen's port.
 	RedirectListen string
+	// OpsAllow lists the client addresses and networks (an IP address or
+	// a CIDR) nginx passes the nodes' operator endpoints (/metrics,
+	// /status, /status.json, /healthz) to; every other client gets 403.
+	// Empty: DefaultOpsAllow.
+	OpsAllow []string
+	// OpsHide answers the operator endpoints with 404 for everyone
+	// instead: scrape the nodes directly (or on --metrics-listen).
+	OpsHide bool
 }
+
+// DefaultOpsAllow is who may reach the operator endpoints through nginx
+// unless Config.OpsAllow says otherwise: the machine itself.
+var DefaultOpsAllow = []string{"127.0.0.1", "::1"}
+
+// OpsPaths are the nodes' operator endpoints, which nginx keeps private.
+var OpsPaths = []string{"/metrics", "/status", "/status.json", "/healthz"}
 
 // tlsCiphers are the TLS 1.2 cipher suites offered: ECDHE key exchange
 // with an AEAD cipher only (TLS 1.3 suites are not configurable and all
@@ -124,6 +140,9 @@ func (c Config) templateData() (templateData, error) {
 	if err := c.tlsData(&d); err != nil {
 		return d, err
 	}
+	if err := c.opsData(&d); err != nil {
+		return d, err
+	}
 	d.WorkerConnections = WorkerConnections(d.Connections)
 	d.FileLimit = FileLimit(d.Connections)
 	return d, nil
@@ -153,6 +172,32 @@ func (c Config) tlsData(d *templateData) error {
 		d.RedirectListen = c.RedirectListen
 		if _, port, _ := net.SplitHostPort(c.Listen); port != "443" {
 			d.HTTPSPort = ":" + port
+		}
+	}
+	return nil
+}
+
+// opsData checks the operator endpoints' settings of c and fills those of
+// d.
+func (c Config) opsData(d *templateData) error {
+	d.OpsHide = c.OpsHide
+	if c.OpsHide {
+		if len(c.OpsAllow) > 0 {
+			return errors.New("operator endpoints: hidden from everyone, yet allowed to some")
+		}
+		return nil
+	}
+	allow := c.OpsAllow
+	if len(allow) == 0 {
+		allow = DefaultOpsAllow
+	}
+	for _, a := range allow {
+		if p, err := netip.ParsePrefix(a); err == nil {
+			d.OpsAllow = append(d.OpsAllow, p.Masked().String())
+		} else if ip, err := netip.ParseAddr(a); err == nil && ip.Zone() == "" {
+			d.OpsAllow = append(d.OpsAllow, ip.String())
+		} else {
+			return fmt.Errorf("operator endpoints: allow %q: want an IP address or a CIDR network", a)
 		}
 	}
 	return nil
@@ -196,6 +241,10 @@ type templateData struct {
 	// address and the ":port" of its https:// URLs (empty for 443).
 	TLSCert, TLSKey, TLSCiphers string
 	RedirectListen, HTTPSPort   string
+	// OpsAllow are the canonical addresses and networks allowed to the
+	// operator endpoints; OpsHide answers them 404 instead.
+	OpsAllow []string
+	OpsHide  bool
 }
 
 // confTemplate is the nginx.conf. Addresses are checked before rendering;
@@ -260,6 +309,26 @@ http {
 {{- else}}
         listen {{.Listen}} backlog=4096;
 {{- end}}
+
+        # The nodes' operator endpoints (metrics, status page, counters)
+        # are not the clients' business: nginx matches the decoded,
+        # normalized path, so no spelling gets around this.
+        location ~ ^/(metrics|status|status\.json|healthz)/?$ {
+{{- if .OpsHide}}
+            return 404;
+{{- else}}
+{{- range .OpsAllow}}
+            allow {{.}};
+{{- end}}
+            deny all;
+            proxy_pass http://wampgate;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_connect_timeout 5s;
+            proxy_read_timeout 30s;
+{{- end}}
+        }
 
         location / {
             proxy_pass http://wampgate;

@@ -70,6 +70,17 @@ func TestRenderRelativeToPrefix(t *testing.T) {
 		"}",
 		"server {",
 		"listen 127.0.0.1:8090 backlog=4096;",
+		`location ~ ^/(metrics|status|status\.json|healthz)/?$ {`,
+		"allow 127.0.0.1;",
+		"allow ::1;",
+		"deny all;",
+		"proxy_pass http://wampgate;",
+		"proxy_http_version 1.1;",
+		"proxy_set_header Host $host;",
+		"proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+		"proxy_connect_timeout 5s;",
+		"proxy_read_timeout 30s;",
+		"}",
 		"location / {",
 		"proxy_pass http://wampgate;",
 		"proxy_http_version 1.1;",
@@ -156,6 +167,10 @@ func TestRenderRejects(t *testing.T) {
 			`TLS file "/k.pem\"; include /x;": quotes, backslashes, $, ;, braces and line breaks cannot be used in an nginx path`},
 		{"bad redirect address", nginxconf.Config{Listen: "127.0.0.1:8443", Pool: pool, TLSCert: "/c.pem", TLSKey: "/k.pem", RedirectListen: "80"},
 			`redirect listen address: "80": want host:port`},
+		{"injection in an allowed address", nginxconf.Config{Listen: "127.0.0.1:8090", Pool: pool, OpsAllow: []string{"10.0.0.1; allow all"}},
+			`operator endpoints: allow "10.0.0.1; allow all": want an IP address or a CIDR network`},
+		{"hidden and allowed", nginxconf.Config{Listen: "127.0.0.1:8090", Pool: pool, OpsHide: true, OpsAllow: []string{"10.0.0.0/8"}},
+			"operator endpoints: hidden from everyone, yet allowed to some"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
