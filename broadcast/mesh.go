@@ -25,6 +25,7 @@ type Mesh struct {
 	links   map[string]*link
 	order   []*link // pool order
 	deliver func(*wamp.Publication)
+	control ControlHandler // nil: control records are dropped
 	// maxMessage is the largest message this node accepts on a link, and
 	// sends: Config.maxLinkMessage.
 	maxMessage int
@@ -37,7 +38,10 @@ type Mesh struct {
 	refusalLog   logLimiter
 }
 
-var _ Bus = (*Mesh)(nil)
+var (
+	_ Bus               = (*Mesh)(nil)
+	_ wamp.ClusterLinks = (*Mesh)(nil)
+)
 
 // NewMesh builds the links to every peer of cfg; Start connects them.
 func NewMesh(cfg Config) (*Mesh, error) {

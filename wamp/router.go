@@ -65,6 +65,11 @@ type RouterConfig struct {
 	// ExcludeMe was set. Relay must not block and must treat pub as
 	// read-only; it may keep it.
 	Relay func(pub *Publication)
+	// Cluster, when set, links the dealer to the other nodes of a
+	// cluster: registrations are known cluster-wide and calls reach
+	// callees on any node (cluster.go). The cluster layer then calls
+	// ClusterReceive, ClusterPeerUp and ClusterPeerDown.
+	Cluster ClusterLinks
 	// MetaKill makes every realm serve the meta procedures
 	// wamp.session.kill, kill_by_authid and kill_by_authrole. Off by
 	// default: until sessions authenticate, any client could end any
@@ -92,6 +97,7 @@ type Router struct {
 	maxCalls    int
 	maxRetained int
 	relay       func(*Publication)
+	cluster     ClusterLinks
 	meta        map[string]metaProcedure // read-only after NewRouter
 	log         *slog.Logger
 	registry    *registry
@@ -122,6 +128,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		maxCalls:    cfg.MaxCallsInFlight,
 		maxRetained: cfg.MaxRetained,
 		relay:       cfg.Relay,
+		cluster:     cfg.Cluster,
 		meta:        metaProcedures(cfg.MetaKill),
 		log:         cfg.Logger,
 		registry:    newRegistry(),
