@@ -52,11 +52,15 @@ type link struct {
 	// records went in flight with none before them (unix nanoseconds).
 	ackProgress atomic.Int64
 
+	interest peerInterest // what the peer subscribes to (interest.go)
+
 	dropLog, tooLargeLog, lostLog logLimiter
 
 	connects     atomic.Uint64
 	dialFailures atomic.Uint64
 	frames       atomic.Uint64
+	bytesSent    atomic.Uint64 // batch bytes written, resent ones included
+	skipped      atomic.Uint64 // publications not queued: the peer has no subscriber
 	received     atomic.Uint64
 	lost         atomic.Uint64
 	duplicates   atomic.Uint64
@@ -162,6 +166,9 @@ func (l *link) current() transport {
 // one, e.g. when the peer restarted before its old connection timed out.
 // peerMax is the message bound the peer announced.
 func (l *link) attach(tr transport, peerBoot uint64, peerMax int) {
+	// The peer describes its subscriptions afresh on this connection;
+	// until then everything goes to it.
+	l.interest.forget()
 	// What the peer was told of calls and proposals on the old
 	// connection ends now on both sides; the state is sent afresh once up.
 	l.q.voidTransient()
@@ -205,6 +212,7 @@ func (l *link) detach(tr transport, err error) {
 		l.lastErr = err.Error()
 	}
 	l.mu.Unlock()
+	l.interest.forget() // queue everything while down: the peer may subscribe meanwhile
 	l.q.voidTransient()
 	if h := l.m.control; h != nil {
 		h.ClusterPeerDown(l.peer)
@@ -278,6 +286,7 @@ func (l *link) writeLoop() {
 		}
 		if b.count > 0 {
 			l.frames.Add(1)
+			l.bytesSent.Add(uint64(len(b.buf) - frameRoom))
 		}
 	}
 }
@@ -410,6 +419,8 @@ func (l *link) receive(msg []byte) error {
 		switch {
 		case pub != nil:
 			l.m.deliver(pub)
+		case ctl != nil && ctl.Kind.Interest():
+			l.receiveInterest(ctl)
 		case ctl != nil && l.m.control != nil:
 			l.m.control.ClusterReceive(l.peer, ctl)
 		}

@@ -45,12 +45,38 @@ const (
 	ClusterResult
 	// ClusterError is a callee's error (Error) for a call.
 	ClusterError
-	clusterKinds = ClusterError
+	// ClusterInterestAdd tells that the sender has local subscribers of
+	// (URI, Match); a Token asks for a ClusterInterestAck once it is
+	// installed (cluster_interest.go).
+	ClusterInterestAdd
+	// ClusterInterestRemove tells that the sender's last local subscriber
+	// of (URI, Match) left.
+	ClusterInterestRemove
+	// ClusterInterestReset starts the sender's full interest state of the
+	// realm (a link came up): the receiver forgets what it knew of it and
+	// relays everything of the realm until ClusterInterestSynced.
+	ClusterInterestReset
+	// ClusterInterestSynced ends the full state: from now on the receiver
+	// relays to the sender only what matches it.
+	ClusterInterestSynced
+	// ClusterInterestAck answers a ClusterInterestAdd with a Token: the
+	// interest is installed, so every publication the receiver relays
+	// from now on that matches it goes to the sender.
+	ClusterInterestAck
+	clusterKinds = ClusterInterestAck
 )
 
 // Transient reports whether k belongs to a transaction that a link going
-// down ends (everything but RegAdd and RegRemove).
-func (k ClusterKind) Transient() bool { return k != ClusterRegAdd && k != ClusterRegRemove }
+// down ends (everything but the state records: RegAdd, RegRemove and
+// the interest records other than the ack).
+func (k ClusterKind) Transient() bool {
+	return k != ClusterRegAdd && k != ClusterRegRemove && !k.Interest()
+}
+
+// Interest reports whether k is one of the interest state records the
+// cluster layer handles itself (add, remove, reset, synced): they tell
+// it where to relay publications.
+func (k ClusterKind) Interest() bool { return k >= ClusterInterestAdd && k <= ClusterInterestSynced }
 
 // Valid reports whether k is a known kind.
 func (k ClusterKind) Valid() bool { return k >= ClusterRegPropose && k <= clusterKinds }
@@ -99,6 +125,10 @@ type ClusterLinks interface {
 	// before. It fails when the link is down or m too large for it; it
 	// never blocks, and m's payloads are copied before it returns.
 	Send(peer string, m *ClusterMsg) error
+	// Interested reports whether a publication to topic in realm would be
+	// relayed to at least one peer (one has a matching subscriber, or its
+	// interest is not known yet).
+	Interested(realm, topic string) bool
 }
 
 // clusterState is a realm's view of the other nodes: the sessions that
@@ -115,6 +145,8 @@ type clusterState struct {
 	deferred  map[regKey][]deferredAdd   // peers' commits waiting for a local proposal to fail
 	nextToken uint64
 	conflicts uint64 // RegAdds that disagreed with a registration here (partition heal)
+
+	interest interestState // the realm's subscriptions as the peers know them
 }
 
 // regKey names a registration cluster-wide: its URI and match policy.
@@ -130,6 +162,8 @@ func (c *clusterState) init(links ClusterLinks) {
 	c.markers = make(map[regKey][]marker)
 	c.proposals = make(map[uint64]*proposal)
 	c.deferred = make(map[regKey][]deferredAdd)
+	c.interest.local = make(map[regKey]*localInterest)
+	c.interest.waits = make(map[uint64]*interestWait)
 }
 
 // ClusterReceive handles a control message from peer (the cluster
@@ -158,29 +192,35 @@ func (r *Router) ClusterReceive(peer string, m *ClusterMsg) {
 		rm.peerInterrupt(peer, m)
 	case ClusterResult, ClusterError:
 		rm.peerAnswer(peer, m)
+	case ClusterInterestAck:
+		rm.interestAck(peer, m.Token)
 	}
 }
 
 // ClusterPeerDown forgets everything peer told this node, in every
 // realm: its registrations go, the calls waiting on its callees end with
 // wamp.error.canceled, the calls its callers made here are canceled
-// (their callees get INTERRUPT), proposals waiting for its vote fail.
+// (their callees get INTERRUPT), proposals waiting for its vote fail,
+// subscriptions waiting for its acknowledgement stop waiting for it.
 // The cluster layer calls it when the link drops and before a new
 // connection to the peer is used.
 func (r *Router) ClusterPeerDown(peer string) {
 	for _, rm := range r.order {
 		if rm.cluster != nil {
 			rm.peerDown(peer)
+			rm.interestPeerDown(peer)
 		}
 	}
 }
 
 // ClusterPeerUp sends peer every registration of this node's sessions
-// (ClusterRegAdd), in every realm: the resync after ClusterPeerDown.
+// (ClusterRegAdd) and every topic and pattern they subscribe to (the
+// interest state), in every realm: the resync after ClusterPeerDown.
 func (r *Router) ClusterPeerUp(peer string) {
 	for _, rm := range r.order {
 		if rm.cluster != nil {
 			rm.peerUp(peer)
+			rm.interestPeerUp(peer)
 		}
 	}
 }

@@ -74,6 +74,7 @@ func (r *Realm) leave(s *Session, counted bool) {
 	s.mu.Unlock()
 	for _, mem := range subs {
 		r.subscriptionLeft(s, mem.sub, r.broker.unsubscribe(mem))
+		r.interestLeft(mem.sub.uri, mem.sub.match)
 	}
 	r.router.registry.remove(s)
 	if counted {

@@ -18,7 +18,10 @@ const ErrTooManySubscriptions = "wampgate.error.too_many_subscriptions"
 // session is already subscribed to the same topic and match), followed
 // by the retained events when Options.get_retained is true, or with
 // ERROR: invalid_argument for malformed options, invalid_uri, the hook's
-// refusal, or the subscription limit.
+// refusal, or the subscription limit. In a cluster SUBSCRIBED waits
+// until every up peer knows the subscription's topic (one link round
+// trip when it is new on this node: wamp.Session.SubscribeAsync), and is
+// then sent from the goroutine that got the last acknowledgement.
 func (s *Session) handleSubscribe(m *Message) error {
 	match := wamp.MatchExact
 	if v, ok := m.Dict["match"]; ok {
@@ -37,20 +40,22 @@ func (s *Session) handleSubscribe(m *Message) error {
 		s.sendError(Subscribe, m.Request, ErrInvalidURI, fmt.Sprintf("%q is not a valid %s topic URI", m.URI, match))
 		return nil
 	}
-	sub, _, err := s.core.Subscribe(m.URI, match)
-	if err != nil {
-		uri, text := refusal(err)
-		s.sendError(Subscribe, m.Request, uri, text)
-		return nil
-	}
-	s.send(&Message{Type: Subscribed, Request: m.Request, ID: uint64(sub.ID())})
-	if getRetained {
-		for _, pub := range s.core.Retained(sub, nil) {
-			if ev, ok := s.proto.event(pub, sub, true); ok {
-				s.send(&ev)
+	request := m.Request
+	s.core.SubscribeAsync(m.URI, match, func(sub *wamp.Subscription, err error) {
+		if err != nil {
+			uri, text := refusal(err)
+			s.sendError(Subscribe, request, uri, text)
+			return
+		}
+		s.send(&Message{Type: Subscribed, Request: request, ID: uint64(sub.ID())})
+		if getRetained {
+			for _, pub := range s.core.Retained(sub, nil) {
+				if ev, ok := s.proto.event(pub, sub, true); ok {
+					s.send(&ev)
+				}
 			}
 		}
-	}
+	})
 	return nil
 }
 
