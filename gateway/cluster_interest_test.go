@@ -150,3 +150,28 @@ func TestClusterSessionMetaEventsGoWhereSomeoneListens(t *testing.T) {
 		t.Errorf("node 2, where nobody listens, saw %d publications", got)
 	}
 }
+
+// TestClusterSubscribedBeforeFirstEvent: while the other node has not
+// acknowledged a new subscription (its link stalled), the subscriber gets
+// neither SUBSCRIBED nor the events published on its own node meanwhile;
+// once the acknowledgement arrives SUBSCRIBED comes, and then the events.
+func TestClusterSubscribedBeforeFirstEvent(t *testing.T) {
+	nodes, proxies := startProxiedCluster(t, 2, nil)
+	sub := joinV2(t, nodes[0].Addr(), value.JSON, "realm1")
+	pub := joinV2(t, nodes[0].Addr(), value.CBOR, "realm1")
+	for _, p := range proxies {
+		p.pause()
+	}
+	sub.send(32, 1, dict{}, "com.example.held")
+	pub.publishAck(1, dict{}, "com.example.held", list{"while held"}, nil)
+	sub.sync() // nothing: no SUBSCRIBED, no EVENT
+	for _, p := range proxies {
+		p.resume()
+	}
+	m := sub.recv()
+	if len(m) != 3 || m[0] != int64(33) || m[1] != int64(1) {
+		t.Fatalf("want SUBSCRIBED 1, got %v", m)
+	}
+	pub.publishAck(2, dict{}, "com.example.held", list{"after"}, nil)
+	sub.recvEvent(uint64(m[2].(int64)), dict{}, list{"after"}, nil)
+}
