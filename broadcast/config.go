@@ -65,6 +65,11 @@ type Config struct {
 	// PingInterval is how often a link's dialing side pings; a link that
 	// has been silent for three intervals is considered dead.
 	PingInterval time.Duration
+	// RelayAll relays every publication to every peer, whether or not a
+	// subscriber there matches it (the relay before interest-based
+	// relay: benchmarks compare the two). The node still tells its peers
+	// its own subscriptions.
+	RelayAll bool
 	// Logger receives the links' logs; nil means slog.Default().
 	Logger *slog.Logger
 }

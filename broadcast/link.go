@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wampgate/wampgate/wamp"
 )
 
 // transport is one live connection under a link: dialed by this node or
@@ -50,11 +52,15 @@ type link struct {
 	// records went in flight with none before them (unix nanoseconds).
 	ackProgress atomic.Int64
 
+	interest peerInterest // what the peer subscribes to (interest.go)
+
 	dropLog, tooLargeLog, lostLog logLimiter
 
 	connects     atomic.Uint64
 	dialFailures atomic.Uint64
 	frames       atomic.Uint64
+	bytesSent    atomic.Uint64 // batch bytes written, resent ones included
+	skipped      atomic.Uint64 // publications not queued: the peer has no subscriber
 	received     atomic.Uint64
 	lost         atomic.Uint64
 	duplicates   atomic.Uint64
@@ -112,8 +118,18 @@ func (l *link) enqueue(rec []byte) {
 		l.warnTooLarge(len(rec), l.m.maxMessage)
 		return
 	}
-	if l.q.push(rec) {
+	dropped, droppedControl := l.q.push(rec)
+	if dropped {
 		l.warnDropped()
+	}
+	if droppedControl {
+		// The peer would miss a registration or a call: start afresh,
+		// as after any reconnection (both sides resync).
+		if tr := l.current(); tr != nil {
+			l.m.log.Error("peer queue full: a control record was dropped, reconnecting to resync", "peer", l.peer)
+			tr.close(closeGoingAway, "queue overflow")
+			l.detach(tr, errors.New("a control record was dropped by the full queue"))
+		}
 	}
 	l.signal()
 }
@@ -150,6 +166,15 @@ func (l *link) current() transport {
 // one, e.g. when the peer restarted before its old connection timed out.
 // peerMax is the message bound the peer announced.
 func (l *link) attach(tr transport, peerBoot uint64, peerMax int) {
+	// The peer describes its subscriptions afresh on this connection;
+	// until then everything goes to it.
+	l.interest.forget()
+	// What the peer was told of calls and proposals on the old
+	// connection ends now on both sides; the state is sent afresh once up.
+	l.q.voidTransient()
+	if h := l.m.control; h != nil {
+		h.ClusterPeerDown(l.peer)
+	}
 	l.mu.Lock()
 	old := l.tr
 	l.tr, l.peerMax, l.since, l.lastErr = tr, peerMax, time.Now(), ""
@@ -169,6 +194,9 @@ func (l *link) attach(tr transport, peerBoot uint64, peerMax int) {
 	l.connects.Add(1)
 	st := l.q.stats()
 	l.m.log.Info("peer link up", "peer", l.peer, "dialed", l.dials, "queued", st.queued, "peer_max_message", peerMax)
+	if h := l.m.control; h != nil {
+		h.ClusterPeerUp(l.peer)
+	}
 	l.signal()
 }
 
@@ -184,6 +212,11 @@ func (l *link) detach(tr transport, err error) {
 		l.lastErr = err.Error()
 	}
 	l.mu.Unlock()
+	l.interest.forget() // queue everything while down: the peer may subscribe meanwhile
+	l.q.voidTransient()
+	if h := l.m.control; h != nil {
+		h.ClusterPeerDown(l.peer)
+	}
 	select {
 	case <-l.m.done:
 		return // shutting down: not news
@@ -253,6 +286,7 @@ func (l *link) writeLoop() {
 		}
 		if b.count > 0 {
 			l.frames.Add(1)
+			l.bytesSent.Add(uint64(len(b.buf) - frameRoom))
 		}
 	}
 }
@@ -355,7 +389,16 @@ func (l *link) receive(msg []byte) error {
 	delivered := false
 	var err error
 	for i := range count {
-		pub := r.record()
+		var pub *wamp.Publication
+		var ctl *wamp.ClusterMsg
+		switch kind := r.peek(); {
+		case kind == recVoid:
+			r.oneByte()
+		case kind == recPublication:
+			pub = r.record()
+		default:
+			ctl = r.control()
+		}
 		if r.err != nil {
 			err = fmt.Errorf("record %d of %d: %w", i, count, r.err)
 			break
@@ -373,7 +416,14 @@ func (l *link) receive(msg []byte) error {
 			l.warnLost(gap)
 		}
 		l.lastSeq = seq
-		l.m.deliver(pub)
+		switch {
+		case pub != nil:
+			l.m.deliver(pub)
+		case ctl != nil && ctl.Kind.Interest():
+			l.receiveInterest(ctl)
+		case ctl != nil && l.m.control != nil:
+			l.m.control.ClusterReceive(l.peer, ctl)
+		}
 		l.received.Add(1) // after delivery: a test can wait for it
 		delivered = true
 	}

@@ -25,6 +25,7 @@ type Mesh struct {
 	links   map[string]*link
 	order   []*link // pool order
 	deliver func(*wamp.Publication)
+	control ControlHandler // nil: control records are dropped
 	// maxMessage is the largest message this node accepts on a link, and
 	// sends: Config.maxLinkMessage.
 	maxMessage int
@@ -37,7 +38,10 @@ type Mesh struct {
 	refusalLog   logLimiter
 }
 
-var _ Bus = (*Mesh)(nil)
+var (
+	_ Bus               = (*Mesh)(nil)
+	_ wamp.ClusterLinks = (*Mesh)(nil)
+)
 
 // NewMesh builds the links to every peer of cfg; Start connects them.
 func NewMesh(cfg Config) (*Mesh, error) {
@@ -83,10 +87,19 @@ func (m *Mesh) Start(deliver func(*wamp.Publication)) error {
 	return nil
 }
 
-// Relay implements Bus: pub is encoded once and queued to every link.
+// Relay implements Bus: pub is encoded once and queued to every link
+// whose peer has a subscriber for it (interest.go) — to every link with
+// Config.RelayAll, or when pub is retained.
 func (m *Mesh) Relay(pub *wamp.Publication) {
-	rec := encodeRecord(pub)
+	var rec []byte
 	for _, l := range m.order {
+		if !m.cfg.RelayAll && !pub.Retain && !l.interest.wants(pub.Realm, pub.Topic) {
+			l.skipped.Add(1)
+			continue
+		}
+		if rec == nil {
+			rec = encodeRecord(pub)
+		}
 		l.enqueue(rec)
 	}
 }

@@ -3,6 +3,8 @@ package broadcast
 import (
 	"fmt"
 	"sync"
+
+	"github.com/wampgate/wampgate/wamp"
 )
 
 // queue is a link's bounded outbound queue of encoded publication records,
@@ -40,11 +42,14 @@ func newQueue(limit, maxBytes int) *queue {
 func (q *queue) at(i int) []byte { return q.ring[(q.head+i)%len(q.ring)] }
 
 // push appends rec, dropping the oldest records to make room; it reports
-// whether it dropped any.
-func (q *queue) push(rec []byte) (dropped bool) {
+// whether it dropped any, and whether one of them was a control record.
+func (q *queue) push(rec []byte) (dropped, droppedControl bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.n > 0 && (q.n == q.limit || q.bytes+len(rec) > q.maxBytes) {
+		if old := q.ring[q.head]; old != nil && wamp.ClusterKind(old[0]).Valid() {
+			droppedControl = true
+		}
 		q.popLocked()
 		q.dropped++
 		dropped = true
@@ -55,7 +60,28 @@ func (q *queue) push(rec []byte) (dropped bool) {
 	q.ring[(q.head+q.n)%len(q.ring)] = rec
 	q.n++
 	q.bytes += len(rec)
-	return dropped
+	return dropped, droppedControl
+}
+
+// voidTransient replaces every queued control record of a transaction
+// (a proposal, a vote, a call or its answer) with a void record: the
+// link went down, and both nodes end those transactions themselves.
+// Sequence numbers stay.
+func (q *queue) voidTransient() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i := range q.n {
+		j := (q.head + i) % len(q.ring)
+		rec := q.ring[j]
+		if rec == nil || !transient(rec) {
+			continue
+		}
+		q.ring[j] = voidRecord
+		q.bytes -= len(rec) - len(voidRecord)
+		if i < q.sent {
+			q.sentBytes -= len(rec) - len(voidRecord)
+		}
+	}
 }
 
 // popLocked removes the oldest record, moving the cursor with it.

@@ -62,6 +62,18 @@ type LinkStatus struct {
 	// Duplicates counts records received twice (a batch resent after a
 	// reconnection) and skipped.
 	Duplicates uint64 `json:"duplicates"`
+	// BytesSent counts the bytes of the batches written to the peer
+	// (record bytes and batch headers, resent batches included).
+	BytesSent uint64 `json:"bytes_sent"`
+	// Skipped counts publications not sent to the peer because no
+	// subscriber there matched them (interest-based relay).
+	Skipped uint64 `json:"skipped"`
+	// PeerInterests is how many topics and patterns the peer said it has
+	// subscribers for, in the PeerRealmsSynced realms it described in
+	// full since the link came up; a realm not described yet gets every
+	// publication.
+	PeerInterests    int `json:"peer_interests"`
+	PeerRealmsSynced int `json:"peer_realms_synced"`
 	// LastError is why the link last went down or failed to come up.
 	LastError string `json:"last_error,omitempty"`
 }
@@ -88,6 +100,9 @@ func (l *link) status() LinkStatus {
 	s.Queued, s.Unacked = q.queued, q.unacked
 	s.Sent, s.Resent, s.Dropped, s.DroppedTooLarge = q.sent, q.resent, q.dropped, q.tooLarge
 	s.FramesSent = l.frames.Load()
+	s.BytesSent = l.bytesSent.Load()
+	s.Skipped = l.skipped.Load()
+	s.PeerInterests, s.PeerRealmsSynced = l.interest.counts()
 	s.Received = l.received.Load()
 	s.Lost = l.lost.Load()
 	s.Duplicates = l.duplicates.Load()

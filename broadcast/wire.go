@@ -14,14 +14,16 @@ import (
 // other's client port and offer it; the gateway hands such connections to
 // the mesh instead of a WAMP session. Version 2 acknowledges records and
 // carries realms, ids, the v2 payload, the publisher's authid and
-// authrole and the authid and authrole filters (see encodeRecord). Nodes of
-// different versions do not link: the version is part of the name.
-const Protocol = "wampgate.peer.2"
+// authrole and the authid and authrole filters (see encodeRecord). Version
+// 3 adds control records (registrations, calls: control.go) to the same
+// stream, each record starting with its kind. Nodes of different
+// versions do not link: the version is part of the name.
+const Protocol = "wampgate.peer.3"
 
 // OldProtocols are the subprotocols of earlier releases' peer links. The
 // gateway accepts them only to refuse the peer with a clear log line
 // (Mesh.RefuseOld) instead of an anonymous 426.
-var OldProtocols = []string{"wampgate.peer.1"}
+var OldProtocols = []string{"wampgate.peer.1", "wampgate.peer.2"}
 
 // Message types: the first byte of every binary message on a peer link.
 // The dialing node speaks first:
@@ -73,9 +75,17 @@ const (
 	flagsKnown      = flagDiscloseMe | flagRetain | flagAuthFilters
 )
 
+// Record kinds: the first byte of every record in a batch. A control
+// record's kind is its wamp.ClusterKind (1 to 9).
+const (
+	recPublication byte = 'p'
+	recVoid        byte = 'v' // a control record the link dropped when it went down
+)
+
 // encodeRecord encodes one publication for the wire; Mesh.Relay does it
 // once and every link copies the same bytes into its batches:
 //
+//	kind                     1 byte: recPublication
 //	realm, topic             uvarint length + bytes each
 //	flags                    1 byte: disclose_me, retain, auth filters
 //	publication id           uvarint
@@ -114,7 +124,8 @@ func encodeRecord(pub *wamp.Publication) []byte {
 			n += binary.MaxVarintLen64 + len(s)
 		}
 	}
-	b := make([]byte, 0, n)
+	b := make([]byte, 0, 1+n)
+	b = append(b, recPublication)
 	b = appendString(b, pub.Realm)
 	b = appendString(b, pub.Topic)
 	b = append(b, flags)
@@ -208,6 +219,14 @@ func (r *reader) fixed(n int) []byte {
 	p := r.b[:n:n]
 	r.b = r.b[n:]
 	return p
+}
+
+// peek returns the next byte without consuming it (0 at the end).
+func (r *reader) peek() byte {
+	if r.err != nil || len(r.b) == 0 {
+		return 0
+	}
+	return r.b[0]
 }
 
 // oneByte decodes one byte.
@@ -312,6 +331,9 @@ func (r *reader) payload() wamp.Payload {
 // record decodes one publication (see encodeRecord), copying what it
 // keeps.
 func (r *reader) record() *wamp.Publication {
+	if r.oneByte() != recPublication && r.err == nil {
+		r.err = fmt.Errorf("%w: not a publication record", errMalformed)
+	}
 	pub := &wamp.Publication{Relayed: true}
 	pub.Realm = string(r.bytes())
 	pub.Topic = string(r.bytes())

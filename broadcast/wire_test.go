@@ -97,7 +97,7 @@ func TestQueueDropsOldestAndKeepsUnacknowledgedRecords(t *testing.T) {
 	q := newQueue(3, 1<<20)
 	q.rewind(1)
 	for i := range 5 {
-		if dropped := q.push([]byte{byte('a' + i)}); dropped != (i >= 3) {
+		if dropped, _ := q.push([]byte{byte('a' + i)}); dropped != (i >= 3) {
 			t.Fatalf("push %d: dropped %v", i, dropped)
 		}
 	}
@@ -222,31 +222,31 @@ func TestMalformedBatchesAreErrors(t *testing.T) {
 			t.Fatalf("truncated at %d decoded without error", i)
 		}
 	}
-	// realm "r", topic "t", no flags, publication id 1, publisher 0, no
+	// kind p, realm "r", topic "t", no flags, publication id 1, publisher 0, no
 	// args, no kwargs, then the exclude and eligible lists.
-	head := []byte{1, 'r', 1, 't', 0, 1, 0, 0, 0}
+	head := []byte{recPublication, 1, 'r', 1, 't', 0, 1, 0, 0, 0}
 	for _, tc := range []struct {
 		name string
 		rec  []byte
 	}{
-		{"a hostile id count allocates nothing", append(head[:9:9], 0xff, 0xff, 0xff, 0xff, 0x0f)},
-		{"an id beyond 2^53", append(head[:9:9], 1, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0)},
-		{"an empty topic", []byte{1, 'r', 0, 0, 1, 0, 0, 0, 0, 0}},
-		{"an empty realm", []byte{0, 1, 't', 0, 1, 0, 0, 0, 0, 0}},
-		{"no publication id", []byte{1, 'r', 1, 't', 0, 0, 0, 0, 0, 0, 0}},
-		{"an unknown payload format", []byte{1, 'r', 1, 't', 0, 1, 0, 0xf0, 1, '1', 0, 0, 0}},
-		{"an empty payload", []byte{1, 'r', 1, 't', 0, 1, 0, 1, 0, 0, 0, 0}},
-		{"an unknown flag", []byte{1, 'r', 1, 't', 0x80, 1, 0, 0, 0, 0, 0}},
-		{"disclose_me without the publisher's authid", []byte{1, 'r', 1, 't', 1, 1, 0, 0, 0, 0, 0}},
-		{"auth filters cut short", []byte{1, 'r', 1, 't', 4, 1, 0, 0, 0, 0, 0, 1, 1, 'a', 0}},
-		{"a hostile string count allocates nothing", []byte{1, 'r', 1, 't', 4, 1, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}},
+		{"a hostile id count allocates nothing", append(head[:10:10], 0xff, 0xff, 0xff, 0xff, 0x0f)},
+		{"an id beyond 2^53", append(head[:10:10], 1, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0)},
+		{"an empty topic", []byte{recPublication, 1, 'r', 0, 0, 1, 0, 0, 0, 0, 0}},
+		{"an empty realm", []byte{recPublication, 0, 1, 't', 0, 1, 0, 0, 0, 0, 0}},
+		{"no publication id", []byte{recPublication, 1, 'r', 1, 't', 0, 0, 0, 0, 0, 0, 0}},
+		{"an unknown payload format", []byte{recPublication, 1, 'r', 1, 't', 0, 1, 0, 0xf0, 1, '1', 0, 0, 0}},
+		{"an empty payload", []byte{recPublication, 1, 'r', 1, 't', 0, 1, 0, 1, 0, 0, 0, 0}},
+		{"an unknown flag", []byte{recPublication, 1, 'r', 1, 't', 0x80, 1, 0, 0, 0, 0, 0}},
+		{"disclose_me without the publisher's authid", []byte{recPublication, 1, 'r', 1, 't', 1, 1, 0, 0, 0, 0, 0}},
+		{"auth filters cut short", []byte{recPublication, 1, 'r', 1, 't', 4, 1, 0, 0, 0, 0, 0, 1, 1, 'a', 0}},
+		{"a hostile string count allocates nothing", []byte{recPublication, 1, 'r', 1, 't', 4, 1, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}},
 	} {
 		r := reader{b: tc.rec}
 		if r.record(); r.err == nil {
 			t.Errorf("%s: accepted", tc.name)
 		}
 	}
-	r := reader{b: append(head[:9:9], 0, 0)}
+	r := reader{b: append(head[:10:10], 0, 0)}
 	if pub := r.record(); r.err != nil || pub.Topic != "t" || pub.Args.Present() || pub.Kwargs.Present() {
 		t.Errorf("minimal record: %+v, %v", pub, r.err)
 	}

@@ -122,6 +122,7 @@ func TestClusterLinkCutsLoseNothing(t *testing.T) {
 			subs = append(subs, s)
 		}
 	}
+	waitInterest(t, nodes, "realm1", topic)
 	pubs := []*wampClient{dialWAMP(t, nodes[0].Addr()), dialWAMP(t, nodes[1].Addr())}
 	wait := expectBursts(t, topic, rounds*chunk, len(pubs), subs)
 	cut := 0
@@ -187,6 +188,7 @@ func TestClusterCarriesPublicationsUpToMaxMessageSize(t *testing.T) {
 		subs[i] = dialWAMP(t, nd.Addr())
 		subs[i].subscribe("big")
 	}
+	waitInterest(t, nodes, "realm1", "big")
 	for i, nd := range nodes {
 		pub := dialWAMP(t, nd.Addr())
 		// 256 KiB, and a PUBLISH of exactly the maximum message size.
@@ -226,6 +228,7 @@ func TestClusterDropsWhatThePeerCannotAccept(t *testing.T) {
 	}
 	sub := dialWAMP(t, nodes[1].Addr())
 	sub.subscribe("t")
+	waitInterest(t, nodes, "realm1", "t")
 	pub := dialWAMP(t, nodes[0].Addr())
 	pub.publish("t", `"before"`)
 	pub.publish("t", `"`+strings.Repeat("x", 512<<10)+`"`)
@@ -270,6 +273,7 @@ func TestClusterLinkIsNoSlowConsumer(t *testing.T) {
 		cfg := clusterConfig(pool, i, testSecret)
 		cfg.WriteQueueLimit = limit
 		cfg.MaxMessageSize = limit
+		cfg.Cluster.RelayAll = true // no subscriber anywhere, yet the links carry everything
 		nodes[i] = startNode(t, cfg)
 	}
 	for _, nd := range nodes {
@@ -278,15 +282,16 @@ func TestClusterLinkIsNoSlowConsumer(t *testing.T) {
 	// Each node publishes 400 events of 40 KB (16 MB) at once; no
 	// subscriber (they would be slow consumers): the links are the work.
 	// Each link also carries the publisher's wamp.session.on_join (a
-	// cluster relays the session meta events).
-	const events = 400 + 1
+	// cluster relays the session meta events) and the peer's interest
+	// state (a reset and the end of the state of its realm).
+	const events = 400 + 1 + 2 // received on each link
 	frame := wstest.Encode(wstest.OutFrame{Op: wstest.OpText,
 		Payload: []byte(`[7,"burst","` + strings.Repeat("y", 40<<10) + `"]`)})
 	for _, nd := range nodes {
 		pub := dialWAMP(t, nd.Addr())
 		// 16 MB take a while to go in while the node relays them on a
 		// loaded machine: a minute, not the default 5 s.
-		if err := pub.WriteRawTimeout(bytes.Repeat(frame, events-1), time.Minute); err != nil {
+		if err := pub.WriteRawTimeout(bytes.Repeat(frame, 400), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,6 +20,7 @@ func TestClusterBehindNginx(t *testing.T) {
 		subs[i] = dialWAMP(t, front)
 		subs[i].subscribe("http://example.com/price")
 	}
+	waitInterest(t, nodes, "realm1", "http://example.com/price")
 	// least_conn spreads the sessions: every node got some.
 	for _, n := range nodes {
 		if s := n.Router().Stats().Sessions; s == 0 {
@@ -83,6 +84,7 @@ func TestClusterBehindNginxBurstAndOutage(t *testing.T) {
 		subs[i] = dialWAMP(t, front)
 		subs[i].subscribe("burst")
 	}
+	waitInterest(t, nodes, "realm1", "burst")
 	checkBurst(t, "burst", 10000, []*wampClient{dialWAMP(t, front), dialWAMP(t, front)}, subs)
 
 	// Node 2 goes away: its clients get 1001 through nginx, everyone else
@@ -122,6 +124,7 @@ func TestClusterBehindNginxBurstAndOutage(t *testing.T) {
 	waitLinksUp(t, nodes[0], 2)
 	late := dialWAMP(t, back.Addr())
 	late.subscribe("burst")
+	waitInterest(t, []*Node{nodes[0], nodes[1], back}, "realm1", "burst")
 	pub.publish("burst", `"rejoined"`)
 	late.expectEvent("burst", `"rejoined"`)
 	for _, s := range live {

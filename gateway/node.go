@@ -110,12 +110,16 @@ func New(cfg Config) (*Node, error) {
 		}
 		n.bus = mesh
 		n.protocols = append(n.protocols, peerProtocols(mesh)...)
+		rc.Cluster = mesh // registrations and calls across the cluster
 	}
 	if n.bus != nil {
 		rc.Relay = n.bus.Relay
 	}
 	if n.router, err = wamp.NewRouter(rc); err != nil { // a mesh starts nothing before Start
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	if mesh, ok := n.bus.(*broadcast.Mesh); ok && rc.Cluster != nil {
+		mesh.SetControl(n.router)
 	}
 	n.upgrader = newUpgrader(cfg, n.protocols)
 	n.msgs = newMessageCounts(n.protocols)

@@ -93,6 +93,7 @@ func TestV2ClusterPubSub(t *testing.T) {
 		w.subscribe(topic)
 		v1Subs = append(v1Subs, w)
 	}
+	waitInterest(t, nodes, "realm1", topic) // the v1 subscribers get no SUBSCRIBED
 	// Publishers on every node: v2 JSON, v2 CBOR, v1; in turn, as fast as
 	// they can write.
 	pub0 := joinV2(t, nodes[0].Addr(), value.JSON, "realm1")

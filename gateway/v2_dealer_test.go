@@ -208,24 +208,3 @@ func TestV1CallerToV2Callee(t *testing.T) {
 		callee.sync()
 	})
 }
-
-// TestRPCStaysOnItsNode pins what the README documents until RPC crosses
-// the cluster: a procedure registered on one node is not served to
-// callers on another, which get the answer for an unregistered procedure
-// (v2 ERROR, v1 CALLERROR wamp.error.no_such_procedure); callers on the
-// callee's node are served.
-func TestRPCStaysOnItsNode(t *testing.T) {
-	nodes := startCluster(t, freeAddrs(t, 2))
-	callee := joinRPC(t, nodes[0].Addr(), value.JSON)
-	reg := callee.register(1, dict{}, "com.example.local")
-	local, remote := joinRPC(t, nodes[0].Addr(), value.JSON), joinRPC(t, nodes[1].Addr(), value.JSON)
-	w := dialWAMP(t, nodes[1].Addr())
-	remote.send(48, 1, dict{}, "com.example.local")
-	remote.expect(8, 48, 1, dict{}, v2.ErrNoSuchProcedure, list{"no procedure com.example.local is registered on this node"})
-	w.send(`[2,"c","com.example.local"]`)
-	w.expectText(`[4,"c","wamp.error.no_such_procedure","no procedure com.example.local is registered on this node"]`)
-	local.send(48, 1, dict{}, "com.example.local")
-	callee.expect(68, 1, reg, dict{})
-	callee.send(70, 1, dict{}, list{"here"})
-	local.expect(50, 1, dict{}, list{"here"})
-}

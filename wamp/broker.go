@@ -69,24 +69,29 @@ func (b *broker) find(uri string, m Match) *Subscription {
 }
 
 // newSubscription makes a subscription with the realm's next id and s
-// as its first member, so that no other session can find it empty (and
-// delete it) before its creator is in.
-func (b *broker) newSubscription(s *Session, uri string, m Match) (*Subscription, *member) {
+// as its first member (held: see subscribe), so that no other session
+// can find it empty (and delete it) before its creator is in.
+func (b *broker) newSubscription(s *Session, uri string, m Match, held bool) (*Subscription, *member) {
 	b.subscriptions.Add(1)
 	sub := &Subscription{id: ID(b.nextID.Add(1)), uri: uri, match: m, created: time.Now()}
 	mem := &member{sess: s, sub: sub}
-	sub.members = append(sub.members, mem)
+	if held {
+		sub.held = append(sub.held, mem)
+	} else {
+		sub.members = append(sub.members, mem)
+	}
 	return sub, mem
 }
 
 // subscribe adds s to the subscription (uri, m), creating it when needed;
-// created tells that this call created the subscription. The caller has
-// checked that s is not a member yet.
-func (b *broker) subscribe(s *Session, uri string, m Match) (mem *member, created bool) {
+// created tells that this call created the subscription. A held member
+// counts as a subscriber but fan-outs skip it until release. The caller
+// has checked that s is not a member yet.
+func (b *broker) subscribe(s *Session, uri string, m Match, held bool) (mem *member, created bool) {
 	for {
 		sub, mem := b.find(uri, m), (*member)(nil)
 		if sub == nil {
-			sub, mem = b.create(s, uri, m)
+			sub, mem = b.create(s, uri, m, held)
 			if mem != nil {
 				b.members.Add(1)
 				return mem, true
@@ -97,8 +102,14 @@ func (b *broker) subscribe(s *Session, uri string, m Match) (mem *member, create
 			sub.mu.Unlock()
 			continue
 		}
-		mem = &member{sess: s, sub: sub, idx: len(sub.members)}
-		sub.members = append(sub.members, mem)
+		mem = &member{sess: s, sub: sub}
+		if held {
+			mem.idx = len(sub.held)
+			sub.held = append(sub.held, mem)
+		} else {
+			mem.idx = len(sub.members)
+			sub.members = append(sub.members, mem)
+		}
 		sub.mu.Unlock()
 		b.members.Add(1)
 		return mem, false
@@ -108,12 +119,12 @@ func (b *broker) subscribe(s *Session, uri string, m Match) (mem *member, create
 // create makes the subscription (uri, m) with s as its first member and
 // returns it with that member; when another session created it first, it
 // returns that one and a nil member.
-func (b *broker) create(s *Session, uri string, m Match) (*Subscription, *member) {
+func (b *broker) create(s *Session, uri string, m Match, held bool) (*Subscription, *member) {
 	if m != MatchExact {
 		var mem *member
 		sub, _ := b.patterns.getOrCreate(uri, m, func(uri string, m Match) *Subscription {
 			var sub *Subscription
-			sub, mem = b.newSubscription(s, uri, m)
+			sub, mem = b.newSubscription(s, uri, m, held)
 			return sub
 		})
 		return sub, mem
@@ -124,9 +135,44 @@ func (b *broker) create(s *Session, uri string, m Match) (*Subscription, *member
 	if sub := sh.m[uri]; sub != nil {
 		return sub, nil
 	}
-	sub, mem := b.newSubscription(s, uri, m)
+	sub, mem := b.newSubscription(s, uri, m, held)
 	sh.m[uri] = sub
 	return sub, mem
+}
+
+// release makes the held member mem one that fan-outs reach, running
+// before first under the subscription's write lock: no fan-out of the
+// subscription interleaves, so what before queues to the session comes
+// before any event of it. It reports false, without running before,
+// when mem is not held (it left).
+func (b *broker) release(mem *member, before func()) bool {
+	sub := mem.sub
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if !sub.holds(mem) {
+		return false
+	}
+	removeMember(&sub.held, mem)
+	before()
+	mem.idx = len(sub.members)
+	sub.members = append(sub.members, mem)
+	return true
+}
+
+// removeMember removes mem from list, moving the last member into its
+// place, and shrinks a large list that became mostly empty.
+func removeMember(list *[]*member, mem *member) {
+	ms := *list
+	last := len(ms) - 1
+	moved := ms[last]
+	ms[mem.idx] = moved
+	moved.idx = mem.idx
+	ms[last] = nil
+	ms = ms[:last]
+	if c := cap(ms); c > shrinkBelow && last < c/4 {
+		ms = append(make([]*member, 0, 2*last), ms...)
+	}
+	*list = ms
 }
 
 // unsubscribe removes mem from its subscription, and the subscription
@@ -134,16 +180,12 @@ func (b *broker) create(s *Session, uri string, m Match) (*Subscription, *member
 func (b *broker) unsubscribe(mem *member) (deleted bool) {
 	sub := mem.sub
 	sub.mu.Lock()
-	last := len(sub.members) - 1
-	moved := sub.members[last]
-	sub.members[mem.idx] = moved
-	moved.idx = mem.idx
-	sub.members[last] = nil
-	sub.members = sub.members[:last]
-	if c := cap(sub.members); c > shrinkBelow && last < c/4 {
-		sub.members = append(make([]*member, 0, 2*last), sub.members...)
+	if sub.holds(mem) {
+		removeMember(&sub.held, mem)
+	} else {
+		removeMember(&sub.members, mem)
 	}
-	empty := last == 0
+	empty := len(sub.members)+len(sub.held) == 0
 	sub.mu.Unlock()
 	b.members.Add(-1)
 	return empty && b.dropIfEmpty(sub)
@@ -164,7 +206,7 @@ func (b *broker) dropIfEmpty(sub *Subscription) bool {
 	defer sh.mu.Unlock()
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	if len(sub.members) > 0 || sub.dead {
+	if len(sub.members)+len(sub.held) > 0 || sub.dead {
 		return false
 	}
 	sub.dead = true

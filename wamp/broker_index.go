@@ -78,7 +78,7 @@ func (x *patternIndex) dropIfEmpty(sub *Subscription) bool {
 	defer x.mu.Unlock()
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	if len(sub.members) > 0 || sub.dead {
+	if len(sub.members)+len(sub.held) > 0 || sub.dead {
 		return false
 	}
 	sub.dead = true

@@ -60,19 +60,34 @@ func (d *dealer) find(uri string, m Match) *Registration {
 // and does not admit s: its policy is single or differs from
 // opts.Invoke, s is already one of its callees, or either side is the
 // realm's own procedure.
-func (d *dealer) add(uri string, opts RegisterOptions, s *Session, fn ProcedureFunc) (reg *Registration, created bool, err error) {
+//
+// In a cluster, p is the proposal a new registration waits for
+// (cluster_registrations.go): the registration is made pending on it,
+// and so is s when it joins a registration that is pending (waits):
+// either way, done runs once the proposal is decided, with reg and
+// whether it created it.
+func (d *dealer) add(uri string, opts RegisterOptions, s *Session, fn ProcedureFunc, p *proposal, done func(*Registration, bool, error)) (reg *Registration, created, waits bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if reg := d.find(uri, opts.Match); reg != nil {
-		if reg.fn != nil || fn != nil || reg.invoke == InvokeSingle || reg.invoke != opts.Invoke || reg.index(s) >= 0 {
-			return nil, false, ErrProcedureAlreadyExists
+		if !compatible(reg, opts.Invoke, fn) || reg.index(s) >= 0 {
+			return nil, false, false, ErrProcedureAlreadyExists
 		}
 		reg.callees = append(reg.callees, callee{sess: s, discloseCaller: opts.DiscloseCaller})
-		return reg, false, nil
+		if reg.pending != nil && done != nil {
+			reg.pending.waiters = append(reg.pending.waiters, waiter{done: done})
+			waits = true
+		}
+		return reg, false, waits, nil
 	}
 	d.nextID++
 	reg = &Registration{id: d.nextID, uri: uri, match: opts.Match, invoke: opts.Invoke,
 		created: time.Now(), dealer: d, fn: fn}
+	if p != nil {
+		reg.pending, p.reg, p.stamp = p, reg, reg.created.UnixNano()
+		p.waiters = append(p.waiters, waiter{done: done, created: true})
+		waits = true
+	}
 	if fn != nil {
 		reg.invoke = InvokeSingle
 	} else {
@@ -94,7 +109,14 @@ func (d *dealer) add(uri string, opts RegisterOptions, s *Session, fn ProcedureF
 		d.byParts[n] = append(d.byParts[n], reg)
 	}
 	d.registrations.Add(1)
-	return reg, true, nil
+	return reg, true, waits, nil
+}
+
+// compatible reports whether reg admits another callee of policy invoke
+// (fn nil) or the realm's own procedure fn: a shared registration of the
+// same policy, never the realm's own.
+func compatible(reg *Registration, invoke InvokePolicy, fn ProcedureFunc) bool {
+	return reg.fn == nil && fn == nil && reg.invoke != InvokeSingle && reg.invoke == invoke
 }
 
 // remove takes callee s (nil: the realm's own procedure) off reg and
@@ -116,6 +138,13 @@ func (d *dealer) remove(reg *Registration, s *Session) (removed, deleted bool) {
 			return true, false
 		}
 	}
+	d.unindex(reg)
+	return true, true
+}
+
+// unindex drops reg from the indexes, whatever its callees. The caller
+// holds mu.
+func (d *dealer) unindex(reg *Registration) {
 	switch reg.match {
 	case MatchExact:
 		delete(d.exact, reg.uri)
@@ -138,7 +167,6 @@ func (d *dealer) remove(reg *Registration, s *Session) (removed, deleted bool) {
 		}
 	}
 	d.registrations.Add(-1)
-	return true, true
 }
 
 // route returns the registration a call to procedure reaches and, unless
@@ -156,11 +184,14 @@ func (d *dealer) route(procedure string) (reg *Registration, c callee) {
 // match returns the registration a call to procedure reaches, by the
 // spec's precedence: the exact registration, else the longest matching
 // prefix, else the best matching wildcard (betterWildcard). Procedures
-// under the reserved prefix match only the realm's own procedures. The
-// caller holds mu.
+// under the reserved prefix match only the realm's own procedures; a
+// registration still pending on its cluster proposal matches nothing.
+// The caller holds mu.
 func (d *dealer) match(procedure string) *Registration {
 	reserved := strings.HasPrefix(procedure, reservedPrefix)
-	usable := func(reg *Registration) bool { return reg != nil && (!reserved || reg.fn != nil) }
+	usable := func(reg *Registration) bool {
+		return reg != nil && reg.pending == nil && (!reserved || reg.fn != nil)
+	}
 	if reg := d.exact[procedure]; usable(reg) {
 		return reg
 	}

@@ -62,7 +62,7 @@ func (r *Realm) deliverEligible(pub *Publication, sub *Subscription) uint64 {
 			continue
 		}
 		s := r.router.registry.get(id) // a Reserve'd session is not joined yet: skipped
-		if s == nil || s.realm != r || s.state.Load() == sessionNew || pub.byAuth && !pub.admitsAuth(s) || !s.memberOf(sub) {
+		if s == nil || s.realm != r || s.state.Load() == sessionNew || pub.byAuth && !pub.admitsAuth(s) || !s.memberOf(sub) || !sub.admits(s) {
 			continue
 		}
 		if frame := pub.frameFor(s.proto, sub); frame != nil {

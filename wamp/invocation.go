@@ -81,6 +81,8 @@ type Invocation struct {
 	ReceiveProgress bool
 	// Args and Kwargs are the call's payload, in the caller's format.
 	Args, Kwargs Payload
+
+	procedure string // the procedure called, whatever the match
 }
 
 // invocation is one call in flight to a callee session. It is in the

@@ -16,10 +16,10 @@ import (
 // it (watched: one exact-topic lookup, plus the pattern index when the
 // realm has pattern subscriptions), so sessions, subscriptions and
 // registrations cost nothing more while nobody listens; publications and
-// their fan-out never pass here. Exception: in a cluster (RouterConfig.
-// Relay set) the session events are always built and relayed, as a
-// subscriber on another node may listen (the nodes do not know each
-// other's subscriptions).
+// their fan-out never pass here. In a cluster the session events are
+// built too when a peer listens (the peers' interest, cluster_interest.go)
+// — always with a bus that relays everything (RouterConfig.Relay
+// without RouterConfig.Cluster) — and relayed.
 //
 // Scope: the session events carry session ids, unique across the
 // cluster, and are relayed like any publication, so a subscriber on one
@@ -71,7 +71,7 @@ func (r *Realm) metaPublish(topic string, relay bool, args []any) {
 
 // sessionJoined publishes wamp.session.on_join [details] for s.
 func (r *Realm) sessionJoined(s *Session) {
-	if r.router.relay == nil && !r.watched(topicSessionOnJoin) {
+	if !r.watched(topicSessionOnJoin) && !r.peersInterested(topicSessionOnJoin) {
 		return
 	}
 	args, err := s.appendDetails(append(make([]byte, 0, 192), '['))
@@ -81,7 +81,7 @@ func (r *Realm) sessionJoined(s *Session) {
 // sessionLeft publishes wamp.session.on_leave [session, authid,
 // authrole] for s.
 func (r *Realm) sessionLeft(s *Session) {
-	if r.router.relay == nil && !r.watched(topicSessionOnLeave) {
+	if !r.watched(topicSessionOnLeave) && !r.peersInterested(topicSessionOnLeave) {
 		return
 	}
 	args := value.AppendUint(value.JSON, append(make([]byte, 0, 64), '['), uint64(s.id))

@@ -152,17 +152,32 @@ func (s *Session) replyEvent(topic string, args, kwargs Payload) {
 // subscribed already), else once the hook answered, through the
 // session's OpQueue.
 func (s *Session) SubscribeThen(topic string, match Match, then func(sub *Subscription, already bool, err error)) {
+	s.hookSubscribe(topic, match, func(err error) { then(nil, false, err) }, func() { then(s.Subscribe(topic, match)) })
+}
+
+// SubscribeAsyncThen is SubscribeAsync for a hooked session: the hook
+// decides first (as for SubscribeThen), then SubscribeAsync runs, so
+// that in a cluster done still comes once every peer knows the topic.
+func (s *Session) SubscribeAsyncThen(topic string, match Match, done func(sub *Subscription, err error)) {
+	s.hookSubscribe(topic, match, func(err error) { done(nil, err) }, func() { s.SubscribeAsync(topic, match, done) })
+}
+
+// hookSubscribe runs subscribe at once when no hook decides topic (or the
+// session is subscribed already: subscribe answers without a hook), else
+// once the hook allowed it, through the session's OpQueue; refuse gets
+// the authorizer's or the hook's refusal.
+func (s *Session) hookSubscribe(topic string, match Match, refuse func(error), subscribe func()) {
 	h := s.realm.router.hooks
 	if h == nil || !h.Wants(ActionSubscribe, topic) {
-		then(s.Subscribe(topic, match))
+		subscribe()
 		return
 	}
 	if err := s.preSubscribe(topic, match); err != nil {
-		then(nil, false, err)
+		refuse(err)
 		return
 	}
-	if i := s.subscription(topic, match); i >= 0 {
-		then(s.subs[i].sub, true, nil)
+	if s.subscription(topic, match) >= 0 {
+		subscribe()
 		return
 	}
 	q := s.ops
@@ -170,10 +185,10 @@ func (s *Session) SubscribeThen(topic string, match Match, then func(sub *Subscr
 	h.Subscribe(s, topic, match, func(a *HookAnswer) {
 		q.resume(func() {
 			if a.Error != nil {
-				then(nil, false, fmt.Errorf("wamp: subscribe %q refused: %w", topic, a.Error.uriError()))
+				refuse(fmt.Errorf("wamp: subscribe %q refused: %w", topic, a.Error.uriError()))
 				return
 			}
-			then(s.Subscribe(topic, match))
+			subscribe()
 		})
 	})
 }

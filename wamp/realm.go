@@ -18,6 +18,7 @@ type Realm struct {
 	dealer   dealer
 	retained retainStore
 	sessions atomic.Int64
+	cluster  *clusterState // nil on a single node
 }
 
 func newRealm(r *Router, name string) *Realm {
@@ -25,6 +26,10 @@ func newRealm(r *Router, name string) *Realm {
 	rm.broker.init()
 	rm.dealer.init()
 	rm.retained.max = r.maxRetained
+	if r.cluster != nil {
+		rm.cluster = &clusterState{}
+		rm.cluster.init(r.cluster)
+	}
 	return rm
 }
 
@@ -81,6 +86,7 @@ func (r *Realm) leave(s *Session, counted bool) {
 	s.mu.Unlock()
 	for _, mem := range subs {
 		r.subscriptionLeft(s, mem.sub, r.broker.unsubscribe(mem))
+		r.interestLeft(mem.sub.uri, mem.sub.match)
 	}
 	r.router.registry.remove(s)
 	if counted {
@@ -197,7 +203,7 @@ func (r *Realm) AllSubscriptions(dst []*Subscription) []*Subscription {
 // fails with ErrProcedureAlreadyExists when (procedure, opts.Match) is
 // registered already, by a session or the realm.
 func (r *Realm) Register(procedure string, opts RegisterOptions, fn ProcedureFunc) (*Registration, error) {
-	reg, _, err := r.dealer.add(procedure, opts, nil, fn)
+	reg, _, _, err := r.dealer.add(procedure, opts, nil, fn, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("wamp: realm %q: register %q: %w", r.name, procedure, err)
 	}

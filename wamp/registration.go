@@ -87,6 +87,10 @@ type Registration struct {
 	next    atomic.Uint32 // roundrobin: the next callee's turn
 
 	callees []callee // in registration order; guarded by dealer.mu
+	// pending is the cluster proposal the registration waits for, nil
+	// once the cluster consented (or on a single node); guarded by
+	// dealer.mu. A pending registration takes no calls.
+	pending *proposal
 }
 
 // callee is one session's part in a registration.

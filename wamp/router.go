@@ -65,6 +65,11 @@ type RouterConfig struct {
 	// ExcludeMe was set. Relay must not block and must treat pub as
 	// read-only; it may keep it.
 	Relay func(pub *Publication)
+	// Cluster, when set, links the dealer to the other nodes of a
+	// cluster: registrations are known cluster-wide and calls reach
+	// callees on any node (cluster.go). The cluster layer then calls
+	// ClusterReceive, ClusterPeerUp and ClusterPeerDown.
+	Cluster ClusterLinks
 	// MetaKill makes every realm serve the meta procedures
 	// wamp.session.kill, kill_by_authid and kill_by_authrole. Off by
 	// default: until sessions authenticate, any client could end any
@@ -98,6 +103,7 @@ type Router struct {
 	maxRetained int
 	relay       func(*Publication)
 	hooks       OpHooks
+	cluster     ClusterLinks
 	meta        map[string]metaProcedure // read-only after NewRouter
 	log         *slog.Logger
 	registry    *registry
@@ -130,6 +136,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		maxRetained: cfg.MaxRetained,
 		relay:       cfg.Relay,
 		hooks:       cfg.Hooks,
+		cluster:     cfg.Cluster,
 		meta:        metaProcedures(cfg.MetaKill),
 		log:         cfg.Logger,
 		registry:    newRegistry(),

@@ -29,9 +29,12 @@ type sessionCalls struct {
 	callee    Callee
 	canceling bool
 
-	regs []*Registration // the session's own goroutine only
+	// peer is the node of the callee a stand-in session represents
+	// (cluster_calls.go), "" for the node's own sessions.
+	peer string
 
 	mu          sync.Mutex
+	regs        []*Registration        // registrations answered
 	left        bool                   // the session left: no new entries
 	nextInv     ID                     // the last invocation id given
 	invocations map[ID]*invocation     // as callee, by invocation id
@@ -71,31 +74,79 @@ func (s *Session) SetCallee(c Callee, callCanceling bool) {
 // ErrProcedureAlreadyExists, ErrReservedURI (a procedure under "wamp."),
 // the authorizer's refusal (a *URIError wamp.error.not_authorized),
 // ErrTooManyRegistrations, ErrNotLive. The URI is otherwise not checked
-// here; the v2 session checks it with ValidURI first.
+// here; the v2 session checks it with ValidURI first. In a cluster it
+// waits for the other nodes' consent (one link round trip): protocol
+// sessions use RegisterAsync instead.
 func (s *Session) Register(procedure string, opts RegisterOptions) (*Registration, error) {
+	type answer struct {
+		reg *Registration
+		err error
+	}
+	ch := make(chan answer, 1)
+	s.RegisterAsync(procedure, opts, func(reg *Registration, err error) { ch <- answer{reg, err} })
+	a := <-ch
+	return a.reg, a.err
+}
+
+// RegisterAsync is Register, answering through done: at once on a
+// single node or when the registration exists already, else once every
+// up peer of the cluster consented to a new registration (or one
+// refused it: ErrProcedureAlreadyExists), from the goroutine that
+// received the last vote. done must not block.
+func (s *Session) RegisterAsync(procedure string, opts RegisterOptions, done func(*Registration, error)) {
 	if !s.Live() {
-		return nil, fmt.Errorf("register %q: session %d: %w", procedure, s.id, ErrNotLive)
+		done(nil, fmt.Errorf("register %q: session %d: %w", procedure, s.id, ErrNotLive))
+		return
 	}
 	t := s.calls
 	if t == nil || t.callee == nil {
-		return nil, errNoCallee
+		done(nil, errNoCallee)
+		return
 	}
 	if strings.HasPrefix(procedure, reservedPrefix) {
-		return nil, fmt.Errorf("register %q: %w", procedure, ErrReservedURI)
+		done(nil, fmt.Errorf("register %q: %w", procedure, ErrReservedURI))
+		return
 	}
 	if ue := s.realm.authorize(s, s.auth.Role, ActionRegister, procedure, opts.Match); ue != nil {
-		return nil, ue
+		done(nil, ue)
+		return
 	}
-	if max := s.realm.router.maxRegs; len(t.regs) >= max {
-		return nil, fmt.Errorf("register %q: %w (limit %d)", procedure, ErrTooManyRegistrations, max)
+	if max := s.realm.router.maxRegs; t.regCount() >= max {
+		done(nil, fmt.Errorf("register %q: %w (limit %d)", procedure, ErrTooManyRegistrations, max))
+		return
 	}
-	reg, created, err := s.realm.dealer.add(procedure, opts, s, nil)
-	if err != nil {
-		return nil, fmt.Errorf("register %q (%s, %s): %w", procedure, opts.Match, opts.Invoke, err)
+	refused := func(err error) error {
+		return fmt.Errorf("register %q (%s, %s): %w", procedure, opts.Match, opts.Invoke, err)
 	}
-	t.regs = append(t.regs, reg)
-	s.realm.registrationJoined(s, reg, created)
-	return reg, nil
+	complete := func(reg *Registration, created bool, err error) {
+		if err != nil {
+			done(nil, refused(err))
+			return
+		}
+		if !t.keep(reg) { // the session left while the cluster voted
+			if removed, _ := s.realm.dealer.remove(reg, s); removed {
+				s.realm.announceRemove(reg, s)
+			}
+			done(nil, fmt.Errorf("register %q: session %d: %w", procedure, s.id, ErrNotLive))
+			return
+		}
+		s.realm.registrationJoined(s, reg, created)
+		s.realm.announceAdd(reg, s, opts.DiscloseCaller)
+		done(reg, nil)
+	}
+	add := func() (*Registration, bool, bool, error) {
+		return s.realm.dealer.add(procedure, opts, s, nil, nil, nil)
+	}
+	if s.realm.cluster != nil {
+		add = func() (*Registration, bool, bool, error) { return s.realm.addClustered(procedure, opts, s, complete) }
+	}
+	// Once it waits, complete may run on another goroutine at any time.
+	switch reg, created, waits, err := add(); {
+	case err != nil:
+		done(nil, refused(err))
+	case !waits:
+		complete(reg, created, nil)
+	}
 }
 
 // Unregister removes the session from the registration with id. Its
@@ -104,14 +155,12 @@ func (s *Session) Register(procedure string, opts RegisterOptions) (*Registratio
 // registration.
 func (s *Session) Unregister(id ID) error {
 	if t := s.calls; t != nil {
-		for i, reg := range t.regs {
-			if reg.id == id {
-				t.regs = slices.Delete(t.regs, i, i+1)
-				if removed, deleted := s.realm.dealer.remove(reg, s); removed {
-					s.realm.registrationLeft(s, reg, deleted)
-				}
-				return nil
+		if reg := t.forget(id); reg != nil {
+			if removed, deleted := s.realm.dealer.remove(reg, s); removed {
+				s.realm.registrationLeft(s, reg, deleted)
+				s.realm.announceRemove(reg, s)
 			}
+			return nil
 		}
 	}
 	return ErrNoSuchRegistration
@@ -182,6 +231,7 @@ func (s *Session) invoke(reg *Registration, c callee, call *Call) {
 		inv.Caller, inv.CallerAuthID, inv.CallerAuthRole = s.id, s.AuthID(), s.AuthRole()
 	}
 	inv.ReceiveProgress = call.ReceiveProgress
+	inv.procedure = call.Procedure
 	inv.Args, inv.Kwargs = call.Args, call.Kwargs
 	call.Args, call.Kwargs = Payload{}, Payload{} // the caller's buffer: not kept
 	max := s.realm.router.maxCalls
@@ -201,7 +251,11 @@ func (s *Session) invoke(reg *Registration, c callee, call *Call) {
 	inv.Args, inv.Kwargs = Payload{}, Payload{}
 	if err != nil {
 		if inv.end() {
-			call.replier.ReplyError(ErrorInvalidArgument, errorArgs(err.Error()), Payload{})
+			uri := ErrorInvalidArgument
+			if ue := (*URIError)(nil); errors.As(err, &ue) {
+				uri = ue.URI // a stand-in callee whose node is unreachable
+			}
+			call.replier.ReplyError(uri, errorArgs(err.Error()), Payload{})
 		}
 		return
 	}
@@ -273,14 +327,18 @@ func (s *Session) leaveCalls() {
 	if t == nil {
 		return
 	}
-	for _, reg := range t.regs {
+	t.mu.Lock()
+	regs := t.regs
+	t.regs = nil
+	t.left = true
+	t.mu.Unlock()
+	for _, reg := range regs {
 		if removed, deleted := s.realm.dealer.remove(reg, s); removed {
 			s.realm.registrationLeft(s, reg, deleted)
+			s.realm.announceRemove(reg, s)
 		}
 	}
-	t.regs = nil
 	t.mu.Lock()
-	t.left = true
 	calls, invs, hooked := t.calls, t.invocations, t.hooked
 	t.calls, t.invocations, t.hooked = nil, nil, nil
 	t.mu.Unlock()
@@ -309,6 +367,38 @@ func inOrder[K ID | uint64](m map[K]*invocation) []*invocation {
 		out[i] = m[k]
 	}
 	return out
+}
+
+// regCount is how many registrations the session holds.
+func (t *sessionCalls) regCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.regs)
+}
+
+// keep enters reg among the session's registrations unless it has left.
+func (t *sessionCalls) keep(reg *Registration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.left {
+		return false
+	}
+	t.regs = append(t.regs, reg)
+	return true
+}
+
+// forget takes the registration with id off the session's list and
+// returns it, nil when the session has none such.
+func (t *sessionCalls) forget(id ID) *Registration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, reg := range t.regs {
+		if reg.id == id {
+			t.regs = slices.Delete(t.regs, i, i+1)
+			return reg
+		}
+	}
+	return nil
 }
 
 // addCall enters inv in the caller's table; false when the caller has

@@ -17,25 +17,39 @@ import "fmt"
 // URI is not checked here (v1 topics are not WAMP v2 URIs); the v2
 // session checks it with ValidURI first.
 func (s *Session) Subscribe(topic string, match Match) (sub *Subscription, already bool, err error) {
-	if err := s.preSubscribe(topic, match); err != nil {
+	mem, already, _, err := s.subscribe(topic, match, false)
+	if err != nil {
 		return nil, false, err
 	}
+	return mem.sub, already, nil
+}
+
+// subscribe is Subscribe, returning the session's membership; hold makes
+// a new membership one that fan-outs skip until broker.release (a v2
+// subscriber in a cluster, until its interest is acknowledged: see
+// SubscribeAsync), and wait is the interest's Add awaiting the peers'
+// acknowledgements, nil when none.
+func (s *Session) subscribe(topic string, match Match, hold bool) (mem *member, already bool, wait *interestWait, err error) {
+	if err := s.preSubscribe(topic, match); err != nil {
+		return nil, false, nil, err
+	}
 	if i := s.subscription(topic, match); i >= 0 {
-		return s.subs[i].sub, true, nil
+		return s.subs[i], true, nil, nil
 	}
 	max := s.realm.router.maxSubs
 	if len(s.subs) >= max {
-		return nil, false, fmt.Errorf("subscribe %q: %w (limit %d)", topic, ErrTooManySubscriptions, max)
+		return nil, false, nil, fmt.Errorf("subscribe %q: %w (limit %d)", topic, ErrTooManySubscriptions, max)
 	}
 	if err := s.hook("OnSubscribe", func() error { return s.realm.router.handler.OnSubscribe(s, topic, match) }); err != nil {
-		return nil, false, fmt.Errorf("wamp: subscribe %q refused: %w", topic, err)
+		return nil, false, nil, fmt.Errorf("wamp: subscribe %q refused: %w", topic, err)
 	}
-	mem, created := s.realm.broker.subscribe(s, topic, match)
+	wait = s.realm.interestJoined(topic, match)
+	mem, created := s.realm.broker.subscribe(s, topic, match, hold && s.realm.cluster != nil)
 	s.mu.Lock()
 	s.subs = append(s.subs, mem)
 	s.mu.Unlock()
 	s.realm.subscriptionJoined(s, mem.sub, created)
-	return mem.sub, false, nil
+	return mem, false, wait, nil
 }
 
 // preSubscribe checks a subscription before any hook: the session is
@@ -129,6 +143,7 @@ func (s *Session) unsubscribeAt(i int) {
 	s.mu.Unlock()
 	sub := mem.sub
 	s.realm.subscriptionLeft(s, sub, s.realm.broker.unsubscribe(mem))
+	s.realm.interestLeft(sub.uri, sub.match)
 	s.hook("OnUnsubscribe", func() error { s.realm.router.handler.OnUnsubscribe(s, sub.uri, sub.match); return nil })
 }
 

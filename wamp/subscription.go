@@ -18,17 +18,18 @@ type Subscription struct {
 	match   Match
 	created time.Time
 
-	// mu guards members and dead. A fan-out holds the read lock while it
-	// queues the shared frame to every member (Conn.SendFrame never
-	// blocks); subscribe and unsubscribe take the write lock.
+	// mu guards members, held and dead. A fan-out holds the read lock
+	// while it queues the shared frame to every member (Conn.SendFrame
+	// never blocks); subscribe and unsubscribe take the write lock.
 	mu      sync.RWMutex
 	members []*member
-	dead    bool // removed from its index; guarded by mu
+	held    []*member // subscribed, not yet told so: fan-outs skip them (SubscribeAsync)
+	dead    bool      // removed from its index; guarded by mu
 }
 
 // member is one session's membership in one subscription. idx is its
-// position in Subscription.members, kept up to date under the
-// subscription's lock so that removal is O(1).
+// position in Subscription.members (or, held, in Subscription.held),
+// kept up to date under the subscription's lock so that removal is O(1).
 type member struct {
 	sess *Session
 	sub  *Subscription
@@ -55,6 +56,9 @@ func (s *Subscription) AppendSubscribers(dst []ID) []ID {
 	for _, m := range s.members {
 		dst = append(dst, m.sess.id)
 	}
+	for _, m := range s.held {
+		dst = append(dst, m.sess.id)
+	}
 	return dst
 }
 
@@ -62,5 +66,22 @@ func (s *Subscription) AppendSubscribers(dst []ID) []ID {
 func (s *Subscription) Subscribers() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.members)
+	return len(s.members) + len(s.held)
+}
+
+// holds reports whether mem is one of the held members; s.mu is held.
+func (s *Subscription) holds(mem *member) bool {
+	return mem.idx < len(s.held) && s.held[mem.idx] == mem
+}
+
+// admits reports whether sess is a member that fan-outs reach (not held).
+func (s *Subscription) admits(sess *Session) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, m := range s.held {
+		if m.sess == sess {
+			return false
+		}
+	}
+	return true
 }

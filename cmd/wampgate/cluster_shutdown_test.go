@@ -54,6 +54,15 @@ func TestShutdownIsBoundedWhenThePeerStopsReading(t *testing.T) {
 			if stopDialer {
 				node, peer = nodes[1], nodes[0]
 			}
+			// A subscriber on the peer, so that the node relays to it.
+			subscriber(t, peer.addr, "t")
+			deadline := time.Now().Add(15 * time.Second)
+			for l := linkStatus(node.addr); l["peer_interests"] != float64(1); l = linkStatus(node.addr) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the node never learned of the peer's subscriber: %v", l)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			if err := peer.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +77,7 @@ func TestShutdownIsBoundedWhenThePeerStopsReading(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			deadline := time.Now().Add(15 * time.Second)
+			deadline = time.Now().Add(15 * time.Second)
 			for {
 				l := linkStatus(node.addr)
 				if q, ok := l["queued"].(float64); ok && q >= 8 {

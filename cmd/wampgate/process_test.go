@@ -197,6 +197,7 @@ func TestClusterOfProcessesSurvivesAKilledNode(t *testing.T) {
 		subs[i] = subscriber(t, n.addr, "t")
 	}
 	pub := subscriber(t, nodes[0].addr, "other")
+	waitPeerInterest(t, nodes[0], nodes[1:]...) // v1 subscribers: no SUBSCRIBED to wait for
 	if err := pub.SendText(`[7,"t","all three"]`); err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +221,7 @@ func TestClusterOfProcessesSurvivesAKilledNode(t *testing.T) {
 	restarted := startProcess(t, pool[2], pool, secret)
 	waitLinks(t, 2, 15*time.Second, restarted, nodes[0], nodes[1])
 	late := subscriber(t, restarted.addr, "t")
+	waitPeerInterest(t, nodes[0], restarted)
 	if err := pub.SendText(`[7,"t","rejoined"]`); err != nil {
 		t.Fatal(err)
 	}

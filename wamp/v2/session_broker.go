@@ -18,7 +18,10 @@ const ErrTooManySubscriptions = "wampgate.error.too_many_subscriptions"
 // session is already subscribed to the same topic and match), followed
 // by the retained events when Options.get_retained is true, or with
 // ERROR: invalid_argument for malformed options, invalid_uri, the hook's
-// refusal, or the subscription limit.
+// refusal, or the subscription limit. In a cluster SUBSCRIBED waits
+// until every up peer knows the subscription's topic (one link round
+// trip when it is new on this node: wamp.Session.SubscribeAsync), and is
+// then sent from the goroutine that got the last acknowledgement.
 func (s *Session) handleSubscribe(m *Message) error {
 	match := wamp.MatchExact
 	if v, ok := m.Dict["match"]; ok {
@@ -37,15 +40,13 @@ func (s *Session) handleSubscribe(m *Message) error {
 		s.sendError(Subscribe, m.Request, ErrInvalidURI, fmt.Sprintf("%q is not a valid %s topic URI", m.URI, match))
 		return nil
 	}
+	req := m.Request
+	done := func(sub *wamp.Subscription, err error) { s.subscribed(req, getRetained, sub, err) }
 	if s.core.Hooked() {
-		req := m.Request
-		s.core.SubscribeThen(m.URI, match, func(sub *wamp.Subscription, _ bool, err error) {
-			s.subscribed(req, getRetained, sub, err)
-		})
+		s.core.SubscribeAsyncThen(m.URI, match, done)
 		return nil
 	}
-	sub, _, err := s.core.Subscribe(m.URI, match)
-	s.subscribed(m.Request, getRetained, sub, err)
+	s.core.SubscribeAsync(m.URI, match, done)
 	return nil
 }
 

@@ -73,7 +73,9 @@ func (s *Session) handleRPC(m *Message) error {
 	return nil
 }
 
-// handleRegister answers REGISTER with REGISTERED, or ERROR:
+// handleRegister answers REGISTER with REGISTERED, or ERROR (in a
+// cluster once the other nodes consented, from the goroutine that got
+// the last vote):
 // invalid_argument for malformed options, invalid_uri (also for the
 // reserved prefix "wamp."), procedure_already_exists, or the
 // registration limit.
@@ -89,13 +91,14 @@ func (s *Session) handleRegister(m *Message) {
 	}
 	s.core.SetCallee(&callee{s: s, core: s.core, progress: s.Client().Has(CalleeProgressiveCallResults)},
 		s.Client().Has(CalleeCallCanceling))
-	reg, err := s.core.Register(m.URI, opts)
-	if err != nil {
-		uri, text := s.rpcRefusal(err)
-		s.sendError(Register, m.Request, uri, text)
-		return
-	}
-	s.send(&Message{Type: Registered, Request: m.Request, ID: uint64(reg.ID())})
+	s.core.RegisterAsync(m.URI, opts, func(reg *wamp.Registration, err error) {
+		if err != nil {
+			uri, text := s.rpcRefusal(err)
+			s.sendError(Register, m.Request, uri, text)
+			return
+		}
+		s.send(&Message{Type: Registered, Request: m.Request, ID: uint64(reg.ID())})
+	})
 }
 
 // handleCall routes CALL through the core's dealer; the answer comes as
