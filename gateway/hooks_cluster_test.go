@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/wampgate/wampgate/hooks"
@@ -52,5 +54,48 @@ func TestHookPublishRewrittenAcrossCluster(t *testing.T) {
 		}
 		v1s[i].sync()
 		v2s[i].sync()
+	}
+}
+
+// TestHookSubscribeRaceAcrossCluster: a v2 SUBSCRIBE decided by the
+// subscribe hook in a cluster is answered SUBSCRIBED only once the hook
+// allowed it and every peer knows the topic, so a publication made on
+// another node right after SUBSCRIBED arrives; a refused one leaves no
+// interest behind.
+func TestHookSubscribeRaceAcrossCluster(t *testing.T) {
+	const rounds = 50
+	hs := newHookServer(t, func(_, body string) string {
+		if strings.Contains(body, `"topic":"price.secret"`) {
+			return `{"error":{"uri":"app.error.no_such_topic","message":"no such topic"}}`
+		}
+		return `{"result":{}}`
+	})
+	pool := freeAddrs(t, 2)
+	nodes := make([]*Node, len(pool))
+	for i := range pool {
+		cfg := clusterConfig(pool, i, testSecret)
+		cfg.Hooks = hooks.Config{URL: hs.URL, Subscribe: []string{"price."}}
+		nodes[i] = startNode(t, cfg)
+	}
+	for _, n := range nodes {
+		waitLinksUp(t, n, len(pool)-1)
+	}
+	sub := joinV2(t, nodes[0].Addr(), value.JSON, "realm1")
+	pub := joinV2(t, nodes[1].Addr(), value.MsgPack, "realm1")
+	for i := range rounds {
+		topic := fmt.Sprintf("price.race.%d", i)
+		id := sub.subscribe(uint64(i+1), dict{}, topic)
+		hs.next()
+		pub.send(16, i+1, dict{}, topic, list{i})
+		sub.recvEvent(id, dict{}, list{i}, nil)
+	}
+	sub.send(32, rounds+1, dict{}, "price.secret")
+	sub.expect(8, 32, rounds+1, dict{}, "app.error.no_such_topic", list{"no such topic"})
+	hs.next()
+	pub.send(16, rounds+1, dict{}, "price.secret", list{"hidden"})
+	pub.sync()
+	sub.sync()
+	if l := linkTo(t, nodes[1], nodes[0]); l.Lost != 0 || l.Dropped != 0 {
+		t.Errorf("link %+v", l)
 	}
 }
