@@ -67,7 +67,7 @@ function price(object $event, string $bidder): array
         $lot = find_lot($db, $event->lot ?? null);
         $price = $event->price ?? null;
         if ($lot === null || $lot->status !== 'bidding'
-            || !(is_int($price) || is_float($price)) || $price <= $lot->price) {
+            || !(is_int($price) || (is_float($price) && is_finite($price))) || $price <= $lot->price) {
             // Ratchet: $connection->event($topic->getId(), false)
             return [result(['skip' => true, 'reply' => ['args' => [false]]]), false];
         }
