@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"github.com/wampgate/wampgate/hooks"
 	"log/slog"
 	"slices"
 	"time"
@@ -93,6 +94,10 @@ type Config struct {
 	// APIConcurrency bounds the API requests in flight, from their head
 	// to their answer (0: httpapi.DefaultConcurrency); more get 503.
 	APIConcurrency int
+	// Hooks sends operations to an application over HTTP (package
+	// hooks): subscriptions, publications and calls under its prefixes,
+	// and every new session when Hooks.Connect. Zero: no hooks.
+	Hooks hooks.Config
 	// Handler customises the node (nil: a plain broker).
 	Handler wamp.Handler
 	// Cluster joins the node to a pool of nodes over peer links (package
@@ -157,6 +162,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.APIConcurrency < 0 {
 		return c, errors.New("API concurrency must not be negative")
+	}
+	if err := c.Hooks.Check(); err != nil {
+		return c, err
+	}
+	if c.Hooks.Connect {
+		return c, errors.New("the connect hook (--hook-connect) is not implemented yet")
 	}
 	if c.ServerIdent == "" {
 		c.ServerIdent = d.ServerIdent

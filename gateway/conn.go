@@ -41,7 +41,20 @@ type conn struct {
 	parser     wsframe.Parser
 	session    wamp.ProtocolSession
 	api        *httpapi.Conn // in phaseAPI
+	// ops orders the session's messages while operation hooks are in
+	// flight; nil when the node has no hooks.
+	ops *wamp.OpQueue
 }
+
+// urgent is a protocol session some of whose messages must not wait
+// behind operation hooks (WAMP v2's CANCEL).
+type urgent interface {
+	Urgent(msg []byte) bool
+}
+
+// Ops implements the core's optional interface: the sessions on c share
+// its queue.
+func (c *conn) Ops() *wamp.OpQueue { return c.ops }
 
 var errHandshakeTimeout = errors.New("handshake timeout")
 
@@ -87,7 +100,11 @@ func (c *conn) OnData(data []byte) error {
 func (c *conn) OnClose(err error) {
 	c.phase.Store(phaseClosing)
 	if c.session != nil {
-		c.session.Closed()
+		if q := c.ops; q != nil {
+			q.Close(c.session.Closed)
+		} else {
+			c.session.Closed()
+		}
 		c.node.stats.sessionsClosed.Add(1)
 	}
 	if c.api != nil {
@@ -168,6 +185,9 @@ func (c *conn) answerHead(head []byte, rl requestLine) {
 	if proto.writeQueueLimit > 0 {
 		c.nc.SetWriteQueueLimit(proto.writeQueueLimit)
 	}
+	if n.hooks != nil && proto.version != 0 {
+		c.ops = wamp.NewOpQueue()
+	}
 	c.session = proto.open(n.router, c, token)
 	c.phase.Store(phaseOpen)
 	n.stats.handshakes.Add(1)
@@ -210,6 +230,39 @@ func (c *conn) Message(op ws.OpCode, payload []byte) error {
 		return nil
 	}
 	c.node.stats.messagesIn.Add(1)
+	if q := c.ops; q != nil {
+		c.queueMessage(q, op, payload)
+		return nil
+	}
+	c.handleMessage(op, payload)
+	return nil
+}
+
+// queueMessage hands one message to the session through the queue q:
+// now, or after the operation hooks in flight answered (a copy).
+func (c *conn) queueMessage(q *wamp.OpQueue, op ws.OpCode, payload []byte) {
+	if q.Busy() {
+		if u, ok := c.session.(urgent); !ok || !u.Urgent(payload) {
+			msg := append([]byte(nil), payload...)
+			queued, err := q.Push(func() { c.handleMessage(op, msg) })
+			if err != nil {
+				c.node.stats.protocolErrors.Add(1)
+				c.closeWith(ws.StatusPolicyViolation, wamp.OpsWaitingReason)
+			}
+			if queued || err != nil {
+				return
+			}
+		}
+	}
+	q.Run(func() { c.handleMessage(op, payload) })
+}
+
+// handleMessage hands one message to the session and closes the
+// connection as its error asks.
+func (c *conn) handleMessage(op ws.OpCode, payload []byte) {
+	if c.phase.Load() != phaseOpen {
+		return
+	}
 	if err := c.session.HandleMessage(payload, op == ws.OpBinary); err != nil {
 		var ce *wamp.CloseError
 		if errors.As(err, &ce) {
@@ -220,7 +273,6 @@ func (c *conn) Message(op ws.OpCode, payload []byte) error {
 			c.closeWith(ws.StatusInternalServerError, "internal error")
 		}
 	}
-	return nil
 }
 
 // Control implements wsframe.Sink: ping, pong and close.

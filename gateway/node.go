@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wampgate/wampgate/hooks"
 	"log/slog"
 	"net"
 	"net/http"
@@ -44,6 +45,8 @@ type Node struct {
 	started   time.Time
 	stopping  atomic.Bool
 
+	hooks *hooks.Hooks // nil without a hook URL
+
 	api     *httpapi.API // nil without API keys
 	apiLn   net.Listener // the API's own listener (Config.APIListen)
 	apiSrv  *http.Server
@@ -76,6 +79,12 @@ func New(cfg Config) (*Node, error) {
 		LocalTopic: v1.LegacyBroadcastTopic,
 		MetaKill:   cfg.MetaKill,
 		Logger:     cfg.Logger,
+	}
+	if cfg.Hooks.Enabled() {
+		if n.hooks, err = hooks.New(cfg.Hooks, cfg.Addr, "wampgate/"+Version, cfg.Logger); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		rc.Hooks = n.hooks
 	}
 	if cfg.Roles != nil { // a nil *authz.Roles in the interface would not be nil
 		rc.Authorizer = cfg.Roles
@@ -153,6 +162,13 @@ func (n *Node) Start() error {
 	}
 	n.srv = srv
 	n.started = time.Now()
+	if n.hooks != nil {
+		n.hooks.SetNode(srv.Addr().String())
+		n.log.Info("HTTP hooks", n.hooks.Describe()...)
+		if !n.cfg.Hooks.Any() {
+			n.log.Warn("a hook URL is set but no hook is enabled (connect, subscribe, publish, call)")
+		}
+	}
 	srv.Serve()
 	n.swept.Add(1)
 	go n.sweeper()
@@ -268,6 +284,9 @@ wait:
 		}
 	}
 	<-apiStopped
+	if n.hooks != nil {
+		n.hooks.Close()
+	}
 	n.srv.Close()
 	n.log.Info("wampgate node stopped", "addr", n.Addr())
 	return err

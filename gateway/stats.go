@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"github.com/wampgate/wampgate/hooks"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +58,8 @@ type Stats struct {
 	Cluster *broadcast.Status `json:"cluster,omitempty"`
 	// API is the HTTP API's counters; absent without the API.
 	API *httpapi.Stats `json:"api,omitempty"`
+	// Hooks is the HTTP hooks' counters; absent without hooks.
+	Hooks *hooks.Stats `json:"hooks,omitempty"`
 }
 
 // wampStats gives the router's counters JSON names.
@@ -177,6 +180,10 @@ func (n *Node) snapshot() Stats {
 	if n.api != nil {
 		as := n.api.Stats()
 		s.API = &as
+	}
+	if n.hooks != nil {
+		hs := n.hooks.Stats()
+		s.Hooks = &hs
 	}
 	return s
 }

@@ -43,7 +43,11 @@ func (r *Realm) NewSession(c Conn, proto *Protocol, auth *Auth) *Session {
 	if auth == nil {
 		auth = anonymous
 	}
-	return &Session{realm: r, conn: c, proto: proto, auth: auth}
+	s := &Session{realm: r, conn: c, proto: proto, auth: auth}
+	if r.router.hooks != nil {
+		s.ops = queueFor(c)
+	}
+	return s
 }
 
 // join draws a session id unique on the node (and, by the node slot,

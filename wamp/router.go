@@ -70,6 +70,11 @@ type RouterConfig struct {
 	// default: until sessions authenticate, any client could end any
 	// other client's session with them.
 	MetaKill bool
+	// Hooks, when set, are the operation hooks (package hooks: HTTP
+	// hooks) that decide subscriptions, publications and calls out of
+	// process, after the Authorizer; nil: none, and sessions have no
+	// OpQueue.
+	Hooks OpHooks
 	// Authorizer, when set, decides every subscribe, publish, call and
 	// register of a session (see Authorizer); nil allows everything.
 	// Router.SetAuthorizer replaces it while the router runs.
@@ -92,6 +97,7 @@ type Router struct {
 	maxCalls    int
 	maxRetained int
 	relay       func(*Publication)
+	hooks       OpHooks
 	meta        map[string]metaProcedure // read-only after NewRouter
 	log         *slog.Logger
 	registry    *registry
@@ -103,10 +109,11 @@ type Router struct {
 	unauthorized [NumActions]atomic.Uint64  // refusals, by action
 	lastDenyLog  atomic.Int64               // unix nanoseconds of the last refusal logged
 
-	sessions     atomic.Int64
-	published    atomic.Uint64
-	delivered    atomic.Uint64
-	unknownRealm atomic.Uint64
+	sessions       atomic.Int64
+	repliesDropped atomic.Uint64 // hook replies to a publisher not subscribed
+	published      atomic.Uint64
+	delivered      atomic.Uint64
+	unknownRealm   atomic.Uint64
 }
 
 // NewRouter makes a router from cfg, filling in defaults. It fails when a
@@ -122,6 +129,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		maxCalls:    cfg.MaxCallsInFlight,
 		maxRetained: cfg.MaxRetained,
 		relay:       cfg.Relay,
+		hooks:       cfg.Hooks,
 		meta:        metaProcedures(cfg.MetaKill),
 		log:         cfg.Logger,
 		registry:    newRegistry(),
@@ -241,6 +249,9 @@ type Stats struct {
 	// Unauthorized counts the operations the Authorizer refused, indexed
 	// by Action.
 	Unauthorized [NumActions]uint64
+	// HookRepliesDropped counts publish hooks' replies to a publisher
+	// that had no subscription matching the topic.
+	HookRepliesDropped uint64
 }
 
 // Stats returns the router's counters. It is cheap: a few atomic loads
@@ -251,6 +262,8 @@ func (r *Router) Stats() Stats {
 		Publications: r.published.Load(),
 		Deliveries:   r.delivered.Load(),
 		UnknownRealm: r.unknownRealm.Load(),
+
+		HookRepliesDropped: r.repliesDropped.Load(),
 	}
 	for i := range st.Unauthorized {
 		st.Unauthorized[i] = r.unauthorized[i].Load()

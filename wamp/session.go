@@ -73,6 +73,10 @@ type Session struct {
 	// calls is the session's dealer state (session_calls.go), nil until
 	// it registers or calls a callee session.
 	calls *sessionCalls
+
+	// ops orders the session's operations while operation hooks are in
+	// flight (ophooks.go); nil when the router has none.
+	ops *OpQueue
 }
 
 const (
@@ -198,6 +202,16 @@ func (s *Session) ReportError(err error) {
 // the session's authid and authrole go with the publication
 // (pub.Auth's PublisherAuthID, PublisherAuthRole).
 func (s *Session) Publish(pub *Publication) error {
+	if err := s.prePublish(pub); err != nil {
+		return err
+	}
+	return s.finishPublish(pub)
+}
+
+// prePublish checks pub before any hook (the session is live, the topic
+// is not reserved, the role may publish) and sets pub.Realm,
+// pub.Publisher, pub.PublisherID and pub.ID.
+func (s *Session) prePublish(pub *Publication) error {
 	if !s.Live() {
 		return fmt.Errorf("publish to %q: session %d: %w", pub.Topic, s.id, ErrNotLive)
 	}
@@ -211,6 +225,11 @@ func (s *Session) Publish(pub *Publication) error {
 	if pub.ID == 0 {
 		pub.ID = randomID()
 	}
+	return nil
+}
+
+// finishPublish runs Handler.OnPublish and hands pub to Realm.Publish.
+func (s *Session) finishPublish(pub *Publication) error {
 	if err := s.hook("OnPublish", func() error { return s.realm.router.handler.OnPublish(s, pub) }); err != nil {
 		return fmt.Errorf("wamp: publish to %q vetoed: %w", pub.Topic, err)
 	}

@@ -37,6 +37,7 @@ type sessionCalls struct {
 	invocations map[ID]*invocation     // as callee, by invocation id
 	nextKey     uint64                 // the last caller-table key given
 	calls       map[uint64]*invocation // as caller
+	hooked      []*Call                // as caller, waiting for an operation hook
 }
 
 // errNoCallee is returned by Register before SetCallee (a bug of the
@@ -122,7 +123,8 @@ func (s *Session) Unregister(id ID) error {
 // else to Handler.OnCall. The answer goes to the call's Replier: ERROR
 // wamp.error.not_authorized, before any routing, when the authorizer
 // refuses the session's role the call (meta procedures included). Calls
-// of a session that is not live are dropped.
+// of a session that is not live are dropped. With operation hooks, a
+// call whose procedure a hook decides goes to the hook (ophooks.go).
 func (s *Session) Call(call *Call) {
 	if !s.Live() {
 		return
@@ -131,6 +133,15 @@ func (s *Session) Call(call *Call) {
 		refuse(call, ue.URI, ue.Message)
 		return
 	}
+	if s.ops != nil && s.callHooked(call) {
+		return
+	}
+	s.route(call)
+}
+
+// route hands call to its callee, a procedure of the realm's own, a meta
+// procedure or Handler.OnCall.
+func (s *Session) route(call *Call) {
 	reg, c := s.realm.dealer.route(call.Procedure)
 	switch {
 	case reg == nil:
@@ -204,9 +215,14 @@ func refuse(call *Call, uri, why string) {
 }
 
 // Cancel applies the caller's CANCEL to its call in flight with request
-// id request (Call.Request), in mode. A call that has ended, or that a Go
+// id request (Call.Request), in mode. A call an operation hook holds ends
+// at once with wamp.error.canceled. A call that has ended, or that a Go
 // hook or procedure serves, is not affected.
 func (s *Session) Cancel(request ID, mode CancelMode) {
+	if call := s.calls.findHooked(request); call != nil {
+		refuse(call, ErrorCanceled, "the call was canceled")
+		return
+	}
 	if inv := s.calls.findCall(request); inv != nil {
 		inv.cancel(mode)
 	}
@@ -256,9 +272,12 @@ func (s *Session) leaveCalls() {
 	t.regs = nil
 	t.mu.Lock()
 	t.left = true
-	calls, invs := t.calls, t.invocations
-	t.calls, t.invocations = nil, nil
+	calls, invs, hooked := t.calls, t.invocations, t.hooked
+	t.calls, t.invocations, t.hooked = nil, nil, nil
 	t.mu.Unlock()
+	for _, call := range hooked {
+		call.claim() // stops its timer; the hook's answer is dropped
+	}
 	for _, inv := range inOrder(calls) {
 		if inv.end() {
 			inv.interrupt(CancelKillNoWait, ErrorCanceled)
@@ -368,6 +387,40 @@ func (t *sessionCalls) findCall(request ID) *invocation {
 	for _, inv := range t.calls {
 		if inv.call.Request == request {
 			return inv
+		}
+	}
+	return nil
+}
+
+// addHooked enters call, which an operation hook holds, for CANCEL.
+func (t *sessionCalls) addHooked(call *Call) {
+	t.mu.Lock()
+	if !t.left {
+		t.hooked = append(t.hooked, call)
+	}
+	t.mu.Unlock()
+}
+
+// dropHooked removes call once its hook answered.
+func (t *sessionCalls) dropHooked(call *Call) {
+	t.mu.Lock()
+	if i := slices.Index(t.hooked, call); i >= 0 {
+		t.hooked = slices.Delete(t.hooked, i, i+1)
+	}
+	t.mu.Unlock()
+}
+
+// findHooked returns the call with request id request that an operation
+// hook holds, or nil. t may be nil.
+func (t *sessionCalls) findHooked(request ID) *Call {
+	if t == nil || request == 0 {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, call := range t.hooked {
+		if call.Request == request {
+			return call
 		}
 	}
 	return nil

@@ -17,11 +17,8 @@ import "fmt"
 // URI is not checked here (v1 topics are not WAMP v2 URIs); the v2
 // session checks it with ValidURI first.
 func (s *Session) Subscribe(topic string, match Match) (sub *Subscription, already bool, err error) {
-	if !s.Live() {
-		return nil, false, fmt.Errorf("subscribe %q: session %d: %w", topic, s.id, ErrNotLive)
-	}
-	if ue := s.realm.authorize(s, s.auth.Role, ActionSubscribe, topic, match); ue != nil {
-		return nil, false, ue
+	if err := s.preSubscribe(topic, match); err != nil {
+		return nil, false, err
 	}
 	if i := s.subscription(topic, match); i >= 0 {
 		return s.subs[i].sub, true, nil
@@ -39,6 +36,18 @@ func (s *Session) Subscribe(topic string, match Match) (sub *Subscription, alrea
 	s.mu.Unlock()
 	s.realm.subscriptionJoined(s, mem.sub, created)
 	return mem.sub, false, nil
+}
+
+// preSubscribe checks a subscription before any hook: the session is
+// live and its role may subscribe.
+func (s *Session) preSubscribe(topic string, match Match) error {
+	if !s.Live() {
+		return fmt.Errorf("subscribe %q: session %d: %w", topic, s.id, ErrNotLive)
+	}
+	if ue := s.realm.authorize(s, s.auth.Role, ActionSubscribe, topic, match); ue != nil {
+		return ue
+	}
+	return nil
 }
 
 // Unsubscribe removes the session from the subscription with id subID and

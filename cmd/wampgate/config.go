@@ -16,7 +16,8 @@ import (
 
 // configKeys are the keys a --config file may hold.
 var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm",
-	"jwt_secret_file", "jwt_public_key_file", "jwt_cookie", "allow_anonymous", "users", "roles"}
+	"jwt_secret_file", "jwt_public_key_file", "jwt_cookie", "allow_anonymous", "users", "roles",
+	"hook_url", "hook_connect", "hook_subscribe", "hook_publish", "hook_call", "hook_timeout", "hook_concurrency", "hook_failure"}
 
 // fileConfig is the content of a --config file, for example
 //
@@ -58,6 +59,8 @@ type fileConfig struct {
 	// Roles are the compiled roles; nil when the file has no roles key
 	// (everything is allowed).
 	Roles *authz.Roles
+	// Hooks are the hook_* keys.
+	Hooks fileHooks
 }
 
 // loadConfigFile reads the YAML file at path (nothing when path is
@@ -103,6 +106,7 @@ func parseConfig(path string, b []byte, log *slog.Logger) (fileConfig, error) {
 		"users":               &fc.Users,
 		"roles":               &fc.Roles, // parsed by parseRoles
 	}
+	fc.Hooks.fields(fields)
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, value := root.Content[i], root.Content[i+1]

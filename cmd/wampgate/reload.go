@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -125,6 +126,7 @@ func restartOnly(a, b fileConfig) []string {
 		{"peer_queue_bytes", a.PeerQueueBytes == b.PeerQueueBytes},
 		{"realms", slices.Equal(a.Realms, b.Realms)},
 		{"v1_realm", a.V1Realm == b.V1Realm},
+		{"hook_*", reflect.DeepEqual(a.Hooks, b.Hooks)},
 	} {
 		if !k.same {
 			changed = append(changed, k.name)

@@ -77,7 +77,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "run",
 		Usage:  "run a node (default: a single node on 127.0.0.1:8095)",
-		Flags:  append(append(runFlags(), clusterFlags()...), authFlags()...),
+		Flags:  append(append(append(runFlags(), clusterFlags()...), authFlags()...), hookFlags()...),
 		Action: runNode,
 	}
 }
@@ -153,6 +153,9 @@ func runNode(c *cli.Context) error {
 	cfg.Logger = log
 	cfg.Realms, cfg.V1Realm = realmsFrom(c, file)
 	cfg.Roles = file.Roles
+	if cfg.Hooks, err = hooksFrom(c, file.Hooks); err != nil {
+		return err
+	}
 	if cfg.APIKeys, err = apiKeysFrom(c, log); err != nil {
 		return err
 	}

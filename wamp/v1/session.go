@@ -107,7 +107,22 @@ func (s *Session) handlePrefix(m *Message) error {
 }
 
 func (s *Session) handleSubscribe(m *Message) error {
-	_, _, err := s.core.Subscribe(s.prefixes.resolve(m.Topic), wamp.MatchExact)
+	topic := s.prefixes.resolve(m.Topic)
+	if s.core.Hooked() {
+		s.core.SubscribeThen(topic, wamp.MatchExact, func(_ *wamp.Subscription, _ bool, err error) {
+			if err := s.subscribed(err); err != nil {
+				s.closeWith(err)
+			}
+		})
+		return nil
+	}
+	_, _, err := s.core.Subscribe(topic, wamp.MatchExact)
+	return s.subscribed(err)
+}
+
+// subscribed handles the outcome of a SUBSCRIBE: the subscription
+// limit closes the connection, a refusal is logged.
+func (s *Session) subscribed(err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -127,7 +142,26 @@ func (s *Session) handlePublish(m *Message) {
 		Eligible:  m.Eligible,
 	}
 	pub.SetEvent(m.Event)
-	if err := s.core.Publish(pub); err != nil {
+	if s.core.Hooked() {
+		s.core.PublishThen(pub, s.published)
+		return
+	}
+	s.published(s.core.Publish(pub))
+}
+
+// published logs a publication that was refused.
+func (s *Session) published(err error) {
+	if err != nil {
 		s.router().Logger().Debug("wamp v1: publication dropped", "session", s.core.ID(), "err", err)
+	}
+}
+
+// closeWith closes the connection as HandleMessage's error err asks,
+// for an operation that ended after an operation hook answered.
+func (s *Session) closeWith(err error) {
+	s.core.ReportError(err)
+	var ce *wamp.CloseError
+	if errors.As(err, &ce) {
+		s.core.Close(ce.Code, ce.Reason)
 	}
 }

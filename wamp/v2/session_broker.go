@@ -37,13 +37,27 @@ func (s *Session) handleSubscribe(m *Message) error {
 		s.sendError(Subscribe, m.Request, ErrInvalidURI, fmt.Sprintf("%q is not a valid %s topic URI", m.URI, match))
 		return nil
 	}
-	sub, _, err := s.core.Subscribe(m.URI, match)
-	if err != nil {
-		uri, text := refusal(err)
-		s.sendError(Subscribe, m.Request, uri, text)
+	if s.core.Hooked() {
+		req := m.Request
+		s.core.SubscribeThen(m.URI, match, func(sub *wamp.Subscription, _ bool, err error) {
+			s.subscribed(req, getRetained, sub, err)
+		})
 		return nil
 	}
-	s.send(&Message{Type: Subscribed, Request: m.Request, ID: uint64(sub.ID())})
+	sub, _, err := s.core.Subscribe(m.URI, match)
+	s.subscribed(m.Request, getRetained, sub, err)
+	return nil
+}
+
+// subscribed answers the SUBSCRIBE req: SUBSCRIBED and the retained
+// events, or ERROR for err.
+func (s *Session) subscribed(req uint64, getRetained bool, sub *wamp.Subscription, err error) {
+	if err != nil {
+		uri, text := refusal(err)
+		s.sendError(Subscribe, req, uri, text)
+		return
+	}
+	s.send(&Message{Type: Subscribed, Request: req, ID: uint64(sub.ID())})
 	if getRetained {
 		for _, pub := range s.core.Retained(sub, nil) {
 			if ev, ok := s.proto.event(pub, sub, true); ok {
@@ -51,7 +65,6 @@ func (s *Session) handleSubscribe(m *Message) error {
 			}
 		}
 	}
-	return nil
 }
 
 // handleUnsubscribe answers UNSUBSCRIBE with UNSUBSCRIBED, or ERROR
@@ -74,22 +87,40 @@ func (s *Session) handleUnsubscribe(m *Message) error {
 func (s *Session) handlePublish(m *Message) error {
 	ack := m.Dict["acknowledge"] == true
 	pub, uri, text := s.publication(m)
+	if pub != nil && s.core.Hooked() {
+		req, topic := m.Request, m.URI
+		s.core.PublishThen(pub, func(err error) {
+			uri, text := "", ""
+			if err != nil {
+				uri, text = refusal(err)
+			}
+			s.published(ack, req, topic, pub, uri, text)
+		})
+		return nil
+	}
 	if pub != nil {
 		if err := s.core.Publish(pub); err != nil {
 			uri, text = refusal(err)
 		}
 	}
+	s.published(ack, m.Request, m.URI, pub, uri, text)
+	return nil
+}
+
+// published answers the PUBLISH req to topic: PUBLISHED when ack and
+// the publication was accepted, ERROR uri when ack and it was refused,
+// else nothing.
+func (s *Session) published(ack bool, req uint64, topic string, pub *wamp.Publication, uri, text string) {
 	switch {
 	case !ack:
 		if uri != "" {
-			s.router.Logger().Debug("wamp v2: publication dropped", "session", s.core.ID(), "topic", m.URI, "err", uri+": "+text)
+			s.router.Logger().Debug("wamp v2: publication dropped", "session", s.ID(), "topic", topic, "err", uri+": "+text)
 		}
 	case uri != "":
-		s.sendError(Publish, m.Request, uri, text)
+		s.sendError(Publish, req, uri, text)
 	default:
-		s.send(&Message{Type: Published, Request: m.Request, ID: uint64(pub.ID)})
+		s.send(&Message{Type: Published, Request: req, ID: uint64(pub.ID)})
 	}
-	return nil
 }
 
 // publication builds the publication of PUBLISH m, with its payload

@@ -351,3 +351,11 @@ func (r *callReplier) convert(m *Message, args, kwargs wamp.Payload) (err error)
 	m.Kwargs, err = kwargs.In(f)
 	return err
 }
+
+// Urgent reports whether msg is a CANCEL: the gateway runs it at once
+// even while operations wait behind an operation hook, so that a call an
+// operation hook holds can be canceled.
+func (s *Session) Urgent(msg []byte) bool {
+	var m Message
+	return s.proto.ser.DecodeInto(msg, &m) == nil && m.Type == Cancel
+}
