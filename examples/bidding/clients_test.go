@@ -54,8 +54,9 @@ func dialV1(t *testing.T, node, name, sid string) *client {
 var welcomeV2 = regexp.MustCompile(`^\[2,([0-9]+),(\{.*\})\]$`)
 
 // dialV2 connects a raw WAMP v2 JSON client, says HELLO to realm1 and
-// checks that WELCOME names the user the app's connect hook settled.
-func dialV2(t *testing.T, node, name, sid, wantAuthID string) *client {
+// checks that WELCOME names the user the app's connect hook settled
+// (wantAuthID "": an anonymous session, its authid its own id).
+func dialV2(t *testing.T, node, name, sid, wantAuthID, wantAuthRole string) *client {
 	t.Helper()
 	ws, err := wstest.Connect(node, upgrade(node, "wamp.2.json", sid))
 	if ws != nil {
@@ -67,12 +68,15 @@ func dialV2(t *testing.T, node, name, sid, wantAuthID string) *client {
 	c := &client{name: name, ws: ws}
 	c.send(t, `[1,"realm1",{"roles":{"subscriber":{},"publisher":{},"caller":{}}}]`)
 	m := c.expectMatch(t, welcomeV2)
+	c.id = m[1]
+	if wantAuthID == "" {
+		wantAuthID = c.id
+	}
 	var details struct{ AuthID, AuthRole string }
 	if err := json.Unmarshal([]byte(m[2]), &details); err != nil ||
-		details.AuthID != wantAuthID || details.AuthRole != "bidder" {
-		t.Fatalf("%s: WELCOME details %s, want authid %q and authrole bidder", name, m[2], wantAuthID)
+		details.AuthID != wantAuthID || details.AuthRole != wantAuthRole {
+		t.Fatalf("%s: WELCOME details %s, want authid %q and authrole %q", name, m[2], wantAuthID, wantAuthRole)
 	}
-	c.id = m[1]
 	return c
 }
 
