@@ -33,12 +33,9 @@ func TestBiddingExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	hookURL := startPHP(t, php, data)
-	node, nodeProc, connect := startNode(t, buildNode(t), hookURL, keyFile)
+	node, nodeProc := startNode(t, buildNode(t), hookURL, keyFile)
 
 	t.Run("unknown cookie", func(t *testing.T) {
-		if !connect {
-			t.Skip("the node has no connect hook yet: " + noConnectHook)
-		}
 		for _, sid := range []string{"", "mallory-00000000"} {
 			// v1: the connect hook runs before the upgrade is answered.
 			ws, err := wstest.Dial(node)
@@ -67,23 +64,11 @@ func TestBiddingExample(t *testing.T) {
 
 	alice := dialV1(t, node, "alice (v1)", aliceSID)
 	bob := dialV1(t, node, "bob (v1)", bobSID)
-	carolID, carolRole := "carol", "bidder"
-	if !connect {
-		carolID, carolRole = "", "anonymous"
-	}
-	carol := dialV2(t, node, "carol (v2)", carolSID, carolID, carolRole)
+	carol := dialV2(t, node, "carol (v2)", carolSID, "carol", "bidder")
 	everyone := []*client{alice, bob, carol}
-	// authid is who the app says a client is: the cookie's user, or
-	// without the connect hook the anonymous session's own id.
-	authid := func(c *client, user string) string {
-		if connect {
-			return user
-		}
-		return c.id
-	}
 	// The latest valid bid on lot 1, which the backend's publication
 	// repeats.
-	price, bidder := 120, authid(alice, "alice")
+	price, bidder := 120, "alice"
 
 	// Subscriptions: v1 has no answer to SUBSCRIBE, so the meta API tells
 	// when the subscribe hook has let them through; v2 gets SUBSCRIBED.
@@ -157,9 +142,6 @@ func TestBiddingExample(t *testing.T) {
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		who, role := "carol", "bidder"
-		if m := regexp.MustCompile(`^\{"welcome": \{"authid": "([0-9]+)", "authrole": "anonymous"\}\}\n`).FindSubmatch(out); !connect && m != nil {
-			who, role = string(m[1]), "anonymous"
-		}
 		want := `{"welcome": {"authid": "` + who + `", "authrole": "` + role + `"}}
 {"published": true}
 {"event": [{"bidder": "` + who + `", "lot": 1, "price": 130}]}

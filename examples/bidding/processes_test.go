@@ -176,61 +176,26 @@ func buildNode(t *testing.T) string {
 	return bin
 }
 
-// noConnectHook is how a node without the connect hook refuses
-// --hook-connect at start-up.
-const noConnectHook = "the connect hook (--hook-connect) is not implemented yet"
-
 // startNode runs the node binary with the README's hook flags against the
 // app at hookURL and the HTTP API keyed by keyFile; it returns the node's
-// address once /healthz answers. A node that refuses --hook-connect as not
-// implemented yet is started again without it, and connect is false.
-func startNode(t *testing.T, bin, hookURL, keyFile string) (addr string, p *process, connect bool) {
+// address once /healthz answers.
+func startNode(t *testing.T, bin, hookURL, keyFile string) (addr string, p *process) {
 	t.Helper()
-	for _, connect := range []bool{true, false} {
-		addr = freeAddr(t)
-		host, port, _ := net.SplitHostPort(addr)
-		args := []string{"run", "--host", host, "--port", port, "--hook-url", hookURL,
-			"--hook-subscribe", "*", "--hook-publish", "counter/,price/", "--hook-call", "price.",
-			"--api-key-file", keyFile}
-		if connect {
-			args = append(args, "--hook-connect")
+	addr = freeAddr(t)
+	host, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(bin, "run", "--host", host, "--port", port, "--hook-url", hookURL, "--hook-connect",
+		"--hook-subscribe", "*", "--hook-publish", "counter/,price/", "--hook-call", "price.",
+		"--api-key-file", keyFile)
+	cmd.Env = os.Environ()
+	p = start(t, "wampgate", cmd)
+	poll(t, p, func() error {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return err
 		}
-		cmd := exec.Command(bin, args...)
-		cmd.Env = os.Environ()
-		p = start(t, "wampgate", cmd)
-		healthy := func() error {
-			resp, err := http.Get("http://" + addr + "/healthz")
-			if err != nil {
-				return err
-			}
-			return resp.Body.Close()
-		}
-		if connect && !upOrEnded(p, healthy) && strings.Contains(p.logs.String(), noConnectHook) {
-			t.Logf("this node refuses --hook-connect (%q): the sessions are anonymous, "+
-				"the cookie checks are skipped", noConnectHook)
-			continue
-		}
-		poll(t, p, healthy)
-		return addr, p, connect
-	}
-	panic("unreachable")
-}
-
-// upOrEnded polls check every 20 ms until it succeeds (true) or p ends
-// (false); after startTimeout it returns true and leaves the failure to
-// poll.
-func upOrEnded(p *process, check func() error) bool {
-	for deadline := time.Now().Add(startTimeout); time.Now().Before(deadline); {
-		if check() == nil {
-			return true
-		}
-		select {
-		case <-p.exited:
-			return false
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return true
+		return resp.Body.Close()
+	})
+	return addr, p
 }
 
 // poll calls check every 20 ms until it succeeds, failing the test after
