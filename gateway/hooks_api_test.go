@@ -87,3 +87,45 @@ func TestHookAPIPublishFailure(t *testing.T) {
 		})
 	}
 }
+
+// POST /api/call goes through the call hook: the hook's body names the
+// API's session and the call's arguments; its result is the answer's
+// (200), its error a 502 with the application's uri, message and
+// arguments (the message first, as for every wampgate error), and a hook
+// failure under deny a 502 wamp.error.hook_failed.
+func TestHookAPICall(t *testing.T) {
+	forEachAPITarget(t, func(t *testing.T, tg apiTarget) {
+		hs := newHookServer(t, func(_, body string) string {
+			switch {
+			case strings.Contains(body, `"procedure":"app.add"`):
+				return `{"result":{"args":[3],"kwargs":{"exact":true}}}`
+			case strings.Contains(body, `"procedure":"app.fail"`):
+				return `{"error":{"uri":"app.error.bad","message":"bad input","args":[7],"kwargs":{"k":"v"}}}`
+			}
+			return "500 broken"
+		})
+		cfg := apiConfig("epoll", tg)
+		cfg.Hooks = hooks.Config{URL: hs.URL, Call: []string{"app."}}
+		n := startNode(t, cfg)
+		api := newAPIClient(t, tg.addr(n))
+
+		api.post("/api/call", `{"procedure":"app.add","args":[1,2],"kwargs":{"x":true}}`).
+			expect(t, http.StatusOK, `{"args":[3],"kwargs":{"exact":true}}`+"\n")
+		r := hs.next()
+		want := regexp.MustCompile(`^\{"session":[0-9]+,"protocol":"http-api","realm":"realm1","authid":"api","authrole":"api","node":"` +
+			regexp.QuoteMeta(n.Addr()) + `","remote":"api","procedure":"app.add","args":\[1,2\],"kwargs":\{"x":true\}\}$`)
+		if r.path != "/call" || !want.MatchString(r.body) {
+			t.Fatalf("hook request %s %s", r.path, r.body)
+		}
+
+		api.post("/api/call", `{"procedure":"app.fail"}`).expect(t, http.StatusBadGateway,
+			`{"error":{"uri":"app.error.bad","message":"bad input","args":["bad input",7],"kwargs":{"k":"v"}}}`+"\n")
+		hs.next()
+		api.post("/api/call", `{"procedure":"app.broken"}`).expect(t, http.StatusBadGateway,
+			`{"error":{"uri":"wamp.error.hook_failed","message":"hook unavailable","args":["hook unavailable"],"kwargs":{}}}`+"\n")
+		hs.next()
+		if got := n.Stats().Hooks.Kinds["call"]; got.Requests != 3 || got.Failures["status"] != 1 {
+			t.Fatalf("call hook: %+v", got)
+		}
+	})
+}
