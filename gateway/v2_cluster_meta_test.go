@@ -53,3 +53,42 @@ func TestClusterSessionMetaProcedures(t *testing.T) {
 	a.call(10, "wamp.session.get", c.ID)
 	a.expectCallError(10, "wamp.error.no_such_session", fmt.Sprintf("no session %d in realm realm1 on any node of the cluster", c.ID))
 }
+
+// TestClusterRegistrationMetaEvents: a listener on one node hears the
+// registrations of callees on another node (with its own node's
+// registration id), their unregistration, and their end when that node
+// goes away.
+func TestClusterRegistrationMetaEvents(t *testing.T) {
+	nodes := startCluster(t, freeAddrs(t, 2))
+	l := joinV2(t, nodes[0].Addr(), value.JSON, "realm1")
+	events := map[string]uint64{}
+	for i, e := range []string{"on_create", "on_register", "on_unregister", "on_delete"} {
+		events[e] = l.subscribe(uint64(i+1), dict{}, "wamp.registration."+e)
+	}
+	callee := joinRPC(t, nodes[1].Addr(), value.MsgPack)
+	callee.register(1, dict{}, "com.example.meta.one")
+	callee.register(2, dict{"match": "prefix"}, "com.example.meta.")
+	waitProcedure(t, nodes[:1], "com.example.meta.x")
+	realm := nodes[0].Router().Realm("realm1")
+	one, pre := uint64(realm.MatchRegistration("com.example.meta.one").ID()), uint64(realm.MatchRegistration("com.example.meta.x").ID())
+	l.recvEvent(events["on_create"], dict{}, list{callee.ID, dict{"created": registrationCreated(t, nodes[0], one),
+		"id": one, "invoke": "single", "match": "exact", "uri": "com.example.meta.one"}}, nil)
+	l.recvEvent(events["on_register"], dict{}, list{callee.ID, one}, nil)
+	l.recvEvent(events["on_create"], dict{}, list{callee.ID, dict{"created": registrationCreated(t, nodes[0], pre),
+		"id": pre, "invoke": "single", "match": "prefix", "uri": "com.example.meta."}}, nil)
+	l.recvEvent(events["on_register"], dict{}, list{callee.ID, pre}, nil)
+
+	reg := uint64(nodes[1].Router().Realm("realm1").MatchRegistration("com.example.meta.one").ID())
+	callee.send(66, 3, reg)
+	callee.expect(67, 3)
+	l.recvEvent(events["on_unregister"], dict{}, list{callee.ID, one}, nil)
+	l.recvEvent(events["on_delete"], dict{}, list{callee.ID, one}, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if err := nodes[1].Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	l.recvEvent(events["on_unregister"], dict{}, list{callee.ID, pre}, nil)
+	l.recvEvent(events["on_delete"], dict{}, list{callee.ID, pre}, nil)
+}
