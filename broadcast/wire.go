@@ -16,14 +16,15 @@ import (
 // carries realms, ids, the v2 payload, the publisher's authid and
 // authrole and the authid and authrole filters (see encodeRecord). Version
 // 3 adds control records (registrations, calls: control.go) to the same
-// stream, each record starting with its kind. Nodes of different
-// versions do not link: the version is part of the name.
-const Protocol = "wampgate.peer.3"
+// stream, each record starting with its kind; version 4 adds the meta
+// API's query and answer records. Nodes of different versions do not
+// link: the version is part of the name.
+const Protocol = "wampgate.peer.4"
 
 // OldProtocols are the subprotocols of earlier releases' peer links. The
 // gateway accepts them only to refuse the peer with a clear log line
 // (Mesh.RefuseOld) instead of an anonymous 426.
-var OldProtocols = []string{"wampgate.peer.1", "wampgate.peer.2"}
+var OldProtocols = []string{"wampgate.peer.1", "wampgate.peer.2", "wampgate.peer.3"}
 
 // Message types: the first byte of every binary message on a peer link.
 // The dialing node speaks first:

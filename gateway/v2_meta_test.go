@@ -422,7 +422,8 @@ func TestV2MetaReservedTopics(t *testing.T) {
 
 // TestV2ClusterSessionMeta: the session events cross the peer links (a
 // listener on one node hears the sessions of the other join and leave);
-// the procedures and the subscription events stay on their node.
+// the session procedures answer for the cluster; the subscription events
+// stay on their node.
 func TestV2ClusterSessionMeta(t *testing.T) {
 	nodes := startCluster(t, freeAddrs(t, 2))
 	l := joinV2(t, nodes[0].Addr(), value.JSON, "realm1")
@@ -438,9 +439,9 @@ func TestV2ClusterSessionMeta(t *testing.T) {
 	c.subscribe(1, dict{}, "com.example.t") // announced on node 1 only
 
 	l.call(4, "wamp.session.get", c.ID)
-	l.expectCallError(4, "wamp.error.no_such_session", fmt.Sprintf("no session %d in realm realm1 on this node", c.ID))
+	l.expectResult(4, sessionDetails(c.ID, v2.SubprotocolMsgPack))
 	l.call(5, "wamp.session.count")
-	l.expectResult(5, 1)
+	l.expectResult(5, 3)
 
 	c.send(6, dict{}, "wamp.close.close_realm")
 	c.expect(6, dict{}, "wamp.close.goodbye_and_out")

@@ -63,7 +63,14 @@ const (
 	// interest is installed, so every publication the receiver relays
 	// from now on that matches it goes to the sender.
 	ClusterInterestAck
-	clusterKinds = ClusterInterestAck
+	// ClusterMetaQuery asks the receiver for its part of a meta
+	// procedure's answer (Procedure, Args in JSON; Token names the query
+	// on the sender): cluster_meta.go.
+	ClusterMetaQuery
+	// ClusterMetaAnswer answers a ClusterMetaQuery (Token): the result's
+	// arguments (Args, JSON), or an error (Error, Args).
+	ClusterMetaAnswer
+	clusterKinds = ClusterMetaAnswer
 )
 
 // Transient reports whether k belongs to a transaction that a link going
@@ -147,6 +154,7 @@ type clusterState struct {
 	conflicts uint64 // RegAdds that disagreed with a registration here (partition heal)
 
 	interest interestState // the realm's subscriptions as the peers know them
+	meta     metaQueries   // meta procedure calls waiting for the peers' parts
 }
 
 // regKey names a registration cluster-wide: its URI and match policy.
@@ -164,6 +172,7 @@ func (c *clusterState) init(links ClusterLinks) {
 	c.deferred = make(map[regKey][]deferredAdd)
 	c.interest.local = make(map[regKey]*localInterest)
 	c.interest.waits = make(map[uint64]*interestWait)
+	c.meta.pending = make(map[uint64]*metaQuery)
 }
 
 // ClusterReceive handles a control message from peer (the cluster
@@ -173,6 +182,10 @@ func (r *Router) ClusterReceive(peer string, m *ClusterMsg) {
 	rm := r.realms[m.Realm]
 	if rm == nil || rm.cluster == nil {
 		r.unknownRealm.Add(1)
+		if m.Kind == ClusterMetaQuery && r.cluster != nil { // no session of that realm here
+			_ = r.cluster.Send(peer, &ClusterMsg{Kind: ClusterMetaAnswer, Realm: m.Realm, Token: m.Token,
+				Error: errorNoSuchRealm, Args: errorArgs("no realm " + m.Realm + " on node " + r.cluster.Node())})
+		}
 		return
 	}
 	switch m.Kind {
@@ -194,6 +207,10 @@ func (r *Router) ClusterReceive(peer string, m *ClusterMsg) {
 		rm.peerAnswer(peer, m)
 	case ClusterInterestAck:
 		rm.interestAck(peer, m.Token)
+	case ClusterMetaQuery:
+		rm.peerMetaQuery(peer, m)
+	case ClusterMetaAnswer:
+		rm.peerMetaAnswer(peer, m)
 	}
 }
 
@@ -201,7 +218,8 @@ func (r *Router) ClusterReceive(peer string, m *ClusterMsg) {
 // realm: its registrations go, the calls waiting on its callees end with
 // wamp.error.canceled, the calls its callers made here are canceled
 // (their callees get INTERRUPT), proposals waiting for its vote fail,
-// subscriptions waiting for its acknowledgement stop waiting for it.
+// subscriptions waiting for its acknowledgement stop waiting for it, and
+// so do the meta procedure calls waiting for its part.
 // The cluster layer calls it when the link drops and before a new
 // connection to the peer is used.
 func (r *Router) ClusterPeerDown(peer string) {
@@ -209,6 +227,7 @@ func (r *Router) ClusterPeerDown(peer string) {
 		if rm.cluster != nil {
 			rm.peerDown(peer)
 			rm.interestPeerDown(peer)
+			rm.metaPeerDown(peer)
 		}
 	}
 }

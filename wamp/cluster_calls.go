@@ -285,7 +285,9 @@ func (r *Realm) peerDown(peer string) {
 		t.regs, t.invocations, t.left = nil, nil, true
 		t.mu.Unlock()
 		for _, reg := range regs {
-			r.dealer.remove(reg, s)
+			if removed, deleted := r.dealer.remove(reg, s); removed {
+				r.registrationLeft(s, reg, deleted)
+			}
 		}
 		for _, inv := range inOrder(invs) {
 			if inv.end() {

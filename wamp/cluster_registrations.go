@@ -244,7 +244,9 @@ func (r *Realm) announceRemove(reg *Registration, s *Session) {
 }
 
 // peerRegAdd installs a peer's callee: its stand-in joins the
-// registration (made when none exists). A registration that conflicts
+// registration (made when none exists), published to this node's
+// listeners (wamp.registration.on_create, on_register) with the callee's
+// session id and this node's registration id. A registration that conflicts
 // with a pending one here waits for its proposal's outcome; one that
 // conflicts with a decided one (two owners, after a partition healed) is
 // ignored, logged and counted: the registration here is kept.
@@ -253,7 +255,7 @@ func (r *Realm) peerRegAdd(peer string, m *ClusterMsg) {
 	proxy := r.standIn(peer, m.Session)
 	opts := RegisterOptions{Match: m.Match, Invoke: m.Invoke, DiscloseCaller: m.DiscloseCaller}
 	c.mu.Lock()
-	reg, _, _, err := r.dealer.add(m.URI, opts, proxy, nil, nil, nil)
+	reg, created, _, err := r.dealer.add(m.URI, opts, proxy, nil, nil, nil)
 	if errors.Is(err, ErrProcedureAlreadyExists) {
 		r.dealer.mu.RLock()
 		existing := r.dealer.find(m.URI, m.Match)
@@ -274,12 +276,18 @@ func (r *Realm) peerRegAdd(peer string, m *ClusterMsg) {
 		return
 	}
 	c.mu.Unlock()
-	if err == nil && !proxy.calls.keep(reg) { // the peer went down meanwhile
-		r.dealer.remove(reg, proxy)
+	if err != nil {
+		return
 	}
+	if !proxy.calls.keep(reg) { // the peer went down meanwhile
+		r.dealer.remove(reg, proxy)
+		return
+	}
+	r.registrationJoined(proxy, reg, created)
 }
 
-// peerRegRemove takes a peer's callee off a registration.
+// peerRegRemove takes a peer's callee off a registration (published:
+// on_unregister, on_delete).
 func (r *Realm) peerRegRemove(peer string, m *ClusterMsg) {
 	c := r.cluster
 	c.mu.Lock()
@@ -300,7 +308,9 @@ func (r *Realm) peerRegRemove(peer string, m *ClusterMsg) {
 	}
 	t.mu.Unlock()
 	if reg != nil {
-		r.dealer.remove(reg, proxy)
+		if removed, deleted := r.dealer.remove(reg, proxy); removed {
+			r.registrationLeft(proxy, reg, deleted)
+		}
 		r.dropIdle(peer, proxy)
 	}
 }

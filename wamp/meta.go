@@ -15,12 +15,14 @@ import (
 //
 // Every realm serves the meta procedures of the WAMP advanced profile
 // (Session, Subscription and Registration Meta API) under the reserved
-// prefix "wamp.", about itself and this node only: the sessions,
-// subscriptions and registrations of the realm on the node that serves
-// the call. A call reaches them after the dealer found no registration
+// prefix "wamp.", about itself: the subscriptions and registrations of
+// the realm on the node that serves the call, and its sessions on every
+// node of a cluster for wamp.session.count, list and get
+// (cluster_meta.go). A call reaches them after the dealer found no registration
 // for it, so an embedding program may serve one of them differently with
 // Realm.Register; clients cannot register under "wamp.". They answer on
-// the caller's goroutine, at once; v1 callers reach them too (a v1 CALL
+// the caller's goroutine, at once (the cluster-wide ones once the peers
+// answered, from the goroutine of the last answer); v1 callers reach them too (a v1 CALL
 // is a call like any other).
 
 // metaProcedure serves one meta procedure for caller, a session of realm r.
@@ -46,6 +48,9 @@ func metaProcedures(kill bool) map[string]metaProcedure {
 		"wamp.registration.get":               metaRegistrationGet,
 		"wamp.registration.list_callees":      metaRegistrationListCallees,
 		"wamp.registration.count_callees":     metaRegistrationCountCallees,
+	}
+	for name, cm := range clusterMetaProcedures {
+		m[name] = cm.serve // their local part on a single node
 	}
 	if kill {
 		m["wamp.session.kill"] = metaSessionKill

@@ -10,7 +10,8 @@ import (
 // This file holds the session meta procedures: wamp.session.count, list
 // and get, and (RouterConfig.MetaKill) kill, kill_by_authid and
 // kill_by_authrole. They see the live sessions of the caller's realm on
-// this node.
+// this node; count, list and get are also each node's part of the
+// cluster-wide answer (cluster_meta.go).
 
 // metaSessionCount: wamp.session.count([filter_authroles]) → [count].
 func metaSessionCount(r *Realm, _ *Session, call *Call) {

@@ -199,7 +199,7 @@ func (s *syncBuffer) String() string {
 
 // waiting lists the scenarios that, once ready, wait for other processes
 // or the test to act.
-var waiting = map[string]bool{"subscribe": true, "callee": true, "await-goodbye": true}
+var waiting = map[string]bool{"subscribe": true, "callee": true, "await-goodbye": true, "cluster-kill": true}
 
 // run starts the library's script: scenario on url/realm over serializer,
 // with params as --params. The process is killed if still running when the

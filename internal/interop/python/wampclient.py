@@ -17,11 +17,12 @@ import sys
 import traceback
 
 import authn
+import cluster
 import harness
 import roles
 import scenarios
 
-SCENARIOS = {**scenarios.SCENARIOS, **roles.ROLES, **authn.AUTHN}
+SCENARIOS = {**scenarios.SCENARIOS, **roles.ROLES, **authn.AUTHN, **cluster.CLUSTER}
 
 
 def emit(obj):
