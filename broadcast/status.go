@@ -6,6 +6,8 @@ import "time"
 type Status struct {
 	// Node is this node's pool address.
 	Node string `json:"node"`
+	// Bus is "mesh" (peer links) or the broker's name ("nats").
+	Bus string `json:"bus,omitempty"`
 	// Peers is how many other nodes the pool names.
 	Peers int `json:"peers"`
 	// LinksUp is how many of them are connected and authenticated.
@@ -15,6 +17,9 @@ type Status struct {
 	AuthFailures uint64 `json:"auth_failures"`
 	// Links has one entry per peer, in pool order.
 	Links []LinkStatus `json:"links"`
+	// Broker is the message broker's connection, for a bus that relays
+	// through one; nil on the mesh.
+	Broker *BrokerStatus `json:"broker,omitempty"`
 }
 
 // LinkStatus is the state and counters of the link to one peer.
