@@ -95,6 +95,10 @@ var (
 
 var errPeerDown = errors.New("peer down")
 
+// closeFlush bounds the wait for the NATS server's confirmation of what
+// a closing node published last (its goodbye).
+const closeFlush = time.Second
+
 // New checks cfg and connects to NATS; when no server answers yet, the
 // connection keeps being retried in the background and New succeeds.
 func New(cfg Config) (*Bus, error) {
@@ -119,9 +123,9 @@ func New(cfg Config) (*Bus, error) {
 	b.interest.sweep = make(map[string]map[ikey]struct{})
 	b.interest.ackReady = make(chan struct{}, 1)
 	opts := append(cfg.options(),
-		nats.ConnectHandler(func(*nats.Conn) { b.connEvent(evConnected, nil) }),
-		nats.ReconnectHandler(func(*nats.Conn) { b.reconnects.Add(1); b.connEvent(evConnected, nil) }),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { b.disconnects.Add(1); b.connEvent(evDisconnected, err) }),
+		nats.ConnectHandler(func(nc *nats.Conn) { b.connEvent(nc, evConnected, nil) }),
+		nats.ReconnectHandler(func(nc *nats.Conn) { b.reconnects.Add(1); b.connEvent(nc, evConnected, nil) }),
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) { b.disconnects.Add(1); b.connEvent(nc, evDisconnected, err) }),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			if b.errLog.allow(time.Second) {
 				subject := ""
@@ -136,15 +140,12 @@ func New(cfg Config) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats bus: %w", err)
 	}
-	b.nc = nc
-	if nc.IsConnected() {
-		b.connEvent(evConnected, nil)
-	}
+	b.nc = nc // the ConnectHandler reports the first connection
 	return b, nil
 }
 
 // connEvent records a connection change and hands it to the loop.
-func (b *Bus) connEvent(ev connEvent, err error) {
+func (b *Bus) connEvent(nc *nats.Conn, ev connEvent, err error) {
 	b.connMu.Lock()
 	b.connected = ev == evConnected
 	b.connSince = time.Now()
@@ -152,7 +153,7 @@ func (b *Bus) connEvent(ev connEvent, err error) {
 	if ev == evDisconnected {
 		b.log.Warn("nats bus: disconnected", "err", err)
 	} else {
-		b.log.Info("nats bus: connected", "server", b.nc.ConnectedUrlRedacted())
+		b.log.Info("nats bus: connected", "server", nc.ConnectedUrlRedacted())
 	}
 	select {
 	case b.events <- ev:
@@ -270,9 +271,14 @@ func (b *Bus) Close(ctx context.Context) error {
 		}()
 		select {
 		case <-written:
-			if ferr := b.nc.FlushWithContext(ctx); ferr != nil && b.nc.IsConnected() {
+			if !b.nc.IsConnected() {
+				break // what is queued stays in the client's reconnect buffer, lost
+			}
+			fctx, cancel := context.WithTimeout(ctx, closeFlush)
+			if ferr := b.nc.FlushWithContext(fctx); ferr != nil {
 				err = fmt.Errorf("nats bus: flush: %w", ferr)
 			}
+			cancel()
 		case <-ctx.Done():
 			err = fmt.Errorf("nats bus: still publishing: %w", ctx.Err())
 		}
