@@ -244,18 +244,21 @@ func TestNATSClusterRPC(t *testing.T) {
 	// A call in flight when the callee's node leaves ends with an error.
 	caller.send(48, 2, dict{}, "com.example.add", list{1})
 	callee.expect(68, 3, reg, dict{}, list{1})
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
-	defer cancel()
-	if err := nodes[0].Shutdown(ctx); err != nil {
+	shutdown := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+		defer cancel()
+		shutdown <- nodes[0].Shutdown(ctx)
+	}()
+	// The goodbye drops it well before the peer timeout (1 s here) would.
+	waitNoProcedure(t, nodes[1:], "com.example.add", 900*time.Millisecond)
+	m := caller.recv()
+	if len(m) < 5 || m[0] != int64(8) || m[2] != int64(2) || m[4] != v2.ErrCanceled {
+		t.Fatalf("want ERROR canceled for the call in flight, got %v", m)
+	}
+	if err := <-shutdown; err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	m := caller.recv()
-	if len(m) < 5 || m[0] != int64(8) || m[2] != int64(2) {
-		t.Fatalf("want ERROR for the call in flight, got %v", m)
-	}
-	// The goodbye drops it before the peer timeout (1 s here) would.
-	waitNoProcedure(t, nodes[1:], "com.example.add", time.Second-time.Since(start))
 }
 
 // TestNATSServerRestart: while the NATS server is down, each node goes
