@@ -9,6 +9,7 @@ import (
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/wampgate/wampgate/broadcast"
 	"github.com/wampgate/wampgate/broadcast/natsbus"
@@ -203,6 +204,22 @@ func TestNATSClusterInterest(t *testing.T) {
 			t.Fatalf("node 2 got %d publications, want the retained one only", brokerOf(t, nodes[2]).Delivered)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	// The same figures in /metrics.
+	mfs := scrape(t, nodes[0].Addr())
+	if got := metricValue(t, mfs, "wampgate_broker_delivered_total", dto.MetricType_COUNTER, "kind", "nats"); got != n+2 {
+		t.Errorf("wampgate_broker_delivered_total %v, want %d", got, n+2)
+	}
+	if got := metricValue(t, mfs, "wampgate_broker_connected", dto.MetricType_GAUGE, "kind", "nats"); got != 1 {
+		t.Errorf("wampgate_broker_connected %v", got)
+	}
+	for _, reason := range []string{"slow_consumer", "queue_full", "publish_failed", "control_gap"} {
+		if got := metricValue(t, mfs, "wampgate_broker_lost_total", dto.MetricType_COUNTER, "kind", "nats", "reason", reason); got != 0 {
+			t.Errorf("wampgate_broker_lost_total{reason=%q} %v", reason, got)
+		}
+	}
+	if got := metricValue(t, mfs, "wampgate_peer_link_up", dto.MetricType_GAUGE, "peer", "n1"); got != 1 {
+		t.Errorf("wampgate_peer_link_up{peer=n1} %v", got)
 	}
 	reader := joinV2(t, nodes[2].Addr(), value.JSON, "realm1")
 	rsid := reader.subscribe(1, dict{"get_retained": true}, "com.example.kept")

@@ -193,3 +193,89 @@ func TestSlotConflictRefused(t *testing.T) {
 		t.Fatal("nodes with one slot joined")
 	}
 }
+
+// blockingRouter is a fakeRouter whose deliver waits until release is
+// closed: the node stops taking messages.
+type blockingRouter struct {
+	*fakeRouter
+	release chan struct{}
+}
+
+func (r *blockingRouter) deliver(pub *wamp.Publication) {
+	<-r.release
+	r.fakeRouter.deliver(pub)
+}
+
+// TestSlowConsumerCounted: a node that does not take its messages fast
+// enough loses those beyond its receive queue; the client library drops
+// them and the bus counts them (lost_slow_consumer), then goes on.
+func TestSlowConsumerCounted(t *testing.T) {
+	s := startServer(t)
+	b, err := New(Config{Node: "a", Slot: 1, URLs: []string{s.ClientURL()}, ReceiveQueue: 8,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &blockingRouter{fakeRouter: &fakeRouter{bus: b, up: map[string]bool{}}, release: make(chan struct{})}
+	b.SetControl(r)
+	if err := b.Start(r.deliver); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close(t.Context()) })
+	nc, err := nats.Connect(s.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	g := &ghost{nc: nc}
+	waitFor(t, "a's subscriptions at the server", func() bool { return b.nc.FlushTimeout(waitLong) == nil })
+	const n = 100
+	for range n {
+		g.publish(t, "burst")
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the drops counted", func() bool { return b.Status().Broker.SlowConsumer > 0 })
+	close(r.release)
+	waitFor(t, "what was kept delivered", func() bool {
+		bs := b.Status().Broker
+		return bs.Delivered+bs.SlowConsumer == n
+	})
+	if got := len(r.delivered()); got == n || got == 0 {
+		t.Fatalf("delivered %d of %d", got, n)
+	}
+}
+
+// TestControlGapResyncs: a control message from a peer that never
+// arrives (its number skipped) ends the pair session — the router forgets
+// the peer — and a new one comes up by itself, which resends the state.
+func TestControlGapResyncs(t *testing.T) {
+	s := startServer(t)
+	a, ra := startBus(t, s.ClientURL(), "a", 1)
+	b, _ := startBus(t, s.ClientURL(), "b", 2)
+	waitFor(t, "the pair session", func() bool { return a.Status().LinksUp == 1 && b.Status().LinksUp == 1 })
+	b.peersMu.RLock()
+	p := b.peers["a"]
+	b.peersMu.RUnlock()
+	// b skips one number towards a, as if a message had been lost.
+	p.mu.Lock()
+	p.txSeq++
+	p.mu.Unlock()
+	if err := b.Send("a", &wamp.ClusterMsg{Kind: wamp.ClusterRegDone, Realm: "realm1", Token: 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the gap seen and the session back", func() bool {
+		st := a.Status()
+		return st.Broker.ControlGaps == 1 && st.LinksUp == 1 && st.Links[0].Connects == 2
+	})
+	ra.mu.Lock()
+	up := ra.up["b"]
+	ra.mu.Unlock()
+	if !up {
+		t.Fatal("a's router does not have b up again")
+	}
+	if st := a.Status(); st.Links[0].Lost != 1 {
+		t.Fatalf("lost %d, want 1", st.Links[0].Lost)
+	}
+}
