@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -84,5 +85,26 @@ func TestBusNATSErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error with %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestNATSServerIsNotLinked: the nats-server module is a test-only
+// dependency (the package tests embed it); the wampgate binary links the
+// client alone. No test of this package imports the server, so this
+// test binary's modules are the command's.
+func TestNATSServerIsNotLinked(t *testing.T) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		t.Skip("no build information")
+	}
+	client := false
+	for _, m := range bi.Deps {
+		if m.Path == "github.com/nats-io/nats-server/v2" {
+			t.Fatalf("the binary links %s %s", m.Path, m.Version)
+		}
+		client = client || m.Path == "github.com/nats-io/nats.go"
+	}
+	if !client {
+		t.Fatal("the binary does not link nats.go: the build information is not the command's")
 	}
 }
