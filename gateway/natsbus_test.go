@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,5 +347,41 @@ func TestNATSServerRestart(t *testing.T) {
 		if bs := brokerOf(t, n); bs.Reconnects == 0 || !bs.Connected {
 			t.Errorf("node %s: broker %+v, want connected again after a reconnection", n.Addr(), bs)
 		}
+	}
+}
+
+// TestNATSClusterV1Topics: v1 topics may hold what NATS subjects forbid
+// (spaces, '*', '>', '/' and ':' of URLs, anything outside ASCII, empty
+// components, more than a subject holds): each crosses the cluster to its
+// subscribers, and only to them.
+func TestNATSClusterV1Topics(t *testing.T) {
+	s := startNATSServer(t, 0)
+	nodes := startNATSCluster(t, s.ClientURL(), 2)
+	topics := []string{"http://example.com/chat room", "a.*.>", "ünï cøde", "..", strings.Repeat("long/", 300)}
+	subs := make([]*wampClient, len(topics))
+	for i, topic := range topics {
+		subs[i] = dialWAMP(t, nodes[0].Addr())
+		subs[i].subscribe(topic)
+	}
+	// A v2 SUBSCRIBED on node 0 comes after the NATS server confirmed
+	// every subscription node 0 made before it.
+	barrier := joinV2(t, nodes[0].Addr(), value.JSON, "realm1")
+	barrier.subscribe(1, dict{}, "com.example.barrier")
+	pub := dialWAMP(t, nodes[1].Addr())
+	for i, topic := range topics {
+		pub.publish(topic, `"`+strconv.Itoa(i)+`"`)
+	}
+	for i, topic := range topics {
+		got, err := subs[i].ReadText(waitLong)
+		var ev []any
+		if err == nil {
+			err = json.Unmarshal([]byte(got), &ev)
+		}
+		if err != nil || len(ev) != 3 || ev[0] != float64(8) || ev[1] != topic || ev[2] != strconv.Itoa(i) {
+			t.Fatalf("subscriber of %q: got %q (%v)", topic, got, err)
+		}
+	}
+	for _, c := range subs {
+		c.sync() // nothing else came
 	}
 }
