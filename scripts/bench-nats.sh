@@ -15,8 +15,10 @@
 #
 # Environment: CLUSTER_NODES (3), SUBS (3000; --quick 300), DURATION (10s;
 # --quick 3s), RATE (100), RATE_SUBS (1000; --quick 300), WAMPBENCH
-# (binary; default: built into a temporary directory), WAMPGATE_BASE_PORT
-# and WAMPGATE_NATS_PORT (passed to scripts/cluster.sh).
+# (binary; default: built into a temporary directory), BUSES (the order
+# of the buses, default "mesh nats": alternate it between runs to see an
+# order effect), WAMPGATE_BASE_PORT and WAMPGATE_NATS_PORT (passed to
+# scripts/cluster.sh).
 #
 # Output: {"tool":"bench-nats","nodes":N,...,"runs":{"mesh":{"full":…,
 #   "rate":…},"nats":{…}},"summary":{"mesh":{…},"nats":{…}}} where each
@@ -90,7 +92,14 @@ run() {
 		jq -n --argjson rc "$rc" '{exit_code: (if $rc == 0 then 1 else $rc end), result: null}' >"$tmp/$bus-$name.json"
 }
 
+read -r -a buses <<<"${BUSES:-mesh nats}"
+for bus in "${buses[@]}"; do
+	[ "$bus" = mesh ] || [ "$bus" = nats ] || { echo "bench-nats: BUSES: $bus is neither mesh nor nats" >&2; exit 2; }
+done
 for bus in mesh nats; do
+	[[ " ${buses[*]} " == *" $bus "* ]] || { echo "bench-nats: BUSES must name both mesh and nats" >&2; exit 2; }
+done
+for bus in "${buses[@]}"; do
 	cluster_up=1
 	if bash scripts/cluster.sh start "$nodes" --bus "$bus" >&2; then
 		run "$bus" full --subs "$subs" --duration "$duration"
