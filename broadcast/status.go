@@ -8,9 +8,11 @@ type Status struct {
 	Node string `json:"node"`
 	// Bus is "mesh" (peer links) or the broker's name ("nats").
 	Bus string `json:"bus,omitempty"`
-	// Peers is how many other nodes the pool names.
+	// Peers is how many other nodes the pool names (through a broker:
+	// the other nodes seen).
 	Peers int `json:"peers"`
-	// LinksUp is how many of them are connected and authenticated.
+	// LinksUp is how many of them are connected and authenticated
+	// (through a broker: have a pair session with this node).
 	LinksUp int `json:"links_up"`
 	// AuthFailures counts refused peer connections (wrong secret, unknown
 	// node, a message before authentication, another protocol version).
