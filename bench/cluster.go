@@ -24,6 +24,10 @@ type ClusterOptions struct {
 	// ServerPIDs has the server process of each URL, for its CPU time;
 	// missing or 0: the process listening on the URL's port.
 	ServerPIDs []int
+	// BrokerPIDs are processes that carry the traffic between the nodes
+	// (a nats-server for --bus nats): their CPU time over the measured
+	// phase counts as server CPU too.
+	BrokerPIDs []int
 }
 
 // clusterNode is one node of a run as RunCluster tracks it.
@@ -135,6 +139,10 @@ func RunCluster(ctx context.Context, opts ClusterOptions) (*ClusterResult, error
 		health0[k] = healthz(n.target)
 		s0[k] = n.srv.sample()
 	}
+	b0 := make([]procstat.Sample, len(opts.BrokerPIDs))
+	for k, pid := range opts.BrokerPIDs {
+		b0[k] = server{pid: pid, log: opts.logf}.sample()
+	}
 	c0 := p.cpuSeconds()
 	t0 := time.Now()
 	// The window counts the subscribers the warm-up reached: a node the
@@ -163,6 +171,10 @@ func RunCluster(ctx context.Context, opts ClusterOptions) (*ClusterResult, error
 	}
 	res.ClientCPUSeconds = p.cpuSeconds() - c0
 	res.MeasureSeconds = t1.Sub(t0).Seconds()
+	for k, pid := range opts.BrokerPIDs {
+		res.BrokerCPUSeconds += cpuBetween(b0[k], server{pid: pid, log: opts.logf}.sample())
+	}
+	res.ServerCPUSeconds += res.BrokerCPUSeconds
 	res.Nodes = make([]ClusterNode, len(nodes))
 	counted := map[int]bool{} // a process serving several URLs counts once
 	for k, n := range nodes {

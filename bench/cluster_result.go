@@ -52,7 +52,10 @@ type ClusterResult struct {
 	// the measured phase; DeliveriesPerCPUSec is all deliveries divided
 	// by it, and ServerCPUMicrosPerDelivery its inverse: the figure to
 	// compare between 1 and 3 nodes (DESIGN §5: ≤ 1.3×).
-	ServerCPUSeconds           float64 `json:"server_cpu_seconds"`
+	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	// BrokerCPUSeconds is the part of ServerCPUSeconds spent by
+	// ClusterOptions.BrokerPIDs (a nats-server).
+	BrokerCPUSeconds           float64 `json:"broker_cpu_seconds,omitempty"`
 	DeliveriesPerCPUSec        float64 `json:"deliveries_per_server_cpu_sec"`
 	ServerCPUMicrosPerDelivery float64 `json:"server_cpu_us_per_delivery"`
 

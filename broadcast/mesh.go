@@ -106,7 +106,7 @@ func (m *Mesh) Relay(pub *wamp.Publication) {
 
 // Status implements Bus.
 func (m *Mesh) Status() Status {
-	s := Status{Node: m.cfg.Node, Peers: len(m.order), AuthFailures: m.authFailures.Load()}
+	s := Status{Node: m.cfg.Node, Bus: "mesh", Peers: len(m.order), AuthFailures: m.authFailures.Load()}
 	for _, l := range m.order {
 		ls := l.status()
 		if ls.State == "up" {

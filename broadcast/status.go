@@ -6,15 +6,22 @@ import "time"
 type Status struct {
 	// Node is this node's pool address.
 	Node string `json:"node"`
-	// Peers is how many other nodes the pool names.
+	// Bus is "mesh" (peer links) or the broker's name ("nats").
+	Bus string `json:"bus,omitempty"`
+	// Peers is how many other nodes the pool names (through a broker:
+	// the other nodes seen).
 	Peers int `json:"peers"`
-	// LinksUp is how many of them are connected and authenticated.
+	// LinksUp is how many of them are connected and authenticated
+	// (through a broker: have a pair session with this node).
 	LinksUp int `json:"links_up"`
 	// AuthFailures counts refused peer connections (wrong secret, unknown
 	// node, a message before authentication, another protocol version).
 	AuthFailures uint64 `json:"auth_failures"`
 	// Links has one entry per peer, in pool order.
 	Links []LinkStatus `json:"links"`
+	// Broker is the message broker's connection, for a bus that relays
+	// through one; nil on the mesh.
+	Broker *BrokerStatus `json:"broker,omitempty"`
 }
 
 // LinkStatus is the state and counters of the link to one peer.

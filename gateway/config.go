@@ -109,7 +109,10 @@ type Config struct {
 	// broadcast); a pool of one, or none, is a single node.
 	Cluster broadcast.Config
 	// Bus, when set, relays publications between nodes instead of the
-	// peer links Cluster would build (e.g. an external message broker).
+	// peer links Cluster would build (e.g. an external message broker,
+	// package broadcast/natsbus). A Bus that is also a wamp.ClusterLinks
+	// with a SetControl(broadcast.ControlHandler) method carries the
+	// registrations and calls across the cluster too.
 	Bus broadcast.Bus
 	// Logger receives the node's logs (nil: slog.Default()).
 	Logger *slog.Logger

@@ -227,6 +227,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 			counter(descLinkReconn, l.Reconnects, l.Peer)
 			counter(descLinkDialErr, l.DialFailures, l.Peer)
 		}
+		collectBroker(cs.Broker, ch)
 	}
 
 	if as := s.API; as != nil {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -27,7 +28,14 @@ func TestHookMetrics(t *testing.T) {
 	pub.expectEvent("price.x", `"ok"`)
 	pub.publish("price.x", `"fail"`)
 	hs.next()
-	pub.sync() // the failed publication (deny) was answered: nothing delivered
+	// A v1 PUBLISH has no answer to wait for: wait for the failure to be
+	// counted (the answer is read before it is recorded).
+	for deadline := time.Now().Add(waitLong); n.Stats().Hooks.Kinds["publish"].Failures["status"] != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the failed publish hook was never counted: %+v", n.Stats().Hooks)
+		}
+	}
+	pub.sync() // nothing delivered
 
 	mfs := scrape(t, n.Addr())
 	if got := metricValue(t, mfs, "wampgate_hook_requests_total", dto.MetricType_COUNTER, "hook", "publish"); got != 2 {

@@ -31,6 +31,13 @@ import (
 
 var errShuttingDown = errors.New("node shutting down")
 
+// controlledBus is a bus that carries the cluster's control traffic
+// (registrations, calls) to the router it is given: broadcast.Mesh,
+// natsbus.Bus.
+type controlledBus interface {
+	SetControl(broadcast.ControlHandler)
+}
+
 // Node is one running wampgate node.
 type Node struct {
 	cfg       Config
@@ -114,12 +121,15 @@ func New(cfg Config) (*Node, error) {
 	}
 	if n.bus != nil {
 		rc.Relay = n.bus.Relay
+		if links, ok := n.bus.(wamp.ClusterLinks); ok && rc.Cluster == nil {
+			rc.Cluster = links // another bus that carries the control traffic too (natsbus)
+		}
 	}
 	if n.router, err = wamp.NewRouter(rc); err != nil { // a mesh starts nothing before Start
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	if mesh, ok := n.bus.(*broadcast.Mesh); ok && rc.Cluster != nil {
-		mesh.SetControl(n.router)
+	if c, ok := n.bus.(controlledBus); ok && rc.Cluster != nil {
+		c.SetControl(n.router)
 	}
 	n.upgrader = newUpgrader(cfg, n.protocols)
 	n.msgs = newMessageCounts(n.protocols)

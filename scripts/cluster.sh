@@ -5,6 +5,10 @@
 #   scripts/cluster.sh start N   build bin/wampgate, start N nodes on ports
 #                                8095, 8097, 8099, ... and nginx on 8090,
 #                                and wait until every node has N-1 links up
+#   scripts/cluster.sh start N --bus nats
+#                                the same nodes joined through a local
+#                                nats-server (127.0.0.1:4222) that start
+#                                starts too, instead of peer links
 #   scripts/cluster.sh status    each process alive or dead, with its port
 #                                and each node's links up
 #   scripts/cluster.sh stop      stop exactly the processes start recorded
@@ -25,10 +29,12 @@
 #   WAMPGATE_NGINX_CONNECTIONS  clients nginx is sized for (default: as
 #                            many as fit under `ulimit -Hn`, at most 20000)
 #   WAMPGATE_CLUSTER_WAIT    seconds start waits for the links (default 30)
+#   WAMPGATE_NATS_PORT       the nats-server's port with --bus nats
+#                            (default 4222)
 set -euo pipefail
 
 usage() {
-	sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -37,6 +43,7 @@ dir=${WAMPGATE_CLUSTER_DIR:-/tmp/wampgate-cluster}
 base_port=${WAMPGATE_BASE_PORT:-8095}
 nginx_port=${WAMPGATE_NGINX_PORT:-8090}
 wait_seconds=${WAMPGATE_CLUSTER_WAIT:-30}
+nats_port=${WAMPGATE_NATS_PORT:-4222}
 bin=$root/bin/wampgate
 
 die() {
@@ -49,13 +56,13 @@ is_number() {
 	[[ $1 =~ ^[0-9]+$ ]]
 }
 
-# alive PID: PID is a running wampgate or nginx process (not a PID reused
-# by something else since it was recorded).
+# alive PID: PID is a running wampgate, nginx or nats-server process (not
+# a PID reused by something else since it was recorded).
 alive() {
 	local cmd
 	kill -0 "$1" 2>/dev/null || return 1
 	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
-	[[ $cmd == *wampgate* || $cmd == *nginx* ]]
+	[[ $cmd == *wampgate* || $cmd == *nginx* || $cmd == *nats-server* ]]
 }
 
 # listening PORT: something accepts connections on 127.0.0.1:PORT.
@@ -84,10 +91,11 @@ json_int() {
 	printf '%s\n' "${match#*:}"
 }
 
-# pid_files: the state directory's PID files, nginx first.
+# pid_files: the state directory's PID files, nginx first, nats-server
+# last.
 pid_files() {
 	local f
-	for f in "$dir"/nginx-*.pid "$dir"/node-*.pid; do
+	for f in "$dir"/nginx-*.pid "$dir"/node-*.pid "$dir"/nats-*.pid; do
 		[ -e "$f" ] && printf '%s\n' "$f"
 	done
 	return 0
@@ -146,10 +154,20 @@ stop_nodes() {
 	wait_gone 2 "$@"
 }
 
-# stop_all: stop every recorded process and remove the PID files of those
-# that are gone; fail if one is still running.
+# stop_nats PID: TERM, then KILL after 5 s.
+stop_nats() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait_gone 5 "$1" && return 0
+	echo "cluster.sh: nats-server (pid $1) still running 5 s after TERM; sending KILL" >&2
+	kill -KILL "$1" 2>/dev/null || true
+	wait_gone 2 "$1"
+}
+
+# stop_all: stop every recorded process (nginx, the nodes, then the
+# nats-server their goodbyes go through) and remove the PID files of
+# those that are gone; fail if one is still running.
 stop_all() {
-	local f pid nodes=() left=0
+	local f pid nodes=() nats=() left=0
 	while IFS= read -r f; do
 		pid=$(<"$f")
 		if ! is_number "$pid" || ! alive "$pid"; then
@@ -167,9 +185,10 @@ stop_all() {
 			fi
 			;;
 		node-*) nodes+=("$pid") ;;
+		nats-*) nats+=("$f") ;;
 		esac
 	done < <(pid_files)
-	[ ${#nodes[@]} -gt 0 ] || return "$left"
+	[ ${#nodes[@]} -gt 0 ] || { stop_recorded_nats "${nats[@]}" || left=1; return "$left"; }
 	stop_nodes "${nodes[@]}" || true
 	while IFS= read -r f; do
 		[[ ${f##*/} == node-* ]] || continue
@@ -182,6 +201,23 @@ stop_all() {
 			rm -f "$f"
 		fi
 	done < <(pid_files)
+	stop_recorded_nats "${nats[@]}" || left=1
+	return "$left"
+}
+
+# stop_recorded_nats FILE...: stop the nats-servers of these PID files.
+stop_recorded_nats() {
+	local f pid left=0
+	for f in "$@"; do
+		pid=$(<"$f")
+		if stop_nats "$pid"; then
+			echo "stopped nats   127.0.0.1:$(port_of "$f")  pid $pid"
+			rm -f "$f"
+		else
+			echo "cluster.sh: nats-server (pid $pid) is still running" >&2
+			left=1
+		fi
+	done
 	return "$left"
 }
 
@@ -196,9 +232,22 @@ tail_logs() {
 }
 
 cmd_start() {
-	local n=${1:-}
+	local n=${1:-} bus=mesh
 	if ! is_number "$n" || [ "$n" -lt 1 ]; then
-		die "start needs the number of nodes: scripts/cluster.sh start N"
+		die "start needs the number of nodes: scripts/cluster.sh start N [--bus nats]"
+	fi
+	shift
+	case "${1:-} ${2:-}" in
+	" ") ;;
+	"--bus mesh") ;;
+	"--bus nats") bus=nats ;;
+	*) die "start N takes --bus mesh or --bus nats after N, not: $*" ;;
+	esac
+	local nats_server=""
+	if [ "$bus" = nats ]; then
+		is_number "$nats_port" || die "WAMPGATE_NATS_PORT must be a port number"
+		nats_server=$(command -v nats-server || echo /usr/sbin/nats-server)
+		[ -x "$nats_server" ] || die "nats-server not installed: apt-get install -y nats-server"
 	fi
 	if ! is_number "$base_port" || ! is_number "$nginx_port"; then
 		die "WAMPGATE_BASE_PORT and WAMPGATE_NGINX_PORT must be port numbers"
@@ -226,7 +275,7 @@ cmd_start() {
 	done < <(pid_files)
 	[ ${#running[@]} -eq 0 ] ||
 		die "a cluster is already running from $dir (${running[*]}): scripts/cluster.sh stop"
-	rm -f "$dir"/node-*.log "$dir"/nginx-*.log "$dir/nginx/error.log"
+	rm -f "$dir"/node-*.log "$dir"/nginx-*.log "$dir"/nats-*.log "$dir/nginx/error.log"
 
 	local ports=() port i
 	for ((i = 0; i < n; i++)); do
@@ -235,7 +284,9 @@ cmd_start() {
 	for port in "${ports[@]}"; do
 		[ "$port" != "$nginx_port" ] || die "nginx's port $nginx_port is also a node's; set WAMPGATE_NGINX_PORT or WAMPGATE_BASE_PORT"
 	done
-	for port in "${ports[@]}" "$nginx_port"; do
+	local all_ports=("${ports[@]}" "$nginx_port")
+	[ "$bus" = mesh ] || all_ports+=("$nats_port")
+	for port in "${all_ports[@]}"; do
 		! listening "$port" || die "127.0.0.1:$port is already in use; choose other ports with WAMPGATE_BASE_PORT / WAMPGATE_NGINX_PORT"
 	done
 
@@ -262,11 +313,26 @@ cmd_start() {
 	# nginx can be killed with its workers) and keeps SIGINT/SIGQUIT
 	# deliverable.
 	set -m
-	for port in "${ports[@]}"; do
+	if [ "$bus" = nats ]; then
+		nohup "$nats_server" -a 127.0.0.1 -p "$nats_port" </dev/null >"$dir/nats-$nats_port.log" 2>&1 &
+		echo $! >"$dir/nats-$nats_port.pid"
+		local tries
+		for ((tries = 0; tries < 50; tries++)); do
+			listening "$nats_port" && break
+			sleep 0.1
+		done
+		listening "$nats_port" || die "nats-server does not accept on 127.0.0.1:$nats_port"
+	fi
+	for i in "${!ports[@]}"; do
+		port=${ports[$i]}
+		local join=(--pool "$pool" --cluster-secret-file "$secret")
+		if [ "$bus" = nats ]; then
+			join=(--bus nats --nats-url "nats://127.0.0.1:$nats_port" --node-slot $((i + 1)))
+		fi
 		# The nodes read the secret from the file; a WAMPGATE_CLUSTER_SECRET
 		# in their environment would conflict with it.
 		nohup env -u WAMPGATE_CLUSTER_SECRET "$bin" run --host 127.0.0.1 --port "$port" \
-			--pool "$pool" --node "127.0.0.1:$port" --cluster-secret-file "$secret" \
+			--node "127.0.0.1:$port" "${join[@]}" \
 			"${extra[@]}" </dev/null >"$dir/node-$port.log" 2>&1 &
 		echo $! >"$dir/node-$port.pid"
 	done
@@ -327,7 +393,8 @@ cmd_start() {
 	done
 	trap - EXIT
 
-	echo "cluster of $n up: nodes $pool, nginx ws://127.0.0.1:$nginx_port/"
+	echo "cluster of $n up ($bus): nodes $pool, nginx ws://127.0.0.1:$nginx_port/"
+	[ "$bus" = mesh ] || echo "nats-server on nats://127.0.0.1:$nats_port"
 	echo "state, logs and nginx prefix: $dir"
 	echo "stop with: scripts/cluster.sh stop"
 }
@@ -344,6 +411,9 @@ cmd_status() {
 		case ${f##*/} in
 		nginx-*)
 			printf 'nginx  127.0.0.1:%-5s  pid %-7s  %s\n' "$port" "$pid" "$state"
+			;;
+		nats-*)
+			printf 'nats   127.0.0.1:%-5s  pid %-7s  %s\n' "$port" "$pid" "$state"
 			;;
 		node-*)
 			if [ "$state" = alive ] && body=$(healthz "$port"); then
@@ -372,7 +442,10 @@ cmd_stop() {
 }
 
 case ${1:-} in
-start) cmd_start "${2:-}" ;;
+start)
+	shift
+	cmd_start "$@"
+	;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 *) usage ;;

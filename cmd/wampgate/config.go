@@ -17,7 +17,8 @@ import (
 // configKeys are the keys a --config file may hold.
 var configKeys = []string{"pool", "node", "cluster_secret", "peer_queue", "peer_queue_bytes", "realms", "v1_realm",
 	"jwt_secret_file", "jwt_public_key_file", "jwt_cookie", "allow_anonymous", "users", "roles",
-	"hook_url", "hook_connect", "hook_subscribe", "hook_publish", "hook_call", "hook_timeout", "hook_concurrency", "hook_failure"}
+	"hook_url", "hook_connect", "hook_subscribe", "hook_publish", "hook_call", "hook_timeout", "hook_concurrency", "hook_failure",
+	"bus", "nats_url", "nats_creds", "nats_token", "nats_tls_ca", "nats_tls_cert", "nats_tls_key", "nats_subject_prefix", "node_slot"}
 
 // fileConfig is the content of a --config file, for example
 //
@@ -61,6 +62,8 @@ type fileConfig struct {
 	Roles *authz.Roles
 	// Hooks are the hook_* keys.
 	Hooks fileHooks
+	// Bus are the bus and nats_* keys.
+	Bus fileBus
 }
 
 // loadConfigFile reads the YAML file at path (nothing when path is
@@ -107,6 +110,7 @@ func parseConfig(path string, b []byte, log *slog.Logger) (fileConfig, error) {
 		"roles":               &fc.Roles, // parsed by parseRoles
 	}
 	fc.Hooks.fields(fields)
+	fc.Bus.fields(fields)
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, value := root.Content[i], root.Content[i+1]

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+	"github.com/wampgate/wampgate/broadcast/natsbus"
 	"github.com/wampgate/wampgate/gateway"
 	"github.com/wampgate/wampgate/internal/httpapi"
 	"github.com/wampgate/wampgate/netpoll"
@@ -79,7 +80,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "run",
 		Usage:  "run a node (default: a single node on 127.0.0.1:8095)",
-		Flags:  append(append(append(append(runFlags(), clusterFlags()...), authFlags()...), hookFlags()...), debugFlags()...),
+		Flags:  append(append(append(append(append(runFlags(), clusterFlags()...), busFlags()...), authFlags()...), hookFlags()...), debugFlags()...),
 		Action: runNode,
 	}
 }
@@ -165,11 +166,25 @@ func runNode(c *cli.Context) error {
 	if cfg.Cluster, err = clusterConfig(c, file, cfg.Addr, log); err != nil {
 		return err
 	}
+	natsCfg, err := natsBusFrom(c, file, &cfg, log)
+	if err != nil {
+		return err
+	}
 	if cfg.Auth, err = authenticatorFrom(c, file, cfg.Realms, log); err != nil {
 		return err
 	}
+	if natsCfg != nil {
+		bus, err := natsbus.New(*natsCfg)
+		if err != nil {
+			return err
+		}
+		cfg.Bus = bus
+	}
 	node, err := gateway.New(cfg)
 	if err != nil {
+		if cfg.Bus != nil {
+			_ = cfg.Bus.Close(context.Background()) // nothing was published yet
+		}
 		return err
 	}
 	dbg, err := startDebug(c, log)

@@ -26,16 +26,22 @@ func clusterCommand(stdout, stderr io.Writer) *cli.Command {
 		Flags: append(append(withoutFlags(commonFlags(), "url", "server-pid"), publishingFlags(3000, "bench/cluster")...),
 			&cli.StringFlag{Name: "urls", Value: defaultClusterURLs, EnvVars: []string{"WAMPBENCH_URLS"}, Usage: "comma-separated ws:// URLs, one per node (loopback only); publishers connect to the first"},
 			&cli.StringFlag{Name: "server-pids", Usage: "comma-separated server PIDs, one per URL (default: the process listening on each URL's port)"},
+			&cli.StringFlag{Name: "broker-pids", Usage: "comma-separated PIDs of processes relaying between the nodes (a nats-server): their CPU counts as server CPU"},
 		),
 		Action: func(c *cli.Context) error {
 			pids, err := parsePIDs(c.String("server-pids"))
 			if err != nil {
-				return err
+				return fmt.Errorf("--server-pids: %w", err)
+			}
+			brokers, err := parsePIDs(c.String("broker-pids"))
+			if err != nil {
+				return fmt.Errorf("--broker-pids: %w", err)
 			}
 			opts := bench.ClusterOptions{
 				FanoutOptions: fanoutOptions(c, stderr),
 				URLs:          splitList(c.String("urls")),
 				ServerPIDs:    pids,
+				BrokerPIDs:    brokers,
 			}
 			return run(c, stdout, func(ctx context.Context) (result, error) {
 				res, err := bench.RunCluster(ctx, opts)
@@ -72,7 +78,7 @@ func parsePIDs(s string) ([]int, error) {
 	for _, v := range splitList(s) {
 		pid, err := strconv.Atoi(v)
 		if err != nil || pid < 0 {
-			return nil, fmt.Errorf("--server-pids: %q is not a process id", v)
+			return nil, fmt.Errorf("%q is not a process id", v)
 		}
 		pids = append(pids, pid)
 	}
