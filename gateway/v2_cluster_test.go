@@ -70,25 +70,10 @@ func checkSequences(t *testing.T, who string, burst int, pubs []string, next fun
 func TestV2ClusterPubSub(t *testing.T) {
 	const topic, burst = "com.example.cluster.t", 300
 	nodes := startCluster(t, freeAddrs(t, 3))
-	type v2Sub struct {
-		c       *v2Client
-		sub     uint64
-		details dict
-	}
-	var v2Subs []v2Sub
+	var v2Subs []clusterSub
 	var v1Subs []*wampClient
 	for i, n := range nodes {
-		for j, opts := range []dict{{}, {"match": "prefix"}, {"match": "wildcard"}} {
-			uri, details := topic, dict{}
-			switch j {
-			case 1:
-				uri, details = "com.example.cluster", dict{"topic": topic}
-			case 2:
-				uri, details = "com.example..t", dict{"topic": topic}
-			}
-			c := joinV2(t, n.Addr(), v2Formats[(i+j)%3], "realm1")
-			v2Subs = append(v2Subs, v2Sub{c, c.subscribe(1, opts, uri), details})
-		}
+		v2Subs = append(v2Subs, subscribeEveryMatch(t, n, i, topic)...)
 		w := dialWAMP(t, n.Addr())
 		w.subscribe(topic)
 		v1Subs = append(v1Subs, w)
@@ -96,6 +81,51 @@ func TestV2ClusterPubSub(t *testing.T) {
 	waitInterest(t, nodes, "realm1", topic) // the v1 subscribers get no SUBSCRIBED
 	// Publishers on every node: v2 JSON, v2 CBOR, v1; in turn, as fast as
 	// they can write.
+	checkClusterDelivery(t, nodes, topic, burst, v2Subs, v1Subs)
+	for _, n := range nodes {
+		for _, l := range n.Stats().Cluster.Links {
+			if l.Dropped != 0 || l.Lost != 0 || l.Duplicates != 0 {
+				t.Errorf("node %s link %+v: nothing may be dropped, lost or duplicated", n.Addr(), l)
+			}
+		}
+	}
+}
+
+// clusterSub is a v2 subscriber of a cluster test: its subscription and
+// the details its events carry.
+type clusterSub struct {
+	c       *v2Client
+	sub     uint64
+	details dict
+}
+
+// subscribeEveryMatch subscribes three v2 clients on node n (the i-th, so
+// their serializers rotate) to topic ("com.example.cluster.t"): exactly,
+// by prefix and by wildcard.
+func subscribeEveryMatch(t *testing.T, n *Node, i int, topic string) []clusterSub {
+	var subs []clusterSub
+	for j, opts := range []dict{{}, {"match": "prefix"}, {"match": "wildcard"}} {
+		uri, details := topic, dict{}
+		switch j {
+		case 1:
+			uri, details = "com.example.cluster", dict{"topic": topic}
+		case 2:
+			uri, details = "com.example..t", dict{"topic": topic}
+		}
+		c := joinV2(t, n.Addr(), v2Formats[(i+j)%3], "realm1")
+		subs = append(subs, clusterSub{c, c.subscribe(1, opts, uri), details})
+	}
+	return subs
+}
+
+// checkClusterDelivery publishes burst events to topic from a v2 JSON, a
+// v2 CBOR and a v1 publisher on nodes 0, 1 and 2 of a 3-node cluster and
+// requires every subscriber to get each exactly once in each publisher's
+// order; then an exclude list (a v2 session on node 1, the v1 session on
+// node 2) and an eligible list (a v2 session on node 2, the v1 session on
+// node 1) must reach exactly whom they name.
+func checkClusterDelivery(t *testing.T, nodes []*Node, topic string, burst int, v2Subs []clusterSub, v1Subs []*wampClient) {
+	t.Helper()
 	pub0 := joinV2(t, nodes[0].Addr(), value.JSON, "realm1")
 	pub1 := joinV2(t, nodes[1].Addr(), value.CBOR, "realm1")
 	pub2 := dialWAMP(t, nodes[2].Addr())
@@ -115,10 +145,10 @@ func TestV2ClusterPubSub(t *testing.T) {
 
 	// exclude: a v2 session on node 1 and the v1 session on node 2.
 	excluded := map[any]bool{v2Subs[3].c: true, v1Subs[2]: true}
-	pub0.publishAck(burst+1, dict{"exclude": list{v2Subs[3].c.ID, v1ID(t, v1Subs[2])}}, topic, list{"excluded"}, nil)
+	pub0.publishAck(uint64(burst)+1, dict{"exclude": list{v2Subs[3].c.ID, v1ID(t, v1Subs[2])}}, topic, list{"excluded"}, nil)
 	// eligible: a v2 session on node 2 and the v1 session on node 1.
 	eligible := map[any]bool{v2Subs[7].c: true, v1Subs[1]: true}
-	pub0.publishAck(burst+2, dict{"eligible": list{v2Subs[7].c.ID, v1ID(t, v1Subs[1])}}, topic, list{"eligible"}, nil)
+	pub0.publishAck(uint64(burst)+2, dict{"eligible": list{v2Subs[7].c.ID, v1ID(t, v1Subs[1])}}, topic, list{"eligible"}, nil)
 	for _, s := range v2Subs {
 		if !excluded[s.c] {
 			if got := s.c.nextEventArg(s.sub, s.details); got != "excluded" {
@@ -140,12 +170,5 @@ func TestV2ClusterPubSub(t *testing.T) {
 			w.expectEvent(topic, `"eligible"`)
 		}
 		w.sync()
-	}
-	for _, n := range nodes {
-		for _, l := range n.Stats().Cluster.Links {
-			if l.Dropped != 0 || l.Lost != 0 || l.Duplicates != 0 {
-				t.Errorf("node %s link %+v: nothing may be dropped, lost or duplicated", n.Addr(), l)
-			}
-		}
 	}
 }
