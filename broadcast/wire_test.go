@@ -286,7 +286,8 @@ func FuzzBatch(f *testing.F) {
 			return
 		}
 		m := &Mesh{deliver: func(*wamp.Publication) {}, log: slog.New(slog.DiscardHandler)}
-		l := &link{m: m}
+		// A link has its queue: an interest record is acknowledged through it.
+		l := &link{m: m, q: newQueue(16, 1<<20)}
 		_ = l.receive(msg) // must not panic or allocate what the input does not hold
 	})
 }
